@@ -1,0 +1,29 @@
+export interface FrontMatterSplit {
+  /** The YAML between the fences. */
+  yaml: string;
+  /** 1-based line of the first YAML line in the file. */
+  yamlLine: number;
+  /** Everything after the closing fence. */
+  body: string;
+}
+
+/**
+ * Splits `---\n<yaml>\n---\n<markdown>`. Returns a message naming what is
+ * missing when the fences are not there.
+ */
+export function splitFrontMatter(source: string): FrontMatterSplit | { error: string; line: number } {
+  const text = source.replace(/^\uFEFF/, "");
+  const lines = text.split(/\r?\n/);
+  if (lines[0]?.trimEnd() !== "---") {
+    return { error: 'expected the file to start with a "---" line that opens the YAML front matter', line: 1 };
+  }
+  const close = lines.findIndex((line, i) => i > 0 && line.trimEnd() === "---");
+  if (close === -1) {
+    return { error: 'expected a second "---" line that closes the YAML front matter', line: lines.length };
+  }
+  return {
+    yaml: lines.slice(1, close).join("\n"),
+    yamlLine: 2,
+    body: lines.slice(close + 1).join("\n"),
+  };
+}

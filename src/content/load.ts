@@ -1,0 +1,84 @@
+import { readdir, readFile } from "node:fs/promises";
+import path from "node:path";
+import { ContentError, type Problem } from "../errors.ts";
+import type { Issue } from "../model/issue.ts";
+import type { Newsletter } from "../model/newsletter.ts";
+import { parseIssue, parseNewsletter } from "./parse.ts";
+
+export interface Content {
+  newsletter: Newsletter;
+  /** Every issue, drafts included, newest first. */
+  issues: Issue[];
+  warnings: Problem[];
+}
+
+export const NEWSLETTER_FILE = "content/newsletter.yaml";
+export const ISSUES_DIR = "content/issues";
+
+/**
+ * Reads and validates everything under `<root>/content`. Throws one
+ * ContentError listing every problem in every file.
+ */
+export async function loadContent(root: string): Promise<Content> {
+  const problems: Problem[] = [];
+  const warnings: Problem[] = [];
+
+  const newsletterText = await readText(root, NEWSLETTER_FILE, problems);
+  const parsedNewsletter = newsletterText === undefined ? undefined : parseNewsletter(newsletterText, NEWSLETTER_FILE);
+  if (parsedNewsletter) {
+    warnings.push(...parsedNewsletter.warnings);
+    if (!parsedNewsletter.ok) problems.push(...parsedNewsletter.problems);
+  }
+  const newsletter = parsedNewsletter?.ok ? parsedNewsletter.value : undefined;
+
+  const issues: Issue[] = [];
+  for (const file of await listIssueFiles(root, problems)) {
+    const text = await readText(root, file, problems);
+    if (text === undefined) continue;
+    const parsed = parseIssue(text, file, { utc_offset: newsletter?.utc_offset ?? "+00:00" });
+    warnings.push(...parsed.warnings);
+    if (parsed.ok) issues.push(parsed.value);
+    else problems.push(...parsed.problems);
+  }
+  problems.push(...findDuplicates(issues));
+
+  if (problems.length > 0 || !newsletter) throw new ContentError(problems, warnings);
+  issues.sort((a, b) => b.number - a.number);
+  return { newsletter, issues, warnings };
+}
+
+async function listIssueFiles(root: string, problems: Problem[]): Promise<string[]> {
+  try {
+    const names = await readdir(path.join(root, ISSUES_DIR));
+    return names.filter((n) => n.endsWith(".md")).sort().map((n) => `${ISSUES_DIR}/${n}`);
+  } catch (cause) {
+    problems.push({ file: ISSUES_DIR, path: "", expected: `expected a folder of issue files (*.md): ${(cause as Error).message}` });
+    return [];
+  }
+}
+
+async function readText(root: string, file: string, problems: Problem[]): Promise<string | undefined> {
+  try {
+    return await readFile(path.join(root, file), "utf8");
+  } catch (cause) {
+    problems.push({ file, path: "", expected: `expected a readable file: ${(cause as NodeJS.ErrnoException).code ?? (cause as Error).message}` });
+    return undefined;
+  }
+}
+
+function findDuplicates(issues: Issue[]): Problem[] {
+  const problems: Problem[] = [];
+  for (const key of ["number", "slug"] as const) {
+    const seen = new Map<string, Issue>();
+    for (const issue of issues) {
+      const value = String(issue[key]);
+      const first = seen.get(value);
+      if (first && !(key === "slug" && first.number === issue.number)) {
+        problems.push({ file: issue.file, path: key, line: issue.lines[key], expected: `expected a ${key} no other issue has; ${first.file} has it too`, received: key === "slug" ? JSON.stringify(value) : value });
+      } else if (!first) {
+        seen.set(value, issue);
+      }
+    }
+  }
+  return problems;
+}

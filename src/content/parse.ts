@@ -1,0 +1,79 @@
+import type { z } from "zod";
+import type { Problem } from "../errors.ts";
+import { parseContentDate } from "../model/fields.ts";
+import { IssueFrontMatterSchema, type Issue } from "../model/issue.ts";
+import { NewsletterSchema, type Newsletter } from "../model/newsletter.ts";
+import { splitFrontMatter } from "./front-matter.ts";
+import { stripIllegalChars, stripIllegalInData } from "./sanitize.ts";
+import { formatPath, validateSource } from "./validate.ts";
+import { parseYamlSource } from "./yaml-source.ts";
+
+/** What parsing one file gives: a value, or every problem found; warnings either way. */
+export type Parsed<T> = { ok: true; value: T; warnings: Problem[] } | { ok: false; problems: Problem[]; warnings: Problem[] };
+
+/** Parses `content/newsletter.yaml` text. Pure. */
+export function parseNewsletter(source: string, file: string): Parsed<Newsletter> {
+  const { text, warnings } = clean(source, file);
+  const result = parseYaml(text, 1, file, NewsletterSchema, warnings);
+  return "problems" in result ? { ok: false, problems: result.problems, warnings } : { ok: true, value: result.value, warnings };
+}
+
+/** Parses one `content/issues/*.md` text. Pure. */
+export function parseIssue(source: string, file: string, newsletter: Pick<Newsletter, "utc_offset">): Parsed<Issue> {
+  const { text, warnings } = clean(source, file);
+  const split = splitFrontMatter(text);
+  if ("error" in split) {
+    return { ok: false, problems: [{ file, path: "", line: split.line, expected: split.error }], warnings };
+  }
+  const result = parseYaml(split.yaml, split.yamlLine, file, IssueFrontMatterSchema, warnings);
+  if ("problems" in result) return { ok: false, problems: result.problems, warnings };
+  const fm = result.value;
+  const date = parseContentDate(fm.date, newsletter.utc_offset);
+  const updated = fm.updated ? parseContentDate(fm.updated, newsletter.utc_offset) : date;
+  if (updated < date) {
+    return {
+      ok: false,
+      problems: [{ file, path: "updated", line: result.lineOf(["updated"]), expected: `expected a date on or after date (${fm.date})`, received: JSON.stringify(fm.updated) }],
+      warnings,
+    };
+  }
+  return {
+    ok: true,
+    value: { ...fm, slug: fm.slug ?? String(fm.number), date, updated, lead: split.body.trim(), file, lines: { number: result.lineOf(["number"]), slug: result.lineOf([fm.slug ? "slug" : "number"]) } },
+    warnings,
+  };
+}
+
+function parseYaml<S extends z.ZodType>(text: string, firstLine: number, file: string, schema: S, warnings: Problem[]) {
+  const source = parseYamlSource(text, firstLine);
+  if ("errors" in source) {
+    return { problems: source.errors.map((e): Problem => ({ file, path: "", line: e.line, expected: e.message })) };
+  }
+  if (source.data === null || typeof source.data !== "object" || Array.isArray(source.data)) {
+    return {
+      problems: [{ file, path: "", line: firstLine, expected: "expected a YAML mapping of fields (key: value lines)", received: Array.isArray(source.data) ? "a list" : String(source.data) }],
+    };
+  }
+  for (const hit of stripIllegalInData(source.data)) {
+    warnings.push({ file, path: formatPath(hit.path), line: source.lineOf(hit.path), expected: removedMessage(hit.codePoints) });
+  }
+  const checked = validateSource(schema, source, file);
+  return "problems" in checked ? checked : { value: checked.value as z.infer<S>, lineOf: source.lineOf };
+}
+
+function clean(source: string, file: string): { text: string; warnings: Problem[] } {
+  const { text, removed } = stripIllegalChars(source);
+  const warnings = removed.map(
+    (r): Problem => ({
+      file,
+      path: "",
+      line: r.line,
+      expected: removedMessage(r.codePoints),
+    }),
+  );
+  return { text, warnings };
+}
+
+function removedMessage(codePoints: string[]): string {
+  return `removed ${codePoints.length} character${codePoints.length === 1 ? "" : "s"} that XML cannot carry (${codePoints.join(", ")})`;
+}

@@ -1,0 +1,71 @@
+// XML 1.0 cannot carry C0 control characters other than tab, LF and CR, nor
+// U+FFFE / U+FFFF or lone surrogates; a feed that contains one is not
+// well-formed, and readers drop the whole feed. Gazette strips them when it
+// reads a file (with a warning naming the line), so nothing downstream ever
+// sees one.
+
+const ILLEGAL = /[\u0000-\u0008\u000B\u000C\u000E-\u001F\uFFFE\uFFFF]|[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/g;
+
+export interface Removal {
+  line: number;
+  codePoints: string[];
+}
+
+/** Removes XML-illegal characters; reports each line that had any. */
+export function stripIllegalChars(source: string): { text: string; removed: Removal[] } {
+  const removed: Removal[] = [];
+  const lines = source.split("\n");
+  const cleaned = lines.map((line, index) => {
+    const found = line.match(ILLEGAL);
+    if (!found) return line;
+    removed.push({ line: index + 1, codePoints: found.map(codePointName) });
+    return line.replace(ILLEGAL, "");
+  });
+  return { text: removed.length === 0 ? source : cleaned.join("\n"), removed };
+}
+
+/** True when the string holds nothing XML 1.0 forbids. */
+export function isXmlSafe(value: string): boolean {
+  ILLEGAL.lastIndex = 0;
+  return !ILLEGAL.test(value);
+}
+
+function codePointName(char: string): string {
+  return `U+${char.charCodeAt(0).toString(16).toUpperCase().padStart(4, "0")}`;
+}
+
+/**
+ * Strips XML-illegal characters from every string in parsed data, in place.
+ * YAML escapes ("\u0001" in a double-quoted scalar) make them after the
+ * text-level pass, so both passes are needed. Returns the dotted paths hit.
+ */
+export function stripIllegalInData(data: unknown, at: (string | number)[] = []): { path: (string | number)[]; codePoints: string[] }[] {
+  const hits: { path: (string | number)[]; codePoints: string[] }[] = [];
+  if (Array.isArray(data)) {
+    data.forEach((value, i) => {
+      if (typeof value === "string") {
+        const found = value.match(ILLEGAL);
+        if (found) {
+          data[i] = value.replace(ILLEGAL, "");
+          hits.push({ path: [...at, i], codePoints: found.map(codePointName) });
+        }
+      } else {
+        hits.push(...stripIllegalInData(value, [...at, i]));
+      }
+    });
+  } else if (data !== null && typeof data === "object") {
+    const record = data as Record<string, unknown>;
+    for (const [key, value] of Object.entries(record)) {
+      if (typeof value === "string") {
+        const found = value.match(ILLEGAL);
+        if (found) {
+          record[key] = value.replace(ILLEGAL, "");
+          hits.push({ path: [...at, key], codePoints: found.map(codePointName) });
+        }
+      } else {
+        hits.push(...stripIllegalInData(value, [...at, key]));
+      }
+    }
+  }
+  return hits;
+}

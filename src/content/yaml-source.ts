@@ -1,0 +1,73 @@
+import { isMap, isPair, isScalar, isSeq, LineCounter, parseDocument, type Node } from "yaml";
+
+/** A parsed YAML text that can tell on which line a field stands. */
+export interface YamlSource {
+  data: unknown;
+  /** 1-based file line of the deepest node on `path` that exists. */
+  lineOf(path: readonly PropertyKey[]): number | undefined;
+}
+
+export interface YamlSyntaxProblem {
+  line: number;
+  message: string;
+}
+
+/**
+ * Parses YAML, keeping positions. `firstLine` is the file line on which the
+ * YAML text starts, so that lines point into the file, not the fragment.
+ */
+export function parseYamlSource(text: string, firstLine = 1): YamlSource | { errors: YamlSyntaxProblem[] } {
+  const lineCounter = new LineCounter();
+  const doc = parseDocument(text, { lineCounter, prettyErrors: false, uniqueKeys: true, version: "1.2" });
+  if (doc.errors.length > 0) {
+    return {
+      errors: doc.errors.map((err) => {
+        const line = lineCounter.linePos(err.pos[0]).line;
+        return { line: openingLine(text, err.message, line) + firstLine - 1, message: describeYamlError(err.code, err.message) };
+      }),
+    };
+  }
+  const toLine = (offset: number) => lineCounter.linePos(offset).line + firstLine - 1;
+  return {
+    data: doc.toJS(),
+    lineOf(path) {
+      let node: unknown = doc.contents;
+      let line = node && (node as Node).range ? toLine((node as Node).range![0]) : undefined;
+      for (const key of path) {
+        if (isMap(node)) {
+          const pair = node.items.find((p) => isPair(p) && isScalar(p.key) && String(p.key.value) === String(key));
+          if (!pair) break;
+          if (isScalar(pair.key) && pair.key.range) line = toLine(pair.key.range[0]);
+          node = pair.value;
+        } else if (isSeq(node) && typeof key === "number" && node.items[key] !== undefined) {
+          node = node.items[key];
+          const range = (node as Node).range;
+          if (range) line = toLine(range[0]);
+        } else {
+          break;
+        }
+      }
+      return line;
+    },
+  };
+}
+
+/**
+ * The yaml parser reports an unclosed quote where the text ran out; the
+ * editor needs the line where the quote was opened.
+ */
+function openingLine(text: string, message: string, line: number): number {
+  const quote = /^Missing closing (["'])quote/.exec(message)?.[1];
+  if (!quote) return line;
+  const lines = text.split("\n");
+  for (let i = Math.min(line, lines.length) - 1; i >= 0; i--) {
+    if (new RegExp(`(^|[:\\-\\[,]\\s*)${quote}`).test(lines[i]!)) return i + 1;
+  }
+  return line;
+}
+
+function describeYamlError(code: string, message: string): string {
+  const first = message.split("\n")[0]!.replace(/ at line \d+, column \d+:?$/, "");
+  if (code === "DUPLICATE_KEY") return `expected each key once in a mapping (YAML: ${first})`;
+  return `expected valid YAML: ${first.replace(/"quote/, '" quote').replace(/'quote/, "' quote")}`;
+}

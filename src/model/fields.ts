@@ -1,0 +1,77 @@
+import { z } from "zod";
+
+// Field schemas shared by the newsletter and issue models. Each one states
+// what it expects in words a person reads, because that text ends up in
+// `gazette check` output ("expected an absolute http(s) URL").
+
+/** A non-empty string after trimming. */
+export const text = z.string({ error: "expected a non-empty string" }).trim().min(1, { error: "expected a non-empty string" });
+
+/** A list of non-empty strings. */
+export const textList = z.array(text, { error: "expected a list of strings" });
+
+/** An absolute http(s) URL, as it will appear in feeds and mail. */
+export const httpUrl = z.string({ error: "expected an absolute http(s) URL" }).trim().refine(isHttpUrl, {
+  error: "expected an absolute http(s) URL",
+});
+
+export function isHttpUrl(value: string): boolean {
+  if (!/^https?:\/\//i.test(value)) return false;
+  try {
+    const url = new URL(value);
+    return (url.protocol === "http:" || url.protocol === "https:") && url.hostname.length > 0;
+  } catch {
+    return false;
+  }
+}
+
+/** A calendar date (YYYY-MM-DD) or an RFC 3339 date-time with an offset. */
+export const dateString = z.string({ error: "expected a date as YYYY-MM-DD" }).trim().refine(isValidDate, {
+  error: "expected a date as YYYY-MM-DD (or an RFC 3339 date-time such as 2022-01-17T09:00:00+08:00)",
+});
+
+const DATE_RE = /^(\d{4})-(\d{2})-(\d{2})$/;
+const DATE_TIME_RE = /^(\d{4})-(\d{2})-(\d{2})T(\d{2}):(\d{2})(?::(\d{2})(?:\.\d+)?)?(Z|[+-]\d{2}:\d{2})$/;
+
+export function isValidDate(value: string): boolean {
+  const m = DATE_RE.exec(value) ?? DATE_TIME_RE.exec(value);
+  if (!m) return false;
+  const [year, month, day] = [Number(m[1]), Number(m[2]), Number(m[3])];
+  const probe = new Date(Date.UTC(year, month - 1, day));
+  if (probe.getUTCFullYear() !== year || probe.getUTCMonth() !== month - 1 || probe.getUTCDate() !== day) return false;
+  if (m[4] !== undefined && (Number(m[4]) > 23 || Number(m[5]) > 59 || Number(m[6] ?? 0) > 59)) return false;
+  return true;
+}
+
+/**
+ * The instant a content date stands for. A bare date means midnight at the
+ * newsletter's UTC offset, so the same content always gives the same instant.
+ */
+export function parseContentDate(value: string, utcOffset: string): Date {
+  const iso = DATE_RE.test(value) ? `${value}T00:00:00${utcOffset === "+00:00" ? "Z" : utcOffset}` : value;
+  return new Date(iso);
+}
+
+/** A BCP 47 language tag such as zh-CN or en. */
+export const languageTag = z.string({ error: "expected a BCP 47 language tag such as zh-CN or en" }).trim().refine(isLanguageTag, {
+  error: "expected a BCP 47 language tag such as zh-CN or en",
+});
+
+function isLanguageTag(value: string): boolean {
+  try {
+    return Intl.getCanonicalLocales(value).length === 1;
+  } catch {
+    return false;
+  }
+}
+
+/** An email address, plain enough to put in a header: no spaces, no CR/LF. */
+export const emailAddress = z
+  .string({ error: "expected an email address such as editor@example.org" })
+  .trim()
+  .regex(/^[^\s@<>()",;]+@[^\s@<>()",;]+\.[^\s@<>()",;]+$/, { error: "expected an email address such as editor@example.org" });
+
+/** A URL-safe path segment. */
+export const slug = z
+  .string({ error: "expected a slug: lower-case letters, digits and hyphens" })
+  .regex(/^[a-z0-9][a-z0-9-]*$/, { error: "expected a slug: lower-case letters, digits and hyphens" });

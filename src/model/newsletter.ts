@@ -1,0 +1,51 @@
+import { z } from "zod";
+import { emailAddress, httpUrl, languageTag, text } from "./fields.ts";
+
+const person = z.strictObject({
+  name: text,
+  email: emailAddress.optional(),
+  url: httpUrl.optional(),
+});
+
+/** A feed or archive id: a tag: URI (RFC 4151) or an absolute http(s) URL. */
+const feedId = z
+  .string({ error: "expected a tag: URI such as tag:example.org,2022:weekly, or an absolute http(s) URL" })
+  .trim()
+  .regex(/^(tag:[a-z0-9.-]+,\d{4}(-\d{2}(-\d{2})?)?:[^\s]+|https?:\/\/[^\s]+)$/i, {
+    error: "expected a tag: URI such as tag:example.org,2022:weekly, or an absolute http(s) URL",
+  });
+
+/** `content/newsletter.yaml`: the newsletter itself. */
+export const NewsletterSchema = z.strictObject({
+  /** The newsletter's name, as readers see it. */
+  title: text,
+  description: text,
+  /** Language of the newsletter's own text (summaries, labels). */
+  language: languageTag,
+  /** Language of the items' original titles and authors, when it differs. */
+  source_language: languageTag.optional(),
+  /** Where the archive is published; every absolute link starts here. */
+  base_url: httpUrl.transform((url) => (url.endsWith("/") ? url : `${url}/`)),
+  /** Stable id of the feed; entry ids are `<id>/issues/<number>` and never change. */
+  id: feedId,
+  editor: person,
+  sender: z.strictObject({ name: text, email: emailAddress }),
+  /** Markdown shown at the foot of every page and email. */
+  footer: text.optional(),
+  postal_address: text.optional(),
+  copyright: text.optional(),
+  /** Offset applied to bare YYYY-MM-DD dates, e.g. "+08:00". */
+  utc_offset: z
+    .string({ error: 'expected a UTC offset such as "+08:00"' })
+    .regex(/^[+-](0\d|1[0-4]):[0-5]\d$/, { error: 'expected a UTC offset such as "+08:00"' })
+    .default("+00:00"),
+  feed: z
+    .strictObject({
+      /** How many of the newest published issues the feeds carry. */
+      limit: z.number({ error: "expected a whole number from 1 to 500" }).int().min(1).max(500).default(20),
+    })
+    .default({ limit: 20 }),
+});
+
+export type Newsletter = z.infer<typeof NewsletterSchema>;
+export type Person = z.infer<typeof person>;
