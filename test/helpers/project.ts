@@ -1,3 +1,4 @@
+import { createHash } from "node:crypto";
 import { cp, mkdir, mkdtemp, readdir, readFile, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import path from "node:path";
@@ -40,14 +41,14 @@ export function invalidFixture(name: string): Promise<string> {
   return readFile(path.join(FIXTURES, "invalid", name), "utf8");
 }
 
-/** Every file under `dir` with its bytes, for before/after comparisons. */
-export async function snapshotTree(dir: string): Promise<Map<string, Buffer>> {
-  const out = new Map<string, Buffer>();
+/** Every file under `dir` with a SHA-256 of its bytes, for before/after comparisons. */
+export async function snapshotTree(dir: string): Promise<Map<string, string>> {
+  const out = new Map<string, string>();
   async function walk(sub: string) {
     for (const entry of await readdir(path.join(dir, sub), { withFileTypes: true })) {
       const rel = sub === "" ? entry.name : `${sub}/${entry.name}`;
       if (entry.isDirectory()) await walk(rel);
-      else out.set(rel, await readFile(path.join(dir, rel)));
+      else out.set(rel, createHash("sha256").update(await readFile(path.join(dir, rel))).digest("hex"));
     }
   }
   await walk("");

@@ -1,0 +1,39 @@
+import type { Newsletter } from "../../model/newsletter.ts";
+import type { IssueView } from "../view.ts";
+
+/** What the three feed renderers share: the newsletter, its newest published issues, and their HTML. */
+export interface FeedInput {
+  newsletter: Newsletter;
+  /** Published issues, newest first, already cut to the feed limit. */
+  entries: FeedEntry[];
+}
+
+export interface FeedEntry {
+  view: IssueView;
+  /** The whole issue as HTML with absolute links. */
+  contentHtml: string;
+}
+
+export const FEED_FILES = { rss: "rss.xml", atom: "atom.xml", json: "feed.json" } as const;
+
+export function feedUrl(newsletter: Newsletter, kind: keyof typeof FEED_FILES): string {
+  return new URL(FEED_FILES[kind], newsletter.base_url).href;
+}
+
+/** The feed's own update time: the newest entry's, never the clock. */
+export function feedUpdated(input: FeedInput): Date | undefined {
+  const times = input.entries.map((e) => Date.parse(e.view.updatedIso));
+  return times.length === 0 ? undefined : new Date(Math.max(...times));
+}
+
+/** A feed-level date for a feed with no entries: a fixed instant, so builds stay identical. */
+export const EMPTY_FEED_DATE = new Date(0);
+
+/** Entry title as a reader's list shows it: "第36期: 标题". */
+export function entryTitle(view: IssueView): string {
+  return `${view.numberLabel}: ${view.title}`;
+}
+
+export function escapeHtml(text: string): string {
+  return text.replace(/[&<>"']/g, (c) => ({ "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&#39;" })[c]!);
+}

@@ -1,0 +1,39 @@
+import { Feed } from "feed";
+import { EMPTY_FEED_DATE, entryTitle, escapeHtml, feedUpdated, feedUrl, type FeedInput } from "./feed-input.ts";
+import { finalize, protect } from "./xml-guard.ts";
+
+/**
+ * RSS 2.0 (RSS Advisory Board profile): content:encoded with the full issue,
+ * atom:link rel="self", dc:creator for names (RSS <author> must be an email
+ * address), a guid that is the issue's stable id. Pure.
+ */
+export function renderRss(input: FeedInput): string {
+  const { newsletter } = input;
+  const feed = new Feed({
+    title: protect(newsletter.title),
+    description: protect(newsletter.description),
+    link: newsletter.base_url,
+    id: newsletter.id,
+    language: newsletter.language,
+    updated: feedUpdated(input) ?? EMPTY_FEED_DATE,
+    generator: "Gazette",
+    feedLinks: { rss: feedUrl(newsletter, "rss") },
+    copyright: newsletter.copyright === undefined ? undefined : protect(newsletter.copyright),
+  });
+  for (const { view, contentHtml } of input.entries) {
+    const creators = [newsletter.editor.name, ...view.contributors];
+    feed.addItem({
+      title: protect(entryTitle(view)),
+      link: view.url,
+      guid: view.id,
+      date: new Date(view.updatedIso),
+      published: new Date(view.dateIso),
+      description: protect(escapeHtml(view.description)),
+      content: protect(contentHtml),
+      category: view.tags.map((tag) => ({ name: protect(tag) })),
+      // xml-js writes an array under one key as repeated elements.
+      extensions: [{ name: "dc:creator", objects: creators.map((name) => ({ _text: protect(name) })) as unknown as Record<string, unknown> }],
+    });
+  }
+  return finalize(feed.rss2());
+}

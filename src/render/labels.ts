@@ -1,0 +1,94 @@
+/** The words Gazette itself puts on pages, feeds and mail, per language. */
+export interface Labels {
+  issueNumber(n: number): string;
+  /** "《预训练周刊》第36期: 标题" */
+  issueHeading(newsletter: string, n: number, title: string): string;
+  date(d: Date, utcOffset: string): string;
+  authors: string;
+  summary: string;
+  institutions: string;
+  contributors: string;
+  links: { code: string; paper: string; hub: string };
+  etAl: string;
+  listSeparator: string;
+  allIssues: string;
+  subscribe: string;
+  feeds: string;
+  previous: string;
+  next: string;
+  draftNotice: string;
+  noIssues: string;
+  tags: string;
+  /** Between a label and its value: "作者:" / "Authors: ". */
+  colon: string;
+}
+
+const zh: Labels = {
+  issueNumber: (n) => `第${n}期`,
+  issueHeading: (newsletter, n, title) => `《${newsletter}》第${n}期: ${title}`,
+  date: (d, offset) => {
+    const [y, m, day] = localDate(d, offset);
+    return `${y}年${m}月${day}日`;
+  },
+  authors: "作者",
+  summary: "简介",
+  institutions: "机构",
+  contributors: "本期贡献者",
+  links: { code: "代码下载", paper: "论文地址", hub: "Hub地址" },
+  etAl: "等",
+  listSeparator: "、",
+  allIssues: "往期周刊",
+  subscribe: "订阅",
+  feeds: "订阅源",
+  previous: "上一期",
+  next: "下一期",
+  draftNotice: "草稿:尚未发布,不在订阅源和目录中。",
+  noIssues: "还没有发布的期刊。",
+  tags: "主题",
+  colon: ":",
+};
+
+const MONTHS = ["January", "February", "March", "April", "May", "June", "July", "August", "September", "October", "November", "December"];
+
+const en: Labels = {
+  issueNumber: (n) => `Issue ${n}`,
+  issueHeading: (newsletter, n, title) => `${newsletter} #${n}: ${title}`,
+  date: (d, offset) => {
+    const [y, m, day] = localDate(d, offset);
+    return `${MONTHS[m - 1]} ${day}, ${y}`;
+  },
+  authors: "Authors",
+  summary: "Summary",
+  institutions: "Institutions",
+  contributors: "Contributors",
+  links: { code: "Code", paper: "Paper", hub: "Hub" },
+  etAl: "et al.",
+  listSeparator: ", ",
+  allIssues: "All issues",
+  subscribe: "Subscribe",
+  feeds: "Feeds",
+  previous: "Previous issue",
+  next: "Next issue",
+  draftNotice: "Draft: not published; left out of the feeds and the index.",
+  noIssues: "No issues published yet.",
+  tags: "Topics",
+  colon: ": ",
+};
+
+/** Labels for a BCP 47 tag: Chinese for zh*, English otherwise. */
+export function labelsFor(language: string): Labels {
+  return language.toLowerCase().startsWith("zh") ? zh : en;
+}
+
+/** Whether a language writes without spaces between words (CJK). */
+export function isCjk(language: string): boolean {
+  return /^(zh|ja|ko)\b/i.test(language);
+}
+
+/** Year, month, day of an instant at a fixed UTC offset ("+08:00"). */
+export function localDate(d: Date, utcOffset: string): [number, number, number] {
+  const sign = utcOffset.startsWith("-") ? -1 : 1;
+  const [h, m] = utcOffset.slice(1).split(":").map(Number);
+  const shifted = new Date(d.getTime() + sign * ((h ?? 0) * 60 + (m ?? 0)) * 60_000);
+  return [shifted.getUTCFullYear(), shifted.getUTCMonth() + 1, shifted.getUTCDate()];
+}

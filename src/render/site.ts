@@ -1,0 +1,40 @@
+import type { Issue } from "../model/issue.ts";
+import type { Newsletter } from "../model/newsletter.ts";
+import { FEED_FILES } from "./feeds/feed-input.ts";
+import { renderAtom } from "./feeds/atom.ts";
+import { renderJsonFeed } from "./feeds/json-feed.ts";
+import { renderRss } from "./feeds/rss.ts";
+import { createIssueView, type IssueView } from "./view.ts";
+import { createSiteView, renderIndexPage, renderIssueContent, renderIssuePage } from "./web/archive.ts";
+import type { WebTemplates } from "./web/templates.ts";
+
+/**
+ * Everything that goes into dist/, as path → text. Pure: the same content
+ * and templates give the same bytes, whatever the clock says.
+ */
+export function renderSite(newsletter: Newsletter, issues: Issue[], templates: WebTemplates): Map<string, string> {
+  const files = new Map<string, string>();
+  const site = createSiteView(newsletter);
+  const views = [...issues].sort((a, b) => b.number - a.number).map((issue) => createIssueView(issue, newsletter));
+  const published = views.filter((v) => !v.draft);
+
+  files.set("index.html", renderIndexPage(site, published, templates));
+  for (const view of views) {
+    files.set(`${view.path}index.html`, renderIssuePage(site, view, neighboursOf(view, published), templates));
+  }
+
+  const entries = published.slice(0, newsletter.feed.limit).map((view) => ({ view, contentHtml: renderIssueContent(site, view, templates) }));
+  const input = { newsletter, entries };
+  files.set(FEED_FILES.rss, renderRss(input));
+  files.set(FEED_FILES.atom, renderAtom(input));
+  files.set(FEED_FILES.json, renderJsonFeed(input));
+  files.set("assets/style.css", templates.css);
+  return files;
+}
+
+/** Published neighbours by number: previous is older, next is newer. */
+function neighboursOf(view: IssueView, published: IssueView[]): { previous?: IssueView; next?: IssueView } {
+  const older = published.filter((p) => p.number < view.number);
+  const newer = published.filter((p) => p.number > view.number);
+  return { previous: older[0], next: newer[newer.length - 1] };
+}

@@ -1,0 +1,141 @@
+import type { Issue, Item } from "../model/issue.ts";
+import type { Newsletter } from "../model/newsletter.ts";
+import { labelsFor, type Labels } from "./labels.ts";
+import { markdownToPlainText, renderMarkdown } from "./markdown.ts";
+
+// The view model: what every template (page, feed content, email) reads.
+// Built once per issue from the validated model; plain data, no I/O.
+
+export interface LinkView {
+  kind: "code" | "paper" | "hub" | "other";
+  label: string;
+  url: string;
+}
+
+export interface ItemView {
+  /** Position across the whole issue, from 1. */
+  index: number;
+  institutions: string;
+  title: string;
+  /** Language of title and authors. */
+  lang: string;
+  /** True when `lang` differs from the newsletter's language (needs its own lang attribute). */
+  foreign: boolean;
+  translation?: string;
+  authors: string;
+  summaryHtml: string;
+  summaryText: string;
+  /** Where the title links to: the hub page, else the paper, else the first link. */
+  href?: string;
+  links: LinkView[];
+  tags: string[];
+}
+
+export interface IssueView {
+  number: number;
+  slug: string;
+  title: string;
+  /** "《预训练周刊》第36期: …" */
+  heading: string;
+  numberLabel: string;
+  dateText: string;
+  /** RFC 3339 */
+  dateIso: string;
+  updatedIso: string;
+  draft: boolean;
+  /** Absolute URL of the issue page. */
+  url: string;
+  /** Path below the site root, e.g. issues/36/ */
+  path: string;
+  /** Stable id for feeds. */
+  id: string;
+  leadHtml: string;
+  /** Plain-text description: the summary, or the lead's first paragraph. */
+  description: string;
+  sections: { title: string; items: ItemView[] }[];
+  contributors: string[];
+  /** The contributors as one line: "申德周 翟珂 吴新刚". */
+  contributorsText: string;
+  tags: string[];
+  itemCount: number;
+}
+
+export function issuePath(issue: Pick<Issue, "slug">): string {
+  return `issues/${encodeURIComponent(issue.slug)}/`;
+}
+
+export function issueId(newsletter: Newsletter, issue: Pick<Issue, "number">): string {
+  return `${newsletter.id}/issues/${issue.number}`;
+}
+
+export function createIssueView(issue: Issue, newsletter: Newsletter): IssueView {
+  const labels = labelsFor(newsletter.language);
+  const path = issuePath(issue);
+  const url = new URL(path, newsletter.base_url).href;
+  let index = 0;
+  const sections = issue.sections.map((section) => ({
+    title: section.title,
+    items: section.items.map((item) => createItemView(item, ++index, newsletter, labels, url)),
+  }));
+  const tags = unique([...issue.tags, ...sections.flatMap((s) => s.items.flatMap((i) => i.tags))]);
+  return {
+    number: issue.number,
+    slug: issue.slug,
+    title: issue.title,
+    heading: labels.issueHeading(newsletter.title, issue.number, issue.title),
+    numberLabel: labels.issueNumber(issue.number),
+    dateText: labels.date(issue.date, newsletter.utc_offset),
+    dateIso: toRfc3339(issue.date),
+    updatedIso: toRfc3339(issue.updated),
+    draft: issue.draft,
+    url,
+    path,
+    id: issueId(newsletter, issue),
+    leadHtml: issue.lead === "" ? "" : renderMarkdown(issue.lead, url),
+    description: issue.summary ?? firstParagraph(issue.lead) ?? issue.title,
+    sections,
+    contributors: issue.contributors,
+    contributorsText: issue.contributors.join(labels.listSeparator === "、" ? " " : ", "),
+    tags,
+    itemCount: index,
+  };
+}
+
+function createItemView(item: Item, index: number, newsletter: Newsletter, labels: Labels, pageUrl: string): ItemView {
+  const lang = item.lang ?? newsletter.source_language ?? newsletter.language;
+  const links: LinkView[] = [];
+  for (const kind of ["code", "paper", "hub"] as const) {
+    const url = item.links[kind];
+    if (url) links.push({ kind, label: labels.links[kind], url });
+  }
+  for (const other of item.links.other ?? []) links.push({ kind: "other", label: other.label, url: other.url });
+  const etAl = (names: string[], flag: boolean) => (flag && names.length > 0 ? `${names.join(", ")}${labels.etAl === "等" ? "" : " "}${labels.etAl}` : names.join(", "));
+  return {
+    index,
+    institutions: item.institutions.join(labels.listSeparator) + (item.institutions_et_al ? labels.etAl : ""),
+    title: item.title,
+    lang,
+    foreign: lang.toLowerCase() !== newsletter.language.toLowerCase(),
+    translation: item.translation,
+    authors: etAl(item.authors, item.et_al),
+    summaryHtml: renderMarkdown(item.summary, pageUrl),
+    summaryText: markdownToPlainText(item.summary),
+    href: item.links.hub ?? item.links.paper ?? links[0]?.url,
+    links,
+    tags: item.tags,
+  };
+}
+
+function firstParagraph(markdown: string): string | undefined {
+  const text = markdownToPlainText(markdown.split(/\n\s*\n/)[0] ?? "");
+  return text === "" ? undefined : text;
+}
+
+function unique(values: string[]): string[] {
+  return [...new Set(values)];
+}
+
+/** 2022-01-16T16:00:00Z: seconds precision, UTC. */
+export function toRfc3339(d: Date): string {
+  return d.toISOString().replace(/\.000Z$/, "Z");
+}

@@ -1,0 +1,76 @@
+import { spawn } from "node:child_process";
+import { watch } from "node:fs";
+import { readdir, readFile, stat, writeFile } from "node:fs/promises";
+import path from "node:path";
+import { describe, expect, it } from "vitest";
+import { build } from "../src/build/build.ts";
+import { ContentError } from "../src/errors.ts";
+import { invalidFixture, makeProject, REPO, snapshotTree } from "./helpers/project.ts";
+
+const CLI = path.join(REPO, "bin/gazette.js");
+
+function manyIssues(count: number): Record<string, string> {
+  const files: Record<string, string> = {};
+  for (let n = 100; n < 100 + count; n++) {
+    const items = Array.from({ length: 12 }, (_, i) => `      - title: Paper ${n}.${i}\n        authors: [A, B]\n        summary: ${"预训练模型的摘要文字。".repeat(30)}\n        links:\n          paper: https://arxiv.org/abs/2201.${String(n * 100 + i).padStart(5, "0")}\n`).join("");
+    files[`${n}.md`] = `---\nnumber: ${n}\ndate: 2023-01-01\ntitle: Issue ${n}\nsections:\n  - title: 论文推荐\n    items:\n${items}---\nLead ${n}.\n`;
+  }
+  return files;
+}
+
+describe("gazette build", () => {
+  it("leaves the previous dist/ exactly as it was when content has an error", async () => {
+    const root = await makeProject("issue-36");
+    await build({ root });
+    const before = await snapshotTree(path.join(root, "dist"));
+    const mtimeBefore = (await stat(path.join(root, "dist/rss.xml"))).mtimeMs;
+    await writeFile(path.join(root, "content/issues/999.md"), await invalidFixture("bad-urls.md"));
+    await expect(build({ root })).rejects.toBeInstanceOf(ContentError);
+    expect(await snapshotTree(path.join(root, "dist"))).toEqual(before);
+    expect((await stat(path.join(root, "dist/rss.xml"))).mtimeMs).toBe(mtimeBefore);
+    expect((await readdir(root)).sort()).toEqual(["content", "dist"]);
+  });
+
+  it("survives being killed while writing: dist/ stays the previous build, and the next build completes", async () => {
+    const root = await makeProject("issue-36", manyIssues(60));
+    await build({ root });
+    const before = await snapshotTree(path.join(root, "dist"));
+    // Change content so that the interrupted build would write different bytes.
+    const source = await readFile(path.join(root, "content/issues/101.md"), "utf8");
+    await writeFile(path.join(root, "content/issues/100.md"), source.replace("number: 101", "number: 100").replace("Issue 101", "Changed"));
+    const child = spawn(process.execPath, [CLI, "-C", root, "build"], { stdio: "ignore" });
+    const killed = new Promise<string>((resolve) => {
+      const watcher = watch(root, (_event, name) => {
+        if (name?.startsWith(".gazette-tmp-new-")) {
+          child.kill("SIGKILL");
+          watcher.close();
+          resolve(name);
+        }
+      });
+    });
+    const exit = new Promise<NodeJS.Signals | null>((resolve) => child.on("exit", (_code, signal) => resolve(signal)));
+    await killed;
+    expect(await exit).toBe("SIGKILL");
+    expect(await snapshotTree(path.join(root, "dist"))).toEqual(before);
+
+    const result = await build({ root });
+    expect(result.written).toContain("issues/100/index.html");
+    expect((await readdir(root)).sort()).toEqual(["content", "dist"]);
+  });
+
+  it("writes only files whose bytes changed, so unchanged files keep their modification time", async () => {
+    const root = await makeProject("issue-36");
+    await build({ root });
+    const rssBefore = await stat(path.join(root, "dist/rss.xml"));
+    await new Promise((r) => setTimeout(r, 20));
+    const second = await build({ root });
+    expect(second.written).toEqual([]);
+    expect((await stat(path.join(root, "dist/rss.xml"))).mtimeMs).toBe(rssBefore.mtimeMs);
+
+    const extra = await readFile(path.join(root, "content/issues/036.md"), "utf8");
+    await writeFile(path.join(root, "content/issues/037.md"), extra.replace("number: 36", "number: 37").replace("date: 2022-01-17", "date: 2022-01-24"));
+    const third = await build({ root });
+    expect(third.written).toEqual(expect.arrayContaining(["index.html", "issues/36/index.html", "issues/37/index.html", "rss.xml", "atom.xml", "feed.json"]));
+    expect(third.unchanged).toEqual(["assets/style.css"]);
+  });
+});
