@@ -1,0 +1,87 @@
+import type { FastifyInstance } from "fastify";
+import path from "node:path";
+import type { Browser } from "playwright-core";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { build } from "../../src/build/build.ts";
+import { createApp } from "../../src/server/app.ts";
+import { horizontalOverflow, launchChromium, platformFonts } from "../helpers/browser.ts";
+import { makeProject } from "../helpers/project.ts";
+
+async function serveFixture(fixture: "issue-36" | "hostile") {
+  const root = await makeProject(fixture);
+  await build({ root });
+  const app = await createApp({ distDir: path.join(root, "dist") });
+  const base = await app.listen({ port: 0, host: "127.0.0.1" });
+  return { app, base };
+}
+
+describe("the archive in headless Chromium", () => {
+  let browser: Browser;
+  let servers: FastifyInstance[] = [];
+  let issue36: string;
+  let hostile: string;
+  beforeAll(async () => {
+    browser = await launchChromium();
+    const a = await serveFixture("issue-36");
+    const b = await serveFixture("hostile");
+    servers = [a.app, b.app];
+    issue36 = a.base;
+    hostile = b.base;
+  });
+  afterAll(async () => {
+    await browser?.close();
+    await Promise.all(servers.map((s) => s.close()));
+  });
+
+  it.each([
+    [375, 812],
+    [1280, 900],
+  ])("shows every item of issue 36 at %i px without horizontal scrolling", async (width, height) => {
+    const page = await browser.newPage({ viewport: { width, height } });
+    await page.goto(`${issue36}/issues/36/`);
+    expect(await horizontalOverflow(page)).toBe(0);
+    const items = page.locator("article.item");
+    expect(await items.count()).toBe(12);
+    for (let i = 0; i < 12; i++) {
+      const box = await items.nth(i).boundingBox();
+      expect(box!.width).toBeGreaterThan(200);
+      expect(box!.x + box!.width).toBeLessThanOrEqual(width);
+      expect(box!.height).toBeGreaterThan(50);
+    }
+    await expect(page.locator("h1").innerText()).resolves.toBe("谷歌提出梯度最大化增长方法GradMax");
+    await page.screenshot({ path: path.join(process.env.SCREENSHOT_DIR ?? "/tmp", `issue-36-${width}.png`), fullPage: false });
+    await page.close();
+  });
+
+  it("draws Chinese text with a CJK font, not boxes", async () => {
+    const page = await browser.newPage({ viewport: { width: 375, height: 812 } });
+    await page.goto(`${issue36}/issues/36/`);
+    for (const selector of [".translation", ".summary p", "h1"]) {
+      const fonts = await platformFonts(page, selector);
+      const cjk = fonts.filter((f) => /CJK|Han Sans|Noto Sans SC|WenQuanYi|YaHei|PingFang/i.test(f.familyName));
+      expect(cjk.length, `${selector}: ${JSON.stringify(fonts)}`).toBeGreaterThan(0);
+      expect(cjk.reduce((n, f) => n + f.glyphCount, 0)).toBeGreaterThan(5);
+    }
+    await page.close();
+  });
+
+  it("shows a <script> from content as text and never runs it", async () => {
+    const page = await browser.newPage({ viewport: { width: 375, height: 812 } });
+    await page.goto(`${hostile}/issues/3/`);
+    expect(await page.evaluate("[typeof window.__pwned, typeof window.__pwnedLead]")).toEqual(["undefined", "undefined"]);
+    await expect(page.locator("#item-1 .summary").innerText()).resolves.toContain("<script>window.__pwned = true</script>");
+    expect(await page.locator("article.item").count()).toBe(60);
+    expect(await horizontalOverflow(page)).toBe(0);
+    await page.close();
+  });
+
+  it("lists the published issues on the index and reaches an issue by its link", async () => {
+    const page = await browser.newPage({ viewport: { width: 375, height: 812 } });
+    await page.goto(`${hostile}/`);
+    await expect(page.locator(".issue-list li").count()).resolves.toBe(3);
+    await page.locator(".issue-list li a").nth(1).click();
+    await page.waitForURL(`${hostile}/issues/second-issue/`);
+    await expect(page.locator("h1").innerText()).resolves.toBe("The second issue");
+    await page.close();
+  });
+});
