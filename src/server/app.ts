@@ -2,7 +2,7 @@ import fastifyStatic from "@fastify/static";
 import Fastify, { type FastifyInstance } from "fastify";
 import path from "node:path";
 
-/** Content types a feed reader expects; the static plugin would say application/xml. */
+/** Content types a feed reader expects, by URL path; the static plugin would say application/xml. */
 const CONTENT_TYPES: Record<string, string> = {
   "rss.xml": "application/rss+xml; charset=utf-8",
   "atom.xml": "application/atom+xml; charset=utf-8",
@@ -22,7 +22,9 @@ export interface AppOptions {
  */
 export async function createApp(options: AppOptions): Promise<FastifyInstance> {
   const app = Fastify({ logger: options.logger ?? false, bodyLimit: 16 * 1024 });
-  app.addHook("onSend", async (_request, reply, payload) => {
+  app.addHook("onSend", async (request, reply, payload) => {
+    const type = CONTENT_TYPES[request.url.split("?")[0]!.replace(/^\//, "")];
+    if (type && reply.statusCode === 200) reply.header("Content-Type", type);
     reply.header("X-Content-Type-Options", "nosniff");
     reply.header("Referrer-Policy", "strict-origin-when-cross-origin");
     return payload;
@@ -33,11 +35,9 @@ export async function createApp(options: AppOptions): Promise<FastifyInstance> {
     lastModified: true,
     index: ["index.html"],
     redirect: true,
-    setHeaders(reply, filePath) {
-      const type = CONTENT_TYPES[path.relative(path.resolve(options.distDir), filePath)];
-      if (type) reply.header("Content-Type", type);
+    setHeaders(res) {
       // Revalidate on every poll: cheap with the validators, and never stale.
-      reply.header("Cache-Control", "public, max-age=0, must-revalidate");
+      res.setHeader("Cache-Control", "public, max-age=0, must-revalidate");
     },
   });
   return app;

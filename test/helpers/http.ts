@@ -21,6 +21,7 @@ export function httpRequest(url: string, options: { method?: string; headers?: R
       res.on("error", reject);
     });
     req.on("error", reject);
+    req.setTimeout(10_000, () => req.destroy(new Error(`no answer from ${url} within 10 s`)));
     req.end(options.body);
   });
 }
