@@ -1,22 +1,41 @@
-import { readFile } from "node:fs/promises";
+import { access, readFile } from "node:fs/promises";
 import { fileURLToPath } from "node:url";
 import path from "node:path";
+import { compileEmailTemplates, EMAIL_TEMPLATE_FILES, type EmailTemplates } from "../render/email/templates.ts";
+import type { TemplateSources } from "../render/template-set.ts";
 import { compileWebTemplates, WEB_TEMPLATE_FILES, type WebTemplates } from "../render/web/templates.ts";
 
 /** Where the archive templates ship, inside the package. */
 export const WEB_TEMPLATE_DIR = fileURLToPath(new URL("../render/web/templates/", import.meta.url));
+/** The email templates that ship with Gazette; a project's own emails/ folder wins. */
+export const DEFAULT_EMAIL_DIR = fileURLToPath(new URL("../../emails/", import.meta.url));
 
 /** Reads and compiles the archive templates from `dir`. */
 export async function readWebTemplates(dir = WEB_TEMPLATE_DIR): Promise<WebTemplates> {
-  const sources: Record<string, string> = {};
+  return compileWebTemplates(await readSources(dir, WEB_TEMPLATE_FILES), shown(dir));
+}
+
+/** Reads and compiles the email templates: `<root>/emails` when it exists, else the defaults. */
+export async function readEmailTemplates(root: string): Promise<EmailTemplates> {
+  const own = path.join(root, "emails");
+  const dir = (await access(path.join(own, "issue.mjml.hbs")).then(() => true, () => false)) ? own : DEFAULT_EMAIL_DIR;
+  return compileEmailTemplates(await readSources(dir, EMAIL_TEMPLATE_FILES), shown(dir));
+}
+
+async function readSources(dir: string, files: readonly string[]): Promise<TemplateSources> {
+  const sources: TemplateSources = {};
   await Promise.all(
-    WEB_TEMPLATE_FILES.map(async (name) => {
+    files.map(async (name) => {
       try {
         sources[name] = await readFile(path.join(dir, name), "utf8");
       } catch {
-        // compileWebTemplates names the missing file
+        // the compiler names the missing file
       }
     }),
   );
-  return compileWebTemplates(sources, path.relative(process.cwd(), dir) || dir);
+  return sources;
+}
+
+function shown(dir: string): string {
+  return (path.relative(process.cwd(), dir) || ".").replace(/\/$/, "");
 }

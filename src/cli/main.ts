@@ -1,6 +1,8 @@
 import { Command, CommanderError, InvalidArgumentError } from "commander";
 import path from "node:path";
 import { build } from "../build/build.ts";
+import { watchAndRebuild } from "../build/watch.ts";
+import { EMAIL_WARN_BYTES, kb, type EmailReport } from "../build/emails.ts";
 import { readConfig } from "../config.ts";
 import { loadContent } from "../content/load.ts";
 import { ContentError, formatProblems, type Problem } from "../errors.ts";
@@ -35,50 +37,97 @@ export function createProgram(io: Io): Command {
 
   program
     .command("build")
-    .description("write dist/: feeds, archive pages (atomically; a failed build leaves dist/ as it was)")
+    .description("write dist/: feeds, archive pages and emails (atomically; a failed build leaves dist/ as it was)")
     .option("-o, --out <dir>", "output folder", "dist")
     .action(async (opts: { out: string }) => {
       const root = rootOf(program);
-      const result = await build({ root, outDir: path.resolve(root, opts.out) });
-      printWarnings(io, result.warnings);
-      const where = path.relative(process.cwd(), result.outDir) || ".";
-      io.out(
-        `built ${where}/: ${result.issues} issue${result.issues === 1 ? "" : "s"}${result.drafts ? ` (${result.drafts} draft${result.drafts === 1 ? "" : "s"}, not in feeds)` : ""}; ` +
-          `${result.written.length} file${result.written.length === 1 ? "" : "s"} written, ${result.unchanged.length} unchanged, ${result.removed.length} removed\n`,
-      );
+      await buildAndReport(io, root, path.resolve(root, opts.out));
     });
 
   program
     .command("serve")
-    .description("serve dist/ on localhost: archive and feeds, with conditional GET")
+    .description("serve dist/ on localhost: archive and feeds with conditional GET, and email previews")
     .option("-p, --port <port>", "port (0 picks a free one; default $PORT or 8080)", parsePort)
     .option("--host <host>", "address to listen on (default $HOST or 127.0.0.1)")
     .option("-o, --out <dir>", "the built folder to serve", "dist")
-    .action(async (opts: { port?: number; host?: string; out: string }) => {
-      const config = readConfig();
+    .action(async (opts: ServeOptions) => {
       const root = rootOf(program);
-      const app = await createApp({ distDir: path.resolve(root, opts.out) });
-      const address = await app.listen({ port: opts.port ?? config.PORT, host: opts.host ?? config.HOST });
-      const base = address.replace("0.0.0.0", "127.0.0.1");
-      io.out(
-        [
-          `serving ${opts.out}/ at ${base}/`,
-          `  archive  ${base}/`,
-          `  RSS      ${base}/rss.xml`,
-          `  Atom     ${base}/atom.xml`,
-          `  JSON     ${base}/feed.json`,
-          "press Ctrl-C to stop",
-          "",
-        ].join("\n"),
-      );
-      await new Promise<void>((resolve) => {
-        const stop = () => void app.close().then(resolve);
-        process.once("SIGINT", stop);
-        process.once("SIGTERM", stop);
+      await serveUntilStopped(io, root, opts, (base) => [
+        `  archive  ${base}/`,
+        `  RSS      ${base}/rss.xml`,
+        `  Atom     ${base}/atom.xml`,
+        `  JSON     ${base}/feed.json`,
+        `  emails   ${base}/_preview/emails/`,
+      ]);
+    });
+
+  program
+    .command("preview")
+    .description("build, serve, and show an issue's email as a subscriber gets it; rebuilds when content/ or emails/ change")
+    .argument("<number>", "issue number", parseIssueNumber)
+    .option("-p, --port <port>", "port (0 picks a free one; default $PORT or 8080)", parsePort)
+    .option("--host <host>", "address to listen on (default $HOST or 127.0.0.1)")
+    .option("-o, --out <dir>", "output folder", "dist")
+    .action(async (number: number, opts: ServeOptions) => {
+      const root = rootOf(program);
+      const outDir = path.resolve(root, opts.out);
+      await buildAndReport(io, root, outDir).catch((err) => io.err(`${describeError(err)}\nserving the last good build.\n`));
+      const stopWatching = watchAndRebuild({ root, outDir }, ({ result, error }) => {
+        if (result) io.out(`rebuilt: ${result.written.length} file${result.written.length === 1 ? "" : "s"} changed\n`);
+        else io.err(`${describeError(error)}\nthe preview keeps the last good build.\n`);
       });
+      try {
+        await serveUntilStopped(io, root, opts, (base) => [`  email #${number}  ${base}/_preview/emails/${number}/`, "  watching content/ and emails/; the page reloads after each rebuild"]);
+      } finally {
+        stopWatching();
+      }
     });
 
   return program;
+}
+
+interface ServeOptions {
+  port?: number;
+  host?: string;
+  out: string;
+}
+
+async function buildAndReport(io: Io, root: string, outDir: string): Promise<void> {
+  const result = await build({ root, outDir });
+  printWarnings(io, result.warnings);
+  const where = path.relative(process.cwd(), result.outDir) || ".";
+  io.out(
+    `built ${where}/: ${result.issues} issue${result.issues === 1 ? "" : "s"}${result.drafts ? ` (${result.drafts} draft${result.drafts === 1 ? "" : "s"}, not in feeds)` : ""}; ` +
+      `${result.written.length} file${result.written.length === 1 ? "" : "s"} written, ${result.unchanged.length} unchanged, ${result.removed.length} removed\n`,
+  );
+  io.out(renderEmailSizes(result.emails));
+}
+
+async function serveUntilStopped(io: Io, root: string, opts: ServeOptions, urls: (base: string) => string[]): Promise<void> {
+  const config = readConfig();
+  const app = await createApp({ distDir: path.resolve(root, opts.out) });
+  const address = await app.listen({ port: opts.port ?? config.PORT, host: opts.host ?? config.HOST });
+  const base = address.replace("0.0.0.0", "127.0.0.1");
+  io.out([`serving ${opts.out}/ at ${base}/`, ...urls(base), "press Ctrl-C to stop", ""].join("\n"));
+  await new Promise<void>((resolve) => {
+    const stop = () => void app.close().then(resolve);
+    process.once("SIGINT", stop);
+    process.once("SIGTERM", stop);
+  });
+}
+
+/** The text a person reads for an error this CLI expects. */
+function describeError(err: unknown): string {
+  if (err instanceof ContentError) {
+    return `${formatProblems(err.problems)}\n${err.problems.length} problem${err.problems.length === 1 ? "" : "s"}; nothing was built.`;
+  }
+  return `gazette: ${(err as Error).message}`;
+}
+
+function parseIssueNumber(value: string): number {
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 1) throw new InvalidArgumentError("expected an issue number such as 36");
+  return n;
 }
 
 /** Runs the CLI; resolves to the exit status. */
@@ -89,16 +138,25 @@ export async function run(argv: string[], io: Io): Promise<number> {
     return 0;
   } catch (err) {
     if (err instanceof CommanderError) return err.exitCode;
-    if (err instanceof ContentError) {
-      printWarnings(io, err.warnings);
-      io.err(`${formatProblems(err.problems)}\n`);
-      io.err(`${err.problems.length} problem${err.problems.length === 1 ? "" : "s"}; nothing was built.\n`);
-      return 1;
-    }
+    if (err instanceof ContentError) printWarnings(io, err.warnings);
+    io.err(`${describeError(err)}\n`);
+    if (err instanceof ContentError) return 1;
     const code = (err as { code?: string }).code;
-    io.err(`gazette: ${(err as Error).message}\n`);
     return code?.startsWith("GAZETTE_") ? 1 : 2;
   }
+}
+
+/** One line per compiled email (all of them when few), then the largest. */
+function renderEmailSizes(emails: EmailReport[]): string {
+  if (emails.length === 0) return "";
+  const line = (e: EmailReport) => `  #${e.number}  html ${kb(e.htmlBytes)}, text ${kb(e.textBytes)}${e.compiled ? "" : " (cached)"}${e.htmlBytes > EMAIL_WARN_BYTES ? "  ← near Gmail's 102 KB clip" : ""}\n`;
+  const compiled = emails.filter((e) => e.compiled).length;
+  const shown = emails.length <= 10 ? emails : emails.filter((e) => e.compiled || e.htmlBytes > EMAIL_WARN_BYTES).slice(0, 10);
+  const largest = emails.reduce((a, b) => (b.htmlBytes > a.htmlBytes ? b : a));
+  return (
+    `emails: ${emails.length} (${compiled} compiled, ${emails.length - compiled} from cache); largest #${largest.number} at ${kb(largest.htmlBytes)} of Gmail's ~102 KB\n` +
+    shown.map(line).join("")
+  );
 }
 
 function rootOf(program: Command): string {

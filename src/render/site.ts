@@ -9,13 +9,12 @@ import { createSiteView, renderIndexPage, renderIssueContent, renderIssuePage } 
 import type { WebTemplates } from "./web/templates.ts";
 
 /**
- * Everything that goes into dist/, as path → text. Pure: the same content
+ * The archive pages and feeds, as path → text (views newest first). Pure: the same content
  * and templates give the same bytes, whatever the clock says.
  */
-export function renderSite(newsletter: Newsletter, issues: Issue[], templates: WebTemplates): Map<string, string> {
+export function renderSite(newsletter: Newsletter, views: IssueView[], templates: WebTemplates): Map<string, string> {
   const files = new Map<string, string>();
   const site = createSiteView(newsletter);
-  const views = [...issues].sort((a, b) => b.number - a.number).map((issue) => createIssueView(issue, newsletter));
   const published = views.filter((v) => !v.draft);
 
   files.set("index.html", renderIndexPage(site, published, templates));
@@ -30,6 +29,11 @@ export function renderSite(newsletter: Newsletter, issues: Issue[], templates: W
   files.set(FEED_FILES.json, renderJsonFeed(input));
   files.set("assets/style.css", templates.css);
   return files;
+}
+
+/** One view per issue, newest first. */
+export function createIssueViews(newsletter: Newsletter, issues: Issue[]): { issue: Issue; view: IssueView }[] {
+  return [...issues].sort((a, b) => b.number - a.number).map((issue) => ({ issue, view: createIssueView(issue, newsletter) }));
 }
 
 /** Published neighbours by number: previous is older, next is newer. */

@@ -50,6 +50,8 @@ export interface IssueView {
   /** Stable id for feeds. */
   id: string;
   leadHtml: string;
+  /** The lead as plain text, paragraphs separated by blank lines. */
+  leadText: string;
   /** Plain-text description: the summary, or the lead's first paragraph. */
   description: string;
   sections: { title: string; items: ItemView[] }[];
@@ -92,6 +94,7 @@ export function createIssueView(issue: Issue, newsletter: Newsletter): IssueView
     path,
     id: issueId(newsletter, issue),
     leadHtml: issue.lead === "" ? "" : renderMarkdown(issue.lead, url),
+    leadText: markdownToPlainText(issue.lead),
     description: issue.summary ?? firstParagraph(issue.lead) ?? issue.title,
     sections,
     contributors: issue.contributors,

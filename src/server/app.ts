@@ -1,6 +1,8 @@
 import fastifyStatic from "@fastify/static";
 import Fastify, { type FastifyInstance } from "fastify";
 import path from "node:path";
+import { readWebTemplates } from "../build/read-templates.ts";
+import { registerPreview } from "./preview.ts";
 
 /** Content types a feed reader expects, by URL path; the static plugin would say application/xml. */
 const CONTENT_TYPES: Record<string, string> = {
@@ -17,7 +19,7 @@ export interface AppOptions {
 
 /**
  * The HTTP app: dist/ as static files with ETag / Last-Modified and 304s
- * for conditional GETs (feed readers poll). Builds never touch a file whose
+ * for conditional GETs (feed readers poll), and the email preview. Builds never touch a file whose
  * bytes did not change, so validators stay the same across rebuilds.
  */
 export async function createApp(options: AppOptions): Promise<FastifyInstance> {
@@ -40,5 +42,6 @@ export async function createApp(options: AppOptions): Promise<FastifyInstance> {
       res.setHeader("Cache-Control", "public, max-age=0, must-revalidate");
     },
   });
+  await registerPreview(app, options.distDir, await readWebTemplates());
   return app;
 }

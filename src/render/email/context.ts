@@ -1,0 +1,65 @@
+import type { Newsletter } from "../../model/newsletter.ts";
+import { isCjk, type Labels } from "../labels.ts";
+import type { IssueView } from "../view.ts";
+import type { SiteView } from "../web/archive.ts";
+import { PLACEHOLDERS } from "./placeholders.ts";
+
+/**
+ * Fonts for every text element, CJK faces first (their Latin is fine, and
+ * Outlook does not fall back per glyph); kept short, as it is inlined on
+ * every element.
+ */
+export const EMAIL_FONT_STACK = "'PingFang SC','Hiragino Sans GB','Microsoft YaHei','Noto Sans CJK SC',Arial,sans-serif";
+
+export interface EmailLabels {
+  viewInBrowser: string;
+  why: string;
+  unsubscribe: string;
+  authors: string;
+  colon: string;
+}
+
+/** What the email templates and the text part read. Pure data. */
+export interface EmailContext {
+  site: SiteView;
+  issue: IssueView;
+  labels: EmailLabels;
+  subject: string;
+  preheader: string;
+  fontStack: string;
+  postalAddress?: string;
+  placeholders: typeof PLACEHOLDERS;
+}
+
+export function createEmailContext(issue: IssueView, site: SiteView, newsletter: Newsletter): EmailContext {
+  return {
+    site,
+    issue,
+    labels: emailLabels(site.labels, newsletter),
+    subject: issue.heading,
+    preheader: preheaderOf(issue.description, newsletter.language),
+    fontStack: EMAIL_FONT_STACK,
+    postalAddress: newsletter.postal_address,
+    placeholders: PLACEHOLDERS,
+  };
+}
+
+function emailLabels(labels: Labels, newsletter: Newsletter): EmailLabels {
+  const zh = isCjk(newsletter.language);
+  return {
+    viewInBrowser: zh ? "在浏览器中查看" : "View in your browser",
+    why: zh
+      ? `你收到这封邮件,是因为 ${PLACEHOLDERS.email} 订阅了《${newsletter.title}》。`
+      : `You are receiving this because ${PLACEHOLDERS.email} subscribed to ${newsletter.title}.`,
+    unsubscribe: zh ? "退订" : "Unsubscribe",
+    authors: labels.authors,
+    colon: labels.colon,
+  };
+}
+
+/** The inbox preview line: the description, cut at about 110 display characters. */
+function preheaderOf(description: string, language: string): string {
+  const max = isCjk(language) ? 70 : 110;
+  const chars = Array.from(description.replace(/\s+/g, " ").trim());
+  return chars.length <= max ? chars.join("") : `${chars.slice(0, max - 1).join("")}…`;
+}

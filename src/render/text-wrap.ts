@@ -1,0 +1,130 @@
+// Plain-text wrapping that knows Chinese, Japanese and Korean have no spaces
+// between words: a line may break between any two CJK characters, never
+// inside a URL or a Latin word, and never before closing punctuation (，。)
+// or after opening punctuation (（《). Widths are display columns: a CJK
+// character takes two, as in every terminal and monospaced mail reader.
+
+const URL_RE = /^https?:\/\/\S+/;
+const WIDE = /[\u1100-\u115F\u2E80-\u303E\u3041-\u33FF\u3400-\u4DBF\u4E00-\u9FFF\uA000-\uA4CF\uAC00-\uD7A3\uF900-\uFAFF\uFE30-\uFE4F\uFF00-\uFF60\uFFE0-\uFFE6]|\p{Emoji_Presentation}|[\u{20000}-\u{3FFFD}]/u;
+const CJK = /[\u2E80-\u303E\u3041-\u33FF\u3400-\u4DBF\u4E00-\u9FFF\uAC00-\uD7A3\uF900-\uFAFF\uFE30-\uFE4F\uFF00-\uFF60\uFFE0-\uFFE6]|[\u{20000}-\u{3FFFD}]/u;
+/** May not start a line. */
+const CLOSING = /^[,.;:!?)\]}、。，．：；！？）》」』】〕〉…%’”]/;
+/** May not end a line. */
+const OPENING = /[([{（《「『【〔〈‘“]$/;
+
+/** Display columns of a string (CJK and emoji count two). */
+export function displayWidth(text: string): number {
+  let width = 0;
+  for (const char of text) width += WIDE.test(char) ? 2 : 1;
+  return width;
+}
+
+interface Token {
+  text: string;
+  width: number;
+  /** A line may break before this token. */
+  breakBefore: boolean;
+  space: boolean;
+}
+
+function tokenize(paragraph: string): Token[] {
+  const tokens: Token[] = [];
+  let rest = paragraph;
+  let prevSpaceOrCjk = true;
+  while (rest.length > 0) {
+    const url = URL_RE.exec(rest);
+    if (url && prevSpaceOrCjk) {
+      tokens.push({ text: url[0], width: displayWidth(url[0]), breakBefore: true, space: false });
+      rest = rest.slice(url[0].length);
+      prevSpaceOrCjk = false;
+      continue;
+    }
+    const space = /^\s+/.exec(rest);
+    if (space) {
+      tokens.push({ text: " ", width: 1, breakBefore: true, space: true });
+      rest = rest.slice(space[0].length);
+      prevSpaceOrCjk = true;
+      continue;
+    }
+    const char = String.fromCodePoint(rest.codePointAt(0)!);
+    if (CJK.test(char)) {
+      tokens.push({ text: char, width: displayWidth(char), breakBefore: !CLOSING.test(char), space: false });
+      rest = rest.slice(char.length);
+      prevSpaceOrCjk = true;
+      continue;
+    }
+    // A run of non-space, non-CJK characters: a Latin word, a number, punctuation.
+    let end = 0;
+    for (const c of rest) {
+      if (/\s/.test(c) || CJK.test(c)) break;
+      end += c.length;
+    }
+    const word = rest.slice(0, end);
+    tokens.push({ text: word, width: displayWidth(word), breakBefore: prevSpaceOrCjk && !CLOSING.test(word), space: false });
+    rest = rest.slice(end);
+    prevSpaceOrCjk = false;
+  }
+  // No break after opening punctuation.
+  for (let i = 1; i < tokens.length; i++) if (OPENING.test(tokens[i - 1]!.text)) tokens[i]!.breakBefore = false;
+  return tokens;
+}
+
+/**
+ * Wraps one paragraph to `width` columns, each line prefixed with `indent`.
+ * A URL or word longer than the line stands alone on its own line, unbroken.
+ */
+export function wrapParagraph(paragraph: string, width = 76, indent = ""): string[] {
+  const room = Math.max(8, width - displayWidth(indent));
+  const lines: Token[][] = [];
+  let line: Token[] = [];
+  let used = 0;
+  for (const token of tokenize(paragraph.trim())) {
+    if (token.space) {
+      if (line.length > 0) {
+        line.push(token);
+        used += 1;
+      }
+      continue;
+    }
+    if (used + token.width <= room || line.length === 0) {
+      line.push(token);
+      used += token.width;
+      continue;
+    }
+    // Overflow: break before this token, or, if it may not start a line,
+    // carry back to the last point where a break is allowed.
+    let cut = line.length;
+    let carried: Token[] = [];
+    if (!token.breakBefore) {
+      while (cut > 0 && !line[cut - 1]!.breakBefore) cut--;
+      cut = Math.max(0, cut - 1);
+      if (cut === 0) cut = line.length; // no break point at all: let it overflow rather than loop
+      carried = line.slice(cut);
+    }
+    lines.push(trimEnd(line.slice(0, cut)));
+    line = [...dropLeadingSpace(carried), token];
+    used = line.reduce((n, t) => n + t.width, 0);
+  }
+  if (line.length > 0) lines.push(trimEnd(line));
+  return lines.map((l) => indent + l.map((t) => t.text).join(""));
+}
+
+/** Wraps text made of paragraphs separated by blank lines; keeps the blank lines. */
+export function wrapText(text: string, width = 76, indent = ""): string {
+  return text
+    .split(/\n\s*\n/)
+    .map((p) => wrapParagraph(p.replace(/\s*\n\s*/g, " "), width, indent).join("\n"))
+    .join("\n\n");
+}
+
+function trimEnd(tokens: Token[]): Token[] {
+  let end = tokens.length;
+  while (end > 0 && tokens[end - 1]!.space) end--;
+  return tokens.slice(0, end);
+}
+
+function dropLeadingSpace(tokens: Token[]): Token[] {
+  let start = 0;
+  while (start < tokens.length && tokens[start]!.space) start++;
+  return tokens.slice(start);
+}

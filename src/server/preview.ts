@@ -1,0 +1,99 @@
+import type { FastifyInstance, FastifyReply } from "fastify";
+import { readdir, readFile, stat } from "node:fs/promises";
+import path from "node:path";
+import { fileURLToPath } from "node:url";
+import { kb, type EmailMeta } from "../build/emails.ts";
+import { fillPlaceholders, type PlaceholderValues } from "../render/email/placeholders.ts";
+import type { WebTemplates } from "../render/web/templates.ts";
+
+const RELOAD_JS = fileURLToPath(new URL("./reload.js", import.meta.url));
+
+/** The reader the preview pretends to send to. */
+export const SAMPLE_EMAIL = "reader@example.org";
+
+/**
+ * /_preview/emails/<n>/ shows an issue's email as a subscriber gets it:
+ * subject, preheader, the HTML part at 375 and 640 px, the text part; every
+ * placeholder filled for a sample subscriber. Files are read from dist/ on
+ * each request, and the page reloads itself when a rebuild changes them.
+ */
+export async function registerPreview(app: FastifyInstance, distDir: string, templates: WebTemplates): Promise<void> {
+  const reloadJs = await readFile(RELOAD_JS, "utf8");
+  const emailsDir = path.join(distDir, "emails");
+  const sample = (origin: string): PlaceholderValues => ({ email: SAMPLE_EMAIL, unsubscribeUrl: `${origin}/_preview/unsubscribe` });
+  const originOf = (host: string | undefined) => `http://${host ?? "127.0.0.1"}`;
+
+  app.get("/_preview/reload.js", (_req, reply) => reply.type("text/javascript; charset=utf-8").send(reloadJs));
+
+  app.get("/_preview/emails/", async (_req, reply) => {
+    const names = await readdir(emailsDir).catch(() => [] as string[]);
+    const metas = await Promise.all(names.filter((n) => n.endsWith(".json")).map((n) => readMeta(emailsDir, n.replace(/\.json$/, ""))));
+    const emails = metas.filter((m): m is EmailMeta => m !== undefined).sort((a, b) => b.number - a.number);
+    return html(reply, templates.previewIndex({ emails }));
+  });
+
+  app.get<{ Params: { n: string } }>("/_preview/emails/:n/", async (req, reply) => {
+    const meta = await readMeta(emailsDir, req.params.n);
+    if (!meta) return reply.code(404).type("text/plain; charset=utf-8").send(`No built email #${req.params.n}: run gazette build.`);
+    const text = fillPlaceholders(await readFile(path.join(emailsDir, meta.text), "utf8"), sample(originOf(req.headers.host)), "text");
+    const base = `/_preview/emails/${meta.number}/`;
+    return html(
+      reply,
+      templates.preview({
+        meta,
+        text,
+        language: "en",
+        sample: { email: SAMPLE_EMAIL },
+        htmlUrl: `${base}html`,
+        textUrl: `${base}text`,
+        versionUrl: `${base}version`,
+        version: await versionOf(emailsDir, meta.number),
+        htmlKb: kb(meta.bytes.html),
+        textKb: kb(meta.bytes.text),
+      }),
+    );
+  });
+
+  app.get<{ Params: { n: string } }>("/_preview/emails/:n/html", async (req, reply) => {
+    const meta = await readMeta(emailsDir, req.params.n);
+    if (!meta) return reply.code(404).send();
+    const body = fillPlaceholders(await readFile(path.join(emailsDir, meta.html), "utf8"), sample(originOf(req.headers.host)), "html");
+    // A mail client runs no script; neither does the preview.
+    reply.header("Content-Security-Policy", "default-src 'none'; style-src 'unsafe-inline'; img-src https: http: data:; frame-ancestors 'self'");
+    return html(reply, body);
+  });
+
+  app.get<{ Params: { n: string } }>("/_preview/emails/:n/text", async (req, reply) => {
+    const meta = await readMeta(emailsDir, req.params.n);
+    if (!meta) return reply.code(404).send();
+    const body = fillPlaceholders(await readFile(path.join(emailsDir, meta.text), "utf8"), sample(originOf(req.headers.host)), "text");
+    return reply.type("text/plain; charset=utf-8").header("Cache-Control", "no-store").send(body);
+  });
+
+  app.get<{ Params: { n: string } }>("/_preview/emails/:n/version", async (req, reply) => {
+    return reply.header("Cache-Control", "no-store").send({ version: await versionOf(emailsDir, req.params.n) });
+  });
+
+  app.get("/_preview/unsubscribe", (_req, reply) =>
+    reply.type("text/plain; charset=utf-8").send("In a sent email this link is the reader's own signed unsubscribe page."),
+  );
+}
+
+async function readMeta(dir: string, n: string): Promise<EmailMeta | undefined> {
+  if (!/^\d+$/.test(n)) return undefined;
+  try {
+    return JSON.parse(await readFile(path.join(dir, `${n}.json`), "utf8")) as EmailMeta;
+  } catch {
+    return undefined;
+  }
+}
+
+/** Changes whenever a rebuild rewrites any part of the email. */
+async function versionOf(dir: string, n: string | number): Promise<string> {
+  const times = await Promise.all(["json", "html", "txt"].map((ext) => stat(path.join(dir, `${n}.${ext}`)).then((s) => s.mtimeMs, () => 0)));
+  return times.join("-");
+}
+
+function html(reply: FastifyReply, body: string): FastifyReply {
+  return reply.type("text/html; charset=utf-8").header("Cache-Control", "no-store").send(body);
+}

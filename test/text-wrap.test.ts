@@ -1,0 +1,45 @@
+import { describe, expect, it } from "vitest";
+import { displayWidth, wrapParagraph, wrapText } from "../src/render/text-wrap.ts";
+
+describe("CJK-aware wrapping", () => {
+  it("counts CJK characters and emoji as two columns", () => {
+    expect(displayWidth("abc")).toBe(3);
+    expect(displayWidth("预训练")).toBe(6);
+    expect(displayWidth("全角，标点。")).toBe(12);
+    expect(displayWidth("🚀")).toBe(2);
+  });
+
+  it("breaks Chinese between any two characters and fills the line", () => {
+    const lines = wrapParagraph("预训练".repeat(20), 20);
+    expect(lines[0]).toBe("预训练预训练预训练预");
+    expect(lines.every((l) => displayWidth(l) <= 20)).toBe(true);
+    expect(lines.join("")).toBe("预训练".repeat(20));
+  });
+
+  it("never starts a line with closing punctuation nor ends one with opening punctuation", () => {
+    const lines = wrapParagraph("一二三四五六七八九，十一二三四五六七八《九十》一二", 18);
+    for (const line of lines) {
+      expect(line).not.toMatch(/^[，。、）》」]/);
+      expect(line).not.toMatch(/[（《「]$/);
+      expect(displayWidth(line)).toBeLessThanOrEqual(18);
+    }
+    expect(lines.join("")).toBe("一二三四五六七八九，十一二三四五六七八《九十》一二");
+  });
+
+  it("breaks English only between words, and keeps a URL whole on its own line", () => {
+    const url = "https://github.com/pytorch/fairseq/tree/main/examples/moe_lm";
+    const lines = wrapParagraph(`Read the code at ${url} before the paper arrives tomorrow`, 30);
+    expect(lines).toEqual(["Read the code at", url, "before the paper arrives", "tomorrow"]);
+  });
+
+  it("mixes scripts: breaks between CJK and Latin, not inside the Latin word", () => {
+    const lines = wrapParagraph("作者提出了SUPER-ADAM算法可以实现最佳已知梯度", 16);
+    expect(lines.join("")).toBe("作者提出了SUPER-ADAM算法可以实现最佳已知梯度");
+    expect(lines.some((l) => l.includes("SUPER-ADAM"))).toBe(true);
+    for (const line of lines) expect(displayWidth(line)).toBeLessThanOrEqual(16);
+  });
+
+  it("indents every line and keeps paragraphs apart", () => {
+    expect(wrapText("第一段文字很长很长很长。\n\n第二段。", 16, "  ")).toBe("  第一段文字很长\n  很长很长。\n\n  第二段。");
+  });
+});
