@@ -1,6 +1,6 @@
 import { spawn } from "node:child_process";
 import { watch } from "node:fs";
-import { readdir, readFile, stat, writeFile } from "node:fs/promises";
+import { cp, readdir, readFile, rm, stat, writeFile } from "node:fs/promises";
 import path from "node:path";
 import { describe, expect, it } from "vitest";
 import { build } from "../src/build/build.ts";
@@ -16,6 +16,15 @@ function manyIssues(count: number): Record<string, string> {
     files[`${n}.md`] = `---\nnumber: ${n}\ndate: 2023-01-01\ntitle: Issue ${n}\nsections:\n  - title: 论文推荐\n    items:\n${items}---\nLead ${n}.\n`;
   }
   return files;
+}
+
+/** The dist/ a build of the same content makes in a fresh folder with no caches. */
+async function cleanBuildOf(root: string): Promise<Map<string, string>> {
+  const fresh = await makeProject("issue-36");
+  await rm(path.join(fresh, "content"), { recursive: true });
+  await cp(path.join(root, "content"), path.join(fresh, "content"), { recursive: true });
+  await build({ root: fresh });
+  return snapshotTree(path.join(fresh, "dist"));
 }
 
 describe("gazette build", () => {
@@ -41,7 +50,7 @@ describe("gazette build", () => {
     const child = spawn(process.execPath, [CLI, "-C", root, "build"], { stdio: "ignore" });
     const killed = new Promise<string>((resolve) => {
       const watcher = watch(root, (_event, name) => {
-        if (name?.startsWith(".gazette-tmp-new-")) {
+        if (name?.startsWith(".gazette-tmp-new")) {
           child.kill("SIGKILL");
           watcher.close();
           resolve(name);
@@ -55,7 +64,25 @@ describe("gazette build", () => {
 
     const result = await build({ root });
     expect(result.written).toContain("issues/100/index.html");
-    expect((await readdir(root)).sort()).toEqual([".gazette", "content", "dist"]);
+    // The interrupted staging tree was reused: the result equals a build from scratch.
+    expect(await snapshotTree(path.join(root, "dist"))).toEqual(await cleanBuildOf(root));
+    expect((await readdir(root)).sort()).toEqual([".gazette", ".gazette-tmp-spare", "content", "dist"]);
+  });
+
+  it("reuses the retired tree for the next build, and still ends equal to a build from scratch", async () => {
+    const root = await makeProject("issue-36", manyIssues(5));
+    await build({ root });
+    await build({ root });
+    await rm(path.join(root, "content/issues/102.md"));
+    const source = await readFile(path.join(root, "content/issues/101.md"), "utf8");
+    await writeFile(path.join(root, "content/issues/200.md"), source.replace("number: 101", "number: 200").replace("Issue 101", "Issue 200"));
+    const third = await build({ root });
+    expect(third.removed).toEqual(["emails/102.html", "emails/102.json", "emails/102.txt", "issues/102/index.html"]);
+    expect(await snapshotTree(path.join(root, "dist"))).toEqual(await cleanBuildOf(root));
+    const fourth = await build({ root });
+    expect(fourth.written).toEqual([]);
+    expect(await snapshotTree(path.join(root, "dist"))).toEqual(await cleanBuildOf(root));
+    await expect(stat(path.join(root, "dist/issues/102"))).rejects.toThrow();
   });
 
   it("writes only files whose bytes changed, so unchanged files keep their modification time", async () => {

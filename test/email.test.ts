@@ -2,7 +2,7 @@ import { cp, mkdir, readFile, writeFile } from "node:fs/promises";
 import path from "node:path";
 import { beforeAll, describe, expect, it } from "vitest";
 import { build } from "../src/build/build.ts";
-import { EmailCache } from "../src/build/email-cache.ts";
+import { OutputCache } from "../src/build/output-cache.ts";
 import { OutputError, RenderError } from "../src/errors.ts";
 import { fillPlaceholders, findPlaceholders, PLACEHOLDERS } from "../src/render/email/placeholders.ts";
 import { displayWidth } from "../src/render/text-wrap.ts";
@@ -185,9 +185,21 @@ describe("the compiled-email cache", () => {
     expect(third.written).not.toContain("emails/36.html");
   });
 
-  it("is keyed by the generated MJML, so a template change recompiles", () => {
-    expect(EmailCache.keyOf("<mjml>a</mjml>")).not.toBe(EmailCache.keyOf("<mjml>b</mjml>"));
-    expect(EmailCache.keyOf("<mjml>a</mjml>")).toBe(EmailCache.keyOf("<mjml>a</mjml>"));
+  it("recompiles every email when a template changes", async () => {
+    const root = await makeProject("issue-36");
+    await cp(path.join(REPO, "emails"), path.join(root, "emails"), { recursive: true });
+    expect((await build({ root })).emails[0]!.compiled).toBe(true);
+    expect((await build({ root })).emails[0]!.compiled).toBe(false);
+    const footer = path.join(root, "emails/partials/footer.mjml.hbs");
+    await writeFile(footer, (await readFile(footer, "utf8")).replace("{{labels.why}}", "{{labels.why}} (edited)"));
+    const after = await build({ root });
+    expect(after.emails[0]!.compiled).toBe(true);
+    expect(await readFile(path.join(root, "dist/emails/36.html"), "utf8")).toContain("订阅了《预训练周刊》。 (edited)");
+  });
+
+  it("keys cannot collide by moving text between parts", () => {
+    expect(OutputCache.keyOf(["ab", "c"])).not.toBe(OutputCache.keyOf(["a", "bc"]));
+    expect(OutputCache.keyOf(["a", "b"])).toBe(OutputCache.keyOf(["a", "b"]));
   });
 });
 

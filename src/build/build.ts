@@ -1,20 +1,24 @@
 import path from "node:path";
 import { loadContent } from "../content/load.ts";
 import type { Problem } from "../errors.ts";
-import { createIssueViews, renderSite } from "../render/site.ts";
+import { planSite, renderIndexAndFeeds } from "../render/site.ts";
 import { createSiteView } from "../render/web/archive.ts";
+import { ContentCache } from "../content/cache.ts";
 import { checkOutputs } from "./check-output.ts";
-import { EmailCache } from "./email-cache.ts";
+import { codeVersion } from "./code-version.ts";
+import { MjmlPool } from "./compile-emails.ts";
+import { OutputCache } from "./output-cache.ts";
+import { buildIssuePages } from "./pages.ts";
 import { buildEmails, type EmailReport } from "./emails.ts";
 import { readEmailTemplates, readWebTemplates } from "./read-templates.ts";
-import { writeDist, type WriteReport } from "./write-dist.ts";
+import { writeDist, type DistFile, type WriteReport } from "./write-dist.ts";
 
 export interface BuildOptions {
   /** Project folder holding content/. */
   root: string;
   /** Output folder; defaults to <root>/dist. */
   outDir?: string;
-  /** Compiled-email cache; defaults to <root>/.gazette/cache/emails. */
+  /** Parsed-content and built-email caches; defaults to <root>/.gazette/cache. */
   cacheDir?: string;
 }
 
@@ -33,18 +37,33 @@ export interface BuildResult extends WriteReport {
  * changes only as a whole.
  */
 export async function build(options: BuildOptions): Promise<BuildResult> {
+  const compiler = new MjmlPool().warm();
+  try {
+    return await buildWith(options, compiler);
+  } finally {
+    await compiler.close();
+  }
+}
+
+async function buildWith(options: BuildOptions, compiler: MjmlPool): Promise<BuildResult> {
   const outDir = options.outDir ?? path.join(options.root, "dist");
-  const cache = new EmailCache(options.cacheDir ?? path.join(options.root, ".gazette/cache/emails"));
-  const content = await loadContent(options.root);
+  const cacheDir = options.cacheDir ?? path.join(options.root, ".gazette/cache");
+  const version = await codeVersion();
+  const cache = new OutputCache(path.join(cacheDir, "out"));
+  const content = await loadContent(options.root, await ContentCache.open(path.join(cacheDir, "content.v8"), version));
   const [webTemplates, emailTemplates] = await Promise.all([readWebTemplates(), readEmailTemplates(options.root)]);
   const { newsletter } = content;
-  const views = createIssueViews(newsletter, content.issues);
-  const files: Map<string, string> = renderSite(newsletter, views.map((v) => v.view), webTemplates);
-  const emails = await buildEmails(newsletter, createSiteView(newsletter), views, emailTemplates, cache);
-  for (const [file, text] of emails.files) files.set(file, text);
+  const planned = planSite(newsletter, content.issues, content.fingerprints);
+  const files = new Map<string, DistFile>(renderIndexAndFeeds(newsletter, planned, webTemplates));
+  // Emails first: their compiling runs on worker threads while this thread renders pages.
+  const emailsBuilt = buildEmails(newsletter, createSiteView(newsletter), planned, emailTemplates, cache, version, compiler);
+  emailsBuilt.catch(() => {}); // awaited below; this only keeps a failure during pages from going unhandled
+  const pages = await buildIssuePages(newsletter, planned, webTemplates, cache, version);
+  const emails = await emailsBuilt;
+  for (const [file, body] of [...pages.files, ...emails.files]) files.set(file, body);
   checkOutputs(files);
   const report = await writeDist(outDir, files);
-  await cache.prune(emails.keys);
+  await cache.prune(new Set([...pages.keys, ...emails.keys]));
   return {
     ...report,
     outDir,

@@ -6,8 +6,9 @@ import { OutputError } from "../errors.ts";
  * a strict parser and JSON must parse. A broken feed makes readers drop the
  * whole subscription, so a build that would write one fails instead.
  */
-export function checkOutputs(files: Map<string, string>): void {
+export function checkOutputs(files: Map<string, unknown>): void {
   for (const [file, text] of files) {
+    if (typeof text !== "string") continue;
     if (file.endsWith(".xml")) checkXml(file, text);
     else if (file.endsWith(".json")) checkJson(file, text);
   }

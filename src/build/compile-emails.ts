@@ -1,6 +1,7 @@
 import { availableParallelism } from "node:os";
 import { Worker } from "node:worker_threads";
-import { collapseWhitespace, compileMjml, mjmlFailure, MJML_OPTIONS } from "../render/email/compile.ts";
+import { packagePath } from "../paths.ts";
+import { collapseWhitespace, mjmlFailure, MJML_OPTIONS } from "../render/email/compile.ts";
 
 export interface CompileJob {
   mjml: string;
@@ -8,56 +9,72 @@ export interface CompileJob {
   template: string;
 }
 
-/** Below this many documents, starting workers costs more than it saves. */
-const POOL_THRESHOLD = 6;
+type Reply = { id: number; html?: string; error?: { message: string; errors?: unknown[] } };
 
 /**
- * Compiles MJML documents to HTML, in order. Many documents go to a pool of
- * worker threads (one per core, at most four); a few are compiled here.
+ * Worker threads that compile MJML (one per core, at most four). `warm()`
+ * starts the first one at once: importing mjml takes about half a second,
+ * which the worker spends while the main thread loads content and renders
+ * pages, so a rebuild that compiles one email hardly waits for it.
  */
-export async function compileEmails(jobs: CompileJob[]): Promise<string[]> {
-  if (jobs.length < POOL_THRESHOLD) {
-    const out: string[] = [];
-    for (const job of jobs) out.push(await compileMjml(job.mjml, job.template));
-    return out;
+export class MjmlPool {
+  private readonly workers: Worker[] = [];
+  private nextId = 0;
+
+  constructor(private readonly max = Math.min(4, Math.max(1, availableParallelism()))) {}
+
+  warm(): this {
+    if (this.workers.length === 0) this.workers.push(this.spawn());
+    return this;
   }
-  const size = Math.min(4, Math.max(1, availableParallelism()), jobs.length);
-  const workers = Array.from({ length: size }, () => new Worker(new URL("./mjml-worker.js", import.meta.url)));
-  const results = new Array<string>(jobs.length);
-  let next = 0;
-  try {
+
+  /** Compiles the documents, results in order. */
+  async compile(jobs: CompileJob[]): Promise<string[]> {
+    if (jobs.length === 0) return [];
+    while (this.workers.length < Math.min(this.max, jobs.length)) this.workers.push(this.spawn());
+    const results = new Array<string>(jobs.length);
+    let next = 0;
     await Promise.all(
-      workers.map(async (worker) => {
+      this.workers.map(async (worker) => {
         while (next < jobs.length) {
           const index = next++;
-          results[index] = await runOne(worker, index, jobs[index]!);
+          results[index] = await this.runOne(worker, jobs[index]!);
         }
       }),
     );
-  } finally {
-    await Promise.all(workers.map((w) => w.terminate()));
+    return results;
   }
-  return results;
-}
 
-function runOne(worker: Worker, id: number, job: CompileJob): Promise<string> {
-  return new Promise((resolve, reject) => {
-    const onMessage = (msg: { id: number; html?: string; error?: { message: string; errors?: unknown[] } }) => {
-      if (msg.id !== id) return;
-      cleanup();
-      if (msg.error) reject(mjmlFailure(Object.assign(new Error(msg.error.message), { errors: msg.error.errors }), job.mjml, job.template));
-      else resolve(collapseWhitespace(msg.html!));
-    };
-    const onError = (err: Error) => {
-      cleanup();
-      reject(err);
-    };
-    const cleanup = () => {
-      worker.off("message", onMessage);
-      worker.off("error", onError);
-    };
-    worker.on("message", onMessage);
-    worker.on("error", onError);
-    worker.postMessage({ id, mjml: job.mjml, options: { ...MJML_OPTIONS } });
-  });
+  async close(): Promise<void> {
+    await Promise.all(this.workers.splice(0).map((w) => w.terminate()));
+  }
+
+  private spawn(): Worker {
+    const worker = new Worker(packagePath("src/build/mjml-worker.js"));
+    worker.unref();
+    return worker;
+  }
+
+  private runOne(worker: Worker, job: CompileJob): Promise<string> {
+    const id = this.nextId++;
+    return new Promise((resolve, reject) => {
+      const onMessage = (msg: Reply) => {
+        if (msg.id !== id) return;
+        cleanup();
+        if (msg.error) reject(mjmlFailure(Object.assign(new Error(msg.error.message), { errors: msg.error.errors }), job.mjml, job.template));
+        else resolve(collapseWhitespace(msg.html!));
+      };
+      const onError = (err: Error) => {
+        cleanup();
+        reject(err);
+      };
+      const cleanup = () => {
+        worker.off("message", onMessage);
+        worker.off("error", onError);
+      };
+      worker.on("message", onMessage);
+      worker.on("error", onError);
+      worker.postMessage({ id, mjml: job.mjml, options: { ...MJML_OPTIONS } });
+    });
+  }
 }

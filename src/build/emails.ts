@@ -1,16 +1,16 @@
 import type { Problem } from "../errors.ts";
 import { OutputError } from "../errors.ts";
-import type { Issue } from "../model/issue.ts";
 import type { Newsletter } from "../model/newsletter.ts";
-import { createEmailContext } from "../render/email/context.ts";
+import { createEmailContext, emailHeadline } from "../render/email/context.ts";
 import { renderEmailMjml } from "../render/email/mjml.ts";
 import { PLACEHOLDERS } from "../render/email/placeholders.ts";
 import type { EmailTemplates } from "../render/email/templates.ts";
 import { renderEmailText } from "../render/email/text.ts";
-import type { IssueView } from "../render/view.ts";
+import type { PlannedIssue } from "../render/site.ts";
 import type { SiteView } from "../render/web/archive.ts";
-import { compileEmails } from "./compile-emails.ts";
-import { EmailCache } from "./email-cache.ts";
+import type { MjmlPool } from "./compile-emails.ts";
+import { OutputCache } from "./output-cache.ts";
+import type { DistFile } from "./write-dist.ts";
 
 /** Gmail clips a message's HTML past about 102 KB; warn well before. */
 export const EMAIL_WARN_BYTES = 90 * 1024;
@@ -42,63 +42,76 @@ export interface EmailMeta {
 
 /**
  * Renders every issue's email: Handlebars fills one MJML document per
- * issue, mjml compiles it (or the cache already has it), and the text part
- * is written from the model. Fails past Gmail's clipping size.
+ * issue, mjml compiles it, and the text part is written from the model;
+ * unless the cache already holds that issue's email. Fails past Gmail's
+ * clipping size.
  */
 export async function buildEmails(
   newsletter: Newsletter,
   site: SiteView,
-  views: { issue: Issue; view: IssueView }[],
+  planned: PlannedIssue[],
   templates: EmailTemplates,
-  cache: EmailCache,
-): Promise<{ files: Map<string, string>; reports: EmailReport[]; warnings: Problem[]; keys: Set<string> }> {
+  cache: OutputCache,
+  codeVersion: string,
+  compiler: MjmlPool,
+): Promise<{ files: Map<string, DistFile>; reports: EmailReport[]; warnings: Problem[]; keys: Set<string> }> {
   const template = `${templates.dir}/issue.mjml.hbs`;
-  const prepared = views.map(({ issue, view }) => {
-    const context = createEmailContext(view, site, newsletter);
-    const mjml = renderEmailMjml(context, templates);
-    return { issue, view, context, mjml, key: EmailCache.keyOf(mjml), text: renderEmailText(context) };
-  });
+  const shared = [codeVersion, templates.fingerprint, JSON.stringify(newsletter)];
+  const keys = planned.map((p) => OutputCache.keyOf([...shared, p.fingerprint]));
+  const sizes = keys.map((key) => cache.sizes(key, ["html", "txt"]));
 
-  const cached = await Promise.all(prepared.map((p) => cache.get(p.key)));
-  const missing = prepared.map((p, i) => ({ p, i })).filter(({ i }) => cached[i] === undefined);
-  const compiledHere = new Set(missing.map(({ i }) => i));
-  const compiled = await compileEmails(missing.map(({ p }) => ({ mjml: p.mjml, template })));
-  await Promise.all(missing.map(({ p, i }, j) => ((cached[i] = compiled[j]), cache.put(p.key, compiled[j]!))));
+  const missing = planned
+    .map((p, i) => ({ p, i }))
+    .filter(({ i }) => sizes[i] === undefined)
+    .map(({ p, i }) => {
+      const context = createEmailContext(p.view(), site, newsletter);
+      return { i, mjml: renderEmailMjml(context, templates), text: renderEmailText(context) };
+    });
+  const compiled = await compiler.compile(missing.map((m) => ({ mjml: m.mjml, template })));
+  const fresh = new Set<number>();
+  await Promise.all(
+    missing.map(async (m, j) => {
+      const html = compiled[j]!;
+      fresh.add(m.i);
+      sizes[m.i] = [Buffer.byteLength(html), Buffer.byteLength(m.text)];
+      await Promise.all([cache.put(keys[m.i]!, "html", html), cache.put(keys[m.i]!, "txt", m.text)]);
+    }),
+  );
 
-  const files = new Map<string, string>();
+  const files = new Map<string, DistFile>();
   const reports: EmailReport[] = [];
   const warnings: Problem[] = [];
-  prepared.forEach((p, i) => {
-    const html = cached[i]!;
-    const htmlBytes = Buffer.byteLength(html);
-    const textBytes = Buffer.byteLength(p.text);
-    const base = `emails/${p.view.number}`;
-    if (htmlBytes > EMAIL_MAX_BYTES) {
+  planned.forEach((p, i) => {
+    const [htmlBytes, textBytes] = sizes[i]!;
+    const base = `emails/${p.summary.number}`;
+    if (htmlBytes! > EMAIL_MAX_BYTES) {
       throw new OutputError(
         `${base}.html`,
-        `the email's HTML is ${kb(htmlBytes)} (text part ${kb(textBytes)}), past Gmail's clipping point of about 102 KB; shorten ${p.issue.file} or split it into two issues`,
+        `the email's HTML is ${kb(htmlBytes!)} (text part ${kb(textBytes!)}), past Gmail's clipping point of about 102 KB; shorten ${p.issue.file} or split it into two issues`,
       );
     }
-    if (htmlBytes > EMAIL_WARN_BYTES) {
-      warnings.push({ file: p.issue.file, path: "", expected: `email HTML is ${kb(htmlBytes)} (text ${kb(textBytes)}); Gmail clips past about 102 KB` });
+    if (htmlBytes! > EMAIL_WARN_BYTES) {
+      warnings.push({ file: p.issue.file, path: "", expected: `email HTML is ${kb(htmlBytes!)} (text ${kb(textBytes!)}); Gmail clips past about 102 KB` });
     }
+    const { subject, preheader } = emailHeadline(p.summary, newsletter);
     const meta: EmailMeta = {
-      number: p.view.number,
-      subject: p.context.subject,
-      preheader: p.context.preheader,
-      url: p.view.url,
-      draft: p.view.draft,
-      html: `${p.view.number}.html`,
-      text: `${p.view.number}.txt`,
+      number: p.summary.number,
+      subject,
+      preheader,
+      url: p.summary.url,
+      draft: p.summary.draft,
+      html: `${p.summary.number}.html`,
+      text: `${p.summary.number}.txt`,
       placeholders: PLACEHOLDERS,
-      bytes: { html: htmlBytes, text: textBytes },
+      bytes: { html: htmlBytes!, text: textBytes! },
     };
-    files.set(`${base}.html`, html);
-    files.set(`${base}.txt`, p.text);
+    // Fresh or cached, the email is in the cache now: dist/ links it.
+    files.set(`${base}.html`, { linkFrom: cache.pathOf(keys[i]!, "html") });
+    files.set(`${base}.txt`, { linkFrom: cache.pathOf(keys[i]!, "txt") });
     files.set(`${base}.json`, `${JSON.stringify(meta, null, 2)}\n`);
-    reports.push({ number: p.view.number, file: p.issue.file, htmlBytes, textBytes, compiled: compiledHere.has(i) });
+    reports.push({ number: p.summary.number, file: p.issue.file, htmlBytes: htmlBytes!, textBytes: textBytes!, compiled: fresh.has(i) });
   });
-  return { files, reports, warnings, keys: new Set(prepared.map((p) => p.key)) };
+  return { files, reports, warnings, keys: new Set(keys) };
 }
 
 export function kb(bytes: number): string {

@@ -1,14 +1,14 @@
 import { access, readFile } from "node:fs/promises";
-import { fileURLToPath } from "node:url";
 import path from "node:path";
+import { packagePath } from "../paths.ts";
 import { compileEmailTemplates, EMAIL_TEMPLATE_FILES, type EmailTemplates } from "../render/email/templates.ts";
 import type { TemplateSources } from "../render/template-set.ts";
 import { compileWebTemplates, WEB_TEMPLATE_FILES, type WebTemplates } from "../render/web/templates.ts";
 
 /** Where the archive templates ship, inside the package. */
-export const WEB_TEMPLATE_DIR = fileURLToPath(new URL("../render/web/templates/", import.meta.url));
+export const WEB_TEMPLATE_DIR = packagePath("src/render/web/templates");
 /** The email templates that ship with Gazette; a project's own emails/ folder wins. */
-export const DEFAULT_EMAIL_DIR = fileURLToPath(new URL("../../emails/", import.meta.url));
+export const DEFAULT_EMAIL_DIR = packagePath("emails");
 
 /** Reads and compiles the archive templates from `dir`. */
 export async function readWebTemplates(dir = WEB_TEMPLATE_DIR): Promise<WebTemplates> {

@@ -1,16 +1,32 @@
-import { randomBytes } from "node:crypto";
-import { link, mkdir, open, readdir, readFile, rename, rm, stat, writeFile } from "node:fs/promises";
+import { closeSync, linkSync, mkdirSync, openSync, readdirSync, readFileSync, renameSync, rmdirSync, rmSync, statSync, unlinkSync, writeFileSync, writeSync } from "node:fs";
 import path from "node:path";
+import type { LinkedFile } from "./output-cache.ts";
 
-// dist/ is replaced whole or not at all. Files are written into a fresh
-// folder beside it; only when every file is there does a pair of renames
-// swap it in. A crash before the swap leaves the old dist/ untouched (the
-// next build clears the leftovers); a crash between the two renames leaves
-// the old tree under a known name, which the next build puts back.
+// dist/ is replaced whole or not at all. The new tree is assembled in a
+// staging folder beside it; only when every file is there does a pair of
+// renames swap it in. A crash before the swap leaves dist/ untouched; a
+// crash between the two renames leaves the old tree under a known name,
+// which the next build puts back.
+//
+// The tree the swap retires is kept as the next build's staging base. Its
+// folders already exist and most of its files are already the right ones
+// (hard links to the same inodes), so a rebuild creates and removes almost
+// no folders: on this machine a mkdir or rmdir costs about 0.2 ms, and a
+// 1,000-issue archive has 1,000 of them. Files in staging may be hard links
+// to published files, so they are only ever replaced (unlink, then write or
+// link), never written through.
+//
+// The file work is synchronous on purpose: a build touches thousands of
+// small files with nothing else to do meanwhile, and sync calls skip the
+// thread-pool round trip each async call costs.
+
+/** A file's bytes, or a file on disk to hard-link (see OutputCache). */
+export type DistFile = string | Buffer | LinkedFile;
 
 const TMP_PREFIX = ".gazette-tmp-";
-const NEW = `${TMP_PREFIX}new-`;
-const OLD = `${TMP_PREFIX}old-`;
+const STAGING = `${TMP_PREFIX}new`;
+const RETIRED = `${TMP_PREFIX}old`;
+const SPARE = `${TMP_PREFIX}spare`;
 const LOCK = `${TMP_PREFIX}lock`;
 
 export interface WriteReport {
@@ -23,71 +39,123 @@ export interface WriteReport {
 }
 
 /**
- * Replaces `distDir` with exactly `files`. Unchanged files are hard-linked
- * from the previous build, so their modification time (and with it the
+ * Replaces `distDir` with exactly `files`. Unchanged files are hard links
+ * to the previous build's, so their modification time (and with it the
  * server's Last-Modified and ETag) stays put when content did not change.
  */
-export async function writeDist(distDir: string, files: Map<string, string | Buffer>): Promise<WriteReport> {
+export async function writeDist(distDir: string, files: Map<string, DistFile>): Promise<WriteReport> {
   const parent = path.dirname(distDir);
-  await mkdir(parent, { recursive: true });
-  const release = await lock(parent);
+  mkdirSync(parent, { recursive: true });
+  const release = lock(parent);
   try {
-    await recover(parent, distDir);
-    const fresh = path.join(parent, `${NEW}${randomBytes(6).toString("hex")}`);
-    await mkdir(fresh);
+    recover(parent, distDir);
+    const staging = prepareStaging(parent);
     const report: WriteReport = { written: [], unchanged: [], removed: [] };
-    for (const [rel, content] of [...files].sort(([a], [b]) => a.localeCompare(b))) {
-      const target = path.join(fresh, safeRelative(rel));
-      await mkdir(path.dirname(target), { recursive: true });
-      const previous = path.join(distDir, rel);
-      if (await sameBytes(previous, content)) {
-        await link(previous, target);
-        report.unchanged.push(rel);
-      } else {
-        await writeFile(target, content);
-        report.written.push(rel);
-      }
+    const entries = [...files].sort(([a], [b]) => a.localeCompare(b));
+    const stagedFiles = new Set(listFiles(staging));
+    for (const rel of stagedFiles) if (!files.has(rel)) unlinkSync(path.join(staging, rel));
+    const dirs = new Set(entries.map(([rel]) => path.dirname(path.join(staging, safeRelative(rel)))));
+    for (const dir of [...dirs].sort()) if (!exists(dir)) mkdirSync(dir, { recursive: true });
+    for (const [rel, content] of entries) {
+      report[place(path.join(distDir, rel), path.join(staging, rel), content, stagedFiles.has(rel))].push(rel);
     }
-    report.removed = (await listFiles(distDir)).filter((rel) => !files.has(rel));
-    await swap(parent, distDir, fresh);
+    removeEmptyDirs(staging);
+    report.removed = listFiles(distDir).filter((rel) => !files.has(rel));
+    swap(parent, distDir, staging);
     return report;
   } finally {
-    await release();
+    release();
   }
 }
 
-async function swap(parent: string, distDir: string, fresh: string): Promise<void> {
-  const old = path.join(parent, `${OLD}${randomBytes(6).toString("hex")}`);
-  const hadOld = await exists(distDir);
-  if (hadOld) await rename(distDir, old);
-  await rename(fresh, distDir);
-  if (hadOld) await rm(old, { recursive: true, force: true });
+/**
+ * Makes `target` (in staging) hold the file's bytes, reusing the published
+ * file when the bytes are the same. Says whether they changed since the
+ * published build.
+ */
+function place(previous: string, target: string, content: DistFile, staged: boolean): "written" | "unchanged" {
+  const linked = typeof content === "object" && "linkFrom" in content ? content.linkFrom : undefined;
+  let unchanged: boolean;
+  if (linked !== undefined) {
+    unchanged = sameFile(previous, linked);
+    if (!unchanged && sameBytes(previous, readFileSync(linked))) {
+      // Same bytes, other inode (the cache was rebuilt): keep the published
+      // file and its mtime, and make the cache share it from now on.
+      relink(previous, linked);
+      unchanged = true;
+    }
+  } else {
+    unchanged = sameBytes(previous, content as string | Buffer);
+  }
+  const source = unchanged ? previous : linked;
+  if (staged && source !== undefined && sameFile(target, source)) return unchanged ? "unchanged" : "written";
+  if (staged) unlinkSync(target);
+  else if (exists(target)) rmSync(target, { recursive: true, force: true }); // a folder where a file belongs
+  if (source !== undefined) linkSync(source, target);
+  else writeFileSync(target, content as string | Buffer);
+  return unchanged ? "unchanged" : "written";
 }
 
-/** Puts back a dist/ that a crash left renamed aside, and clears unfinished builds. */
-async function recover(parent: string, distDir: string): Promise<void> {
-  const leftovers = (await readdir(parent)).filter((n) => n.startsWith(TMP_PREFIX) && n !== LOCK);
-  const old = leftovers.find((n) => n.startsWith(OLD));
-  if (old && !(await exists(distDir))) await rename(path.join(parent, old), distDir);
-  for (const name of leftovers) await rm(path.join(parent, name), { recursive: true, force: true });
+/** The staging folder: a crashed build's, else the spare tree, else a new one. */
+function prepareStaging(parent: string): string {
+  const staging = path.join(parent, STAGING);
+  if (exists(staging)) return staging;
+  const spare = path.join(parent, SPARE);
+  if (exists(spare)) renameSync(spare, staging);
+  else mkdirSync(staging);
+  return staging;
+}
+
+/** dist → retired, staging → dist, retired → spare (the next build's staging). */
+function swap(parent: string, distDir: string, staging: string): void {
+  const retired = path.join(parent, RETIRED);
+  const hadOld = exists(distDir);
+  if (hadOld) renameSync(distDir, retired);
+  renameSync(staging, distDir);
+  if (hadOld) renameSync(retired, path.join(parent, SPARE));
+}
+
+/** Puts back a dist/ that a crash left retired; keeps or clears the rest. */
+function recover(parent: string, distDir: string): void {
+  const retired = path.join(parent, RETIRED);
+  if (!exists(retired)) return;
+  if (!exists(distDir)) renameSync(retired, distDir);
+  else if (!exists(path.join(parent, SPARE))) renameSync(retired, path.join(parent, SPARE));
+  else rmSync(retired, { recursive: true, force: true });
+}
+
+/** Removes folders left empty (an issue that was deleted or renamed). */
+function removeEmptyDirs(dir: string, isRoot = true): boolean {
+  let empty = true;
+  for (const entry of readdirSync(dir, { withFileTypes: true })) {
+    if (entry.isDirectory() && removeEmptyDirs(path.join(dir, entry.name), false)) continue;
+    empty = false;
+  }
+  if (empty && !isRoot) rmdirSync(dir);
+  return empty;
 }
 
 /** One build at a time per folder; a lock left by a dead process is taken over. */
-async function lock(parent: string): Promise<() => Promise<void>> {
+function lock(parent: string): () => void {
   const file = path.join(parent, LOCK);
   for (let attempt = 0; attempt < 2; attempt++) {
     try {
-      const handle = await open(file, "wx");
-      await handle.writeFile(String(process.pid));
-      await handle.close();
-      return () => rm(file, { force: true });
+      const fd = openSync(file, "wx");
+      writeSync(fd, String(process.pid));
+      closeSync(fd);
+      return () => rmSync(file, { force: true });
     } catch (err) {
       if ((err as NodeJS.ErrnoException).code !== "EEXIST") throw err;
-      const pid = Number(await readFile(file, "utf8").catch(() => ""));
+      let pid = 0;
+      try {
+        pid = Number(readFileSync(file, "utf8"));
+      } catch {
+        // vanished meanwhile
+      }
       if (pid > 0 && pid !== process.pid && isAlive(pid)) {
         throw Object.assign(new Error(`another build is writing ${path.join(parent, "dist")} (process ${pid}); wait for it to finish`), { code: "GAZETTE_BUSY" });
       }
-      await rm(file, { force: true });
+      rmSync(file, { force: true });
     }
   }
   throw new Error(`could not take the build lock ${file}`);
@@ -108,36 +176,44 @@ function safeRelative(rel: string): string {
   return normal;
 }
 
-async function sameBytes(file: string, content: string | Buffer): Promise<boolean> {
-  const bytes = typeof content === "string" ? Buffer.from(content) : content;
-  try {
-    const info = await stat(file);
-    if (!info.isFile() || info.size !== bytes.length) return false;
-    return (await readFile(file)).equals(bytes);
-  } catch {
-    return false;
-  }
+/** Replaces `file` with a hard link to `source`, atomically. */
+function relink(source: string, file: string): void {
+  const tmp = `${file}.${process.pid}.relink`;
+  rmSync(tmp, { force: true });
+  linkSync(source, tmp);
+  renameSync(tmp, file);
 }
 
-async function listFiles(dir: string, prefix = ""): Promise<string[]> {
+/** The same inode: the previous build linked this very file. */
+function sameFile(a: string, b: string): boolean {
+  const x = statSync(a, { throwIfNoEntry: false });
+  const y = statSync(b, { throwIfNoEntry: false });
+  return x !== undefined && y !== undefined && x.ino === y.ino && x.dev === y.dev;
+}
+
+function sameBytes(file: string, content: string | Buffer): boolean {
+  const bytes = typeof content === "string" ? Buffer.from(content) : content;
+  const info = statSync(file, { throwIfNoEntry: false });
+  if (!info?.isFile() || info.size !== bytes.length) return false;
+  return readFileSync(file).equals(bytes);
+}
+
+function listFiles(dir: string, prefix = ""): string[] {
   let entries;
   try {
-    entries = await readdir(dir, { withFileTypes: true });
+    entries = readdirSync(dir, { withFileTypes: true });
   } catch {
     return [];
   }
   const out: string[] = [];
   for (const entry of entries) {
     const rel = prefix === "" ? entry.name : `${prefix}/${entry.name}`;
-    if (entry.isDirectory()) out.push(...(await listFiles(path.join(dir, entry.name), rel)));
+    if (entry.isDirectory()) out.push(...listFiles(path.join(dir, entry.name), rel));
     else out.push(rel);
   }
   return out;
 }
 
-async function exists(file: string): Promise<boolean> {
-  return stat(file).then(
-    () => true,
-    () => false,
-  );
+function exists(file: string): boolean {
+  return statSync(file, { throwIfNoEntry: false }) !== undefined;
 }

@@ -6,7 +6,6 @@ import { EMAIL_WARN_BYTES, kb, type EmailReport } from "../build/emails.ts";
 import { readConfig } from "../config.ts";
 import { loadContent } from "../content/load.ts";
 import { ContentError, formatProblems, type Problem } from "../errors.ts";
-import { createApp } from "../server/app.ts";
 
 // The composition root: parses arguments, wires the parts, prints, and is
 // the only place that sets the exit status.
@@ -105,6 +104,8 @@ async function buildAndReport(io: Io, root: string, outDir: string): Promise<voi
 
 async function serveUntilStopped(io: Io, root: string, opts: ServeOptions, urls: (base: string) => string[]): Promise<void> {
   const config = readConfig();
+  // Imported here: a build should not pay for loading the HTTP stack.
+  const { createApp } = await import("../server/app.ts");
   const app = await createApp({ distDir: path.resolve(root, opts.out) });
   const address = await app.listen({ port: opts.port ?? config.PORT, host: opts.host ?? config.HOST });
   const base = address.replace("0.0.0.0", "127.0.0.1");

@@ -1,14 +1,19 @@
+import { createHash } from "node:crypto";
+import { statSync } from "node:fs";
 import { readdir, readFile } from "node:fs/promises";
 import path from "node:path";
 import { ContentError, type Problem } from "../errors.ts";
 import type { Issue } from "../model/issue.ts";
 import type { Newsletter } from "../model/newsletter.ts";
+import type { ContentCache, FileStamp } from "./cache.ts";
 import { parseIssue, parseNewsletter } from "./parse.ts";
 
 export interface Content {
   newsletter: Newsletter;
   /** Every issue, drafts included, newest first. */
   issues: Issue[];
+  /** Source file → hash of its text and the UTC offset: what the issue is made from. */
+  fingerprints: Map<string, string>;
   warnings: Problem[];
 }
 
@@ -17,9 +22,10 @@ export const ISSUES_DIR = "content/issues";
 
 /**
  * Reads and validates everything under `<root>/content`. Throws one
- * ContentError listing every problem in every file.
+ * ContentError listing every problem in every file. With a cache, files
+ * whose text has not changed are not parsed again.
  */
-export async function loadContent(root: string): Promise<Content> {
+export async function loadContent(root: string, cache?: ContentCache): Promise<Content> {
   const problems: Problem[] = [];
   const warnings: Problem[] = [];
 
@@ -32,19 +38,49 @@ export async function loadContent(root: string): Promise<Content> {
   const newsletter = parsedNewsletter?.ok ? parsedNewsletter.value : undefined;
 
   const issues: Issue[] = [];
-  for (const file of await listIssueFiles(root, problems)) {
+  const fingerprints = new Map<string, string>();
+  const files = await listIssueFiles(root, problems);
+  const utcOffset = newsletter?.utc_offset ?? "+00:00";
+  for (const file of files) {
+    const stamp = stampOf(path.join(root, file));
+    const known = stamp && cache?.byStamp(file, stamp, utcOffset);
+    if (known) {
+      issues.push(known.issue);
+      warnings.push(...known.warnings);
+      fingerprints.set(file, known.key);
+      continue;
+    }
     const text = await readText(root, file, problems);
     if (text === undefined) continue;
-    const parsed = parseIssue(text, file, { utc_offset: newsletter?.utc_offset ?? "+00:00" });
+    const key = createHash("sha256").update(`${utcOffset}\0${text}`).digest("hex");
+    const touched = stamp && cache?.byKey(file, key, stamp);
+    if (touched) {
+      issues.push(touched.issue);
+      warnings.push(...touched.warnings);
+      fingerprints.set(file, key);
+      continue;
+    }
+    const parsed = parseIssue(text, file, { utc_offset: utcOffset });
     warnings.push(...parsed.warnings);
-    if (parsed.ok) issues.push(parsed.value);
-    else problems.push(...parsed.problems);
+    if (!parsed.ok) {
+      problems.push(...parsed.problems);
+      continue;
+    }
+    issues.push(parsed.value);
+    fingerprints.set(file, key);
+    if (stamp) cache?.set(file, { key, stamp, utcOffset, issue: parsed.value, warnings: parsed.warnings });
   }
+  await cache?.save(new Set(files));
   problems.push(...findDuplicates(issues));
 
   if (problems.length > 0 || !newsletter) throw new ContentError(problems, warnings);
   issues.sort((a, b) => b.number - a.number);
-  return { newsletter, issues, warnings };
+  return { newsletter, issues, fingerprints, warnings };
+}
+
+function stampOf(file: string): FileStamp | undefined {
+  const info = statSync(file, { throwIfNoEntry: false });
+  return info && { size: info.size, mtimeMs: info.mtimeMs, ino: info.ino };
 }
 
 async function listIssueFiles(root: string, problems: Problem[]): Promise<string[]> {

@@ -1,28 +1,60 @@
+import { createHash } from "node:crypto";
 import type { Issue } from "../model/issue.ts";
 import type { Newsletter } from "../model/newsletter.ts";
 import { FEED_FILES } from "./feeds/feed-input.ts";
 import { renderAtom } from "./feeds/atom.ts";
 import { renderJsonFeed } from "./feeds/json-feed.ts";
 import { renderRss } from "./feeds/rss.ts";
-import { createIssueView, type IssueView } from "./view.ts";
+import { createIssueSummary, createIssueView, type IssueSummary, type IssueView } from "./view.ts";
 import { createSiteView, renderIndexPage, renderIssueContent, renderIssuePage } from "./web/archive.ts";
 import type { WebTemplates } from "./web/templates.ts";
 
+/** An issue with what lists and navigation need: its summary and its published neighbours. */
+export interface PlannedIssue {
+  issue: Issue;
+  summary: IssueSummary;
+  /** The next older published issue. */
+  previous?: IssueSummary;
+  /** The next newer published issue. */
+  next?: IssueSummary;
+  /** A hash of the issue's data, for cache keys. */
+  fingerprint: string;
+  /** The full view, made on first use (Markdown rendering is the costly part). */
+  view(): IssueView;
+}
+
 /**
- * The archive pages and feeds, as path → text (views newest first). Pure: the same content
- * and templates give the same bytes, whatever the clock says.
+ * Every issue, newest first, with its neighbours among the published ones.
+ * `fingerprints` (file → hash of its source) come from the loader; an issue
+ * without one is fingerprinted from its data. Pure.
  */
-export function renderSite(newsletter: Newsletter, views: IssueView[], templates: WebTemplates): Map<string, string> {
+export function planSite(newsletter: Newsletter, issues: Issue[], fingerprints: Map<string, string> = new Map()): PlannedIssue[] {
+  const sorted = [...issues].sort((a, b) => b.number - a.number);
+  const summaries = sorted.map((issue) => createIssueSummary(issue, newsletter));
+  const published = summaries.filter((s) => !s.draft); // newest first
+  return sorted.map((issue, i) => {
+    const summary = summaries[i]!;
+    const olderIndex = published.findIndex((p) => p.number < summary.number);
+    const older = olderIndex === -1 ? undefined : published[olderIndex];
+    const newerIndex = (olderIndex === -1 ? published.length : olderIndex) - 1;
+    const newerCandidate = published[newerIndex];
+    const next = newerCandidate && newerCandidate.number === summary.number ? published[newerIndex - 1] : newerCandidate;
+    let view: IssueView | undefined;
+    const fingerprint = fingerprints.get(issue.file) ?? createHash("sha256").update(JSON.stringify(issue)).digest("hex");
+    return { issue, summary, previous: older, next, fingerprint, view: () => (view ??= createIssueView(issue, newsletter)) };
+  });
+}
+
+/**
+ * The index and the three feeds, as path → text. Pure: the same content and
+ * templates give the same bytes, whatever the clock says.
+ */
+export function renderIndexAndFeeds(newsletter: Newsletter, planned: PlannedIssue[], templates: WebTemplates): Map<string, string> {
   const files = new Map<string, string>();
   const site = createSiteView(newsletter);
-  const published = views.filter((v) => !v.draft);
-
-  files.set("index.html", renderIndexPage(site, published, templates));
-  for (const view of views) {
-    files.set(`${view.path}index.html`, renderIssuePage(site, view, neighboursOf(view, published), templates));
-  }
-
-  const entries = published.slice(0, newsletter.feed.limit).map((view) => ({ view, contentHtml: renderIssueContent(site, view, templates) }));
+  const published = planned.filter((p) => !p.summary.draft);
+  files.set("index.html", renderIndexPage(site, published.map((p) => p.summary), templates));
+  const entries = published.slice(0, newsletter.feed.limit).map((p) => ({ view: p.view(), contentHtml: renderIssueContent(site, p.view(), templates) }));
   const input = { newsletter, entries };
   files.set(FEED_FILES.rss, renderRss(input));
   files.set(FEED_FILES.atom, renderAtom(input));
@@ -31,14 +63,7 @@ export function renderSite(newsletter: Newsletter, views: IssueView[], templates
   return files;
 }
 
-/** One view per issue, newest first. */
-export function createIssueViews(newsletter: Newsletter, issues: Issue[]): { issue: Issue; view: IssueView }[] {
-  return [...issues].sort((a, b) => b.number - a.number).map((issue) => ({ issue, view: createIssueView(issue, newsletter) }));
-}
-
-/** Published neighbours by number: previous is older, next is newer. */
-function neighboursOf(view: IssueView, published: IssueView[]): { previous?: IssueView; next?: IssueView } {
-  const older = published.filter((p) => p.number < view.number);
-  const newer = published.filter((p) => p.number > view.number);
-  return { previous: older[0], next: newer[newer.length - 1] };
+/** dist/issues/<slug>/index.html for one planned issue. Pure. */
+export function renderPlannedIssuePage(newsletter: Newsletter, planned: PlannedIssue, templates: WebTemplates): string {
+  return renderIssuePage(createSiteView(newsletter), planned.view(), { previous: planned.previous, next: planned.next }, templates);
 }

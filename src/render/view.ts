@@ -31,7 +31,8 @@ export interface ItemView {
   tags: string[];
 }
 
-export interface IssueView {
+/** What lists and navigation need of an issue: cheap, no Markdown rendering. */
+export interface IssueSummary {
   number: number;
   slug: string;
   title: string;
@@ -49,11 +50,15 @@ export interface IssueView {
   path: string;
   /** Stable id for feeds. */
   id: string;
+  /** Plain-text description: the summary, or the lead's first paragraph. */
+  description: string;
+}
+
+/** The whole issue, as pages, feeds and mail show it. */
+export interface IssueView extends IssueSummary {
   leadHtml: string;
   /** The lead as plain text, paragraphs separated by blank lines. */
   leadText: string;
-  /** Plain-text description: the summary, or the lead's first paragraph. */
-  description: string;
   sections: { title: string; items: ItemView[] }[];
   contributors: string[];
   /** The contributors as one line: "申德周 翟珂 吴新刚". */
@@ -70,16 +75,9 @@ export function issueId(newsletter: Newsletter, issue: Pick<Issue, "number">): s
   return `${newsletter.id}/issues/${issue.number}`;
 }
 
-export function createIssueView(issue: Issue, newsletter: Newsletter): IssueView {
+export function createIssueSummary(issue: Issue, newsletter: Newsletter): IssueSummary {
   const labels = labelsFor(newsletter.language);
   const path = issuePath(issue);
-  const url = new URL(path, newsletter.base_url).href;
-  let index = 0;
-  const sections = issue.sections.map((section) => ({
-    title: section.title,
-    items: section.items.map((item) => createItemView(item, ++index, newsletter, labels, url)),
-  }));
-  const tags = unique([...issue.tags, ...sections.flatMap((s) => s.items.flatMap((i) => i.tags))]);
   return {
     number: issue.number,
     slug: issue.slug,
@@ -90,12 +88,27 @@ export function createIssueView(issue: Issue, newsletter: Newsletter): IssueView
     dateIso: toRfc3339(issue.date),
     updatedIso: toRfc3339(issue.updated),
     draft: issue.draft,
-    url,
+    url: new URL(path, newsletter.base_url).href,
     path,
     id: issueId(newsletter, issue),
+    description: issue.summary ?? firstParagraph(issue.lead) ?? issue.title,
+  };
+}
+
+export function createIssueView(issue: Issue, newsletter: Newsletter): IssueView {
+  const labels = labelsFor(newsletter.language);
+  const summary = createIssueSummary(issue, newsletter);
+  const url = summary.url;
+  let index = 0;
+  const sections = issue.sections.map((section) => ({
+    title: section.title,
+    items: section.items.map((item) => createItemView(item, ++index, newsletter, labels, url)),
+  }));
+  const tags = unique([...issue.tags, ...sections.flatMap((s) => s.items.flatMap((i) => i.tags))]);
+  return {
+    ...summary,
     leadHtml: issue.lead === "" ? "" : renderMarkdown(issue.lead, url),
     leadText: markdownToPlainText(issue.lead),
-    description: issue.summary ?? firstParagraph(issue.lead) ?? issue.title,
     sections,
     contributors: issue.contributors,
     contributorsText: issue.contributors.join(labels.listSeparator === "、" ? " " : ", "),

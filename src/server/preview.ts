@@ -1,12 +1,12 @@
 import type { FastifyInstance, FastifyReply } from "fastify";
 import { readdir, readFile, stat } from "node:fs/promises";
 import path from "node:path";
-import { fileURLToPath } from "node:url";
 import { kb, type EmailMeta } from "../build/emails.ts";
+import { packagePath } from "../paths.ts";
 import { fillPlaceholders, type PlaceholderValues } from "../render/email/placeholders.ts";
 import type { WebTemplates } from "../render/web/templates.ts";
 
-const RELOAD_JS = fileURLToPath(new URL("./reload.js", import.meta.url));
+const RELOAD_JS = packagePath("src/server/reload.js");
 
 /** The reader the preview pretends to send to. */
 export const SAMPLE_EMAIL = "reader@example.org";

@@ -1,14 +1,6 @@
+// mjml itself runs in worker threads (src/build/mjml-worker.js, started by
+// src/build/compile-emails.ts); this module holds what both sides share.
 import { RenderError } from "../../errors.ts";
-
-type Mjml2Html = (mjml: string, options: Record<string, unknown>) => Promise<{ html: string; errors: { formattedMessage?: string; message: string; line?: number }[] }>;
-
-let mjmlModule: Promise<Mjml2Html> | undefined;
-
-/** mjml takes about half a second to import: only when an email must be compiled. */
-function loadMjml(): Promise<Mjml2Html> {
-  mjmlModule ??= import("mjml").then((m) => ((m as { default?: unknown }).default ?? m) as Mjml2Html);
-  return mjmlModule;
-}
 
 export const MJML_OPTIONS = {
   validationLevel: "strict",
@@ -18,21 +10,6 @@ export const MJML_OPTIONS = {
   // No web fonts: nothing in the mail may fetch from elsewhere.
   fonts: {},
 } as const;
-
-/**
- * Compiles one whole MJML document to HTML at the strict validation level.
- * Errors name the template and quote MJML's messages with the offending line
- * of the generated document.
- */
-export async function compileMjml(mjml: string, template: string): Promise<string> {
-  const mjml2html = await loadMjml();
-  try {
-    const result = await mjml2html(mjml, { ...MJML_OPTIONS });
-    return collapseWhitespace(result.html);
-  } catch (cause) {
-    throw mjmlFailure(cause, mjml, template);
-  }
-}
 
 /** A RenderError that names the template and quotes each MJML message with its generated line. */
 export function mjmlFailure(cause: unknown, mjml: string, template: string): RenderError {

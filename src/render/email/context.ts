@@ -1,6 +1,6 @@
 import type { Newsletter } from "../../model/newsletter.ts";
 import { isCjk, type Labels } from "../labels.ts";
-import type { IssueView } from "../view.ts";
+import type { IssueSummary, IssueView } from "../view.ts";
 import type { SiteView } from "../web/archive.ts";
 import { PLACEHOLDERS } from "./placeholders.ts";
 
@@ -36,12 +36,16 @@ export function createEmailContext(issue: IssueView, site: SiteView, newsletter:
     site,
     issue,
     labels: emailLabels(site.labels, newsletter),
-    subject: issue.heading,
-    preheader: preheaderOf(issue.description, newsletter.language),
+    ...emailHeadline(issue, newsletter),
     fontStack: EMAIL_FONT_STACK,
     postalAddress: newsletter.postal_address,
     placeholders: PLACEHOLDERS,
   };
+}
+
+/** Subject and inbox preview line, from the issue's summary alone. */
+export function emailHeadline(issue: IssueSummary, newsletter: Newsletter): { subject: string; preheader: string } {
+  return { subject: issue.heading, preheader: preheaderOf(issue.description, newsletter.language) };
 }
 
 function emailLabels(labels: Labels, newsletter: Newsletter): EmailLabels {

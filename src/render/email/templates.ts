@@ -5,6 +5,8 @@ export interface EmailTemplates {
   issue: Handlebars.TemplateDelegate;
   /** Shown in errors: where the templates came from. */
   dir: string;
+  /** Identifies the sources, for cache keys. */
+  fingerprint: string;
 }
 
 export const EMAIL_TEMPLATE_FILES = [
@@ -15,16 +17,25 @@ export const EMAIL_TEMPLATE_FILES = [
   "partials/footer.mjml.hbs",
 ] as const;
 
+/**
+ * The email templates, compiled on first use: when every email comes from
+ * the cache (whose keys include these sources) they are never needed, and
+ * when any source changed every email is rendered, so a syntax error still
+ * fails the build.
+ */
 export function compileEmailTemplates(sources: TemplateSources, dir = "emails"): EmailTemplates {
-  const set = compileTemplateSet(sources, {
-    dir,
-    partials: {
-      head: "partials/head.mjml.hbs",
-      masthead: "partials/masthead.mjml.hbs",
-      item: "partials/item.mjml.hbs",
-      footer: "partials/footer.mjml.hbs",
-    },
-    templates: ["issue.mjml.hbs"],
-  });
-  return { issue: set["issue.mjml.hbs"]!, dir };
+  let issue: Handlebars.TemplateDelegate | undefined;
+  const compile = () =>
+    compileTemplateSet(sources, {
+      dir,
+      partials: {
+        head: "partials/head.mjml.hbs",
+        masthead: "partials/masthead.mjml.hbs",
+        item: "partials/item.mjml.hbs",
+        footer: "partials/footer.mjml.hbs",
+      },
+      templates: ["issue.mjml.hbs"],
+    })["issue.mjml.hbs"]!;
+  const fingerprint = EMAIL_TEMPLATE_FILES.map((f) => `${f}\0${sources[f]}`).join("\0");
+  return { issue: (context, options) => (issue ??= compile())(context, options), dir, fingerprint };
 }

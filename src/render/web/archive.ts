@@ -2,7 +2,7 @@ import type { Newsletter } from "../../model/newsletter.ts";
 import { feedUrl } from "../feeds/feed-input.ts";
 import { labelsFor, type Labels } from "../labels.ts";
 import { renderMarkdown } from "../markdown.ts";
-import type { IssueView } from "../view.ts";
+import type { IssueSummary, IssueView } from "../view.ts";
 import type { WebTemplates } from "./templates.ts";
 
 /** What every page's layout reads about the site. */
@@ -33,7 +33,7 @@ export function createSiteView(newsletter: Newsletter): SiteView {
 }
 
 /** dist/index.html: the newsletter and its published issues, newest first. Pure. */
-export function renderIndexPage(site: SiteView, published: IssueView[], templates: WebTemplates): string {
+export function renderIndexPage(site: SiteView, published: IssueSummary[], templates: WebTemplates): string {
   const page = { title: site.title, description: site.description, url: site.baseUrl, ogType: "website", root: "" };
   const body = templates.index({ site, page, issues: published });
   return templates.layout({ site, page, body });
@@ -43,7 +43,7 @@ export function renderIndexPage(site: SiteView, published: IssueView[], template
 export function renderIssuePage(
   site: SiteView,
   issue: IssueView,
-  neighbours: { previous?: IssueView; next?: IssueView },
+  neighbours: { previous?: IssueSummary; next?: IssueSummary },
   templates: WebTemplates,
 ): string {
   const page = {

@@ -10,6 +10,8 @@ export interface WebTemplates {
   preview: Handlebars.TemplateDelegate;
   previewIndex: Handlebars.TemplateDelegate;
   css: string;
+  /** Identifies the sources, for cache keys. */
+  fingerprint: string;
 }
 
 export const WEB_TEMPLATE_FILES = ["layout.hbs", "index.hbs", "issue.hbs", "partials/issue-body.hbs", "preview.hbs", "preview-index.hbs", "style.css"] as const;
@@ -28,5 +30,6 @@ export function compileWebTemplates(sources: TemplateSources, dir = "src/render/
     preview: set["preview.hbs"]!,
     previewIndex: set["preview-index.hbs"]!,
     css: sources["style.css"] ?? "",
+    fingerprint: WEB_TEMPLATE_FILES.map((f) => `${f}\0${sources[f]}`).join("\0"),
   };
 }

@@ -1,0 +1,63 @@
+import { spawnSync } from "node:child_process";
+import { mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import path from "node:path";
+import { fileURLToPath } from "node:url";
+import { variant, writeSyntheticArchive } from "./synthetic.ts";
+
+// npm run bench (build part): a synthetic archive of 1,000 issues the size of
+// issue 36, built by a fresh `node bin/gazette.js build` process each time,
+// timed from spawn to exit (Node's start and imports count, as for an editor).
+
+const REPO = fileURLToPath(new URL("../", import.meta.url));
+const COUNT = Number(process.env.BENCH_ISSUES ?? 1000);
+
+interface Run {
+  label: string;
+  seconds: number;
+  maxRssMb: number;
+}
+
+function buildOnce(root: string, label: string): Run {
+  const started = process.hrtime.bigint();
+  const child = spawnSync(process.execPath, ["--import", path.join(REPO, "bench/report-rss.js"), path.join(REPO, "bin/gazette.js"), "-C", root, "build"], {
+    cwd: REPO,
+    encoding: "utf8",
+    maxBuffer: 64 * 1024 * 1024,
+  });
+  const seconds = Number(process.hrtime.bigint() - started) / 1e9;
+  if (child.status !== 0) throw new Error(`${label}: build failed\n${child.stderr}`);
+  const usage = JSON.parse(child.stderr.trim().split("\n").pop()!) as { maxRssMb: number };
+  return { label, seconds, maxRssMb: usage.maxRssMb };
+}
+
+export async function benchBuild(): Promise<Run[]> {
+  const root = await mkdtemp(path.join(tmpdir(), "gazette-bench-"));
+  try {
+    await writeSyntheticArchive(REPO, root, COUNT);
+    const runs: Run[] = [];
+    runs.push(buildOnce(root, `full build, empty dist/ and cache (${COUNT} issues)`));
+    await rm(path.join(root, "dist"), { recursive: true });
+    runs.push(buildOnce(root, "full build, empty dist/, emails cached"));
+    // Edit the newest issue: its page, the index, all three feeds and its email must follow.
+    const edited = COUNT;
+    const file = path.join(root, "content/issues", `${String(edited).padStart(4, "0")}.md`);
+    const template = await readFile(path.join(REPO, "content/issues/036.md"), "utf8");
+    const date = (await readFile(file, "utf8")).match(/^date: (.*)$/m)![1]!;
+    await writeFile(file, variant(template, edited, date, "(修订)"));
+    runs.push(buildOnce(root, "rebuild after editing one issue"));
+    const mustShow = [`issues/${edited}/index.html`, "index.html", "rss.xml", "atom.xml", "feed.json", `emails/${edited}.html`, `emails/${edited}.txt`, `emails/${edited}.json`];
+    for (const out of mustShow) {
+      if (!(await readFile(path.join(root, "dist", out), "utf8")).includes("(修订)")) throw new Error(`stale after the edit: dist/${out}`);
+    }
+    runs.push(buildOnce(root, "rebuild with nothing changed"));
+    return runs;
+  } finally {
+    await rm(root, { recursive: true, force: true });
+  }
+}
+
+export function formatRuns(runs: Run[]): string {
+  const width = Math.max(...runs.map((r) => r.label.length));
+  return runs.map((r) => `  ${r.label.padEnd(width)}  ${r.seconds.toFixed(2).padStart(6)} s  ${String(r.maxRssMb).padStart(5)} MB peak`).join("\n");
+}

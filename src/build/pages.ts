@@ -1,0 +1,45 @@
+import type { Newsletter } from "../model/newsletter.ts";
+import { renderPlannedIssuePage, type PlannedIssue } from "../render/site.ts";
+import type { IssueSummary } from "../render/view.ts";
+import type { WebTemplates } from "../render/web/templates.ts";
+import { OutputCache } from "./output-cache.ts";
+import type { DistFile } from "./write-dist.ts";
+
+/**
+ * Every issue page: rendered when its inputs changed (the issue, its
+ * neighbours' links, the newsletter, the templates, the code), else linked
+ * from the cache.
+ */
+export async function buildIssuePages(
+  newsletter: Newsletter,
+  planned: PlannedIssue[],
+  templates: WebTemplates,
+  cache: OutputCache,
+  codeVersion: string,
+): Promise<{ files: Map<string, DistFile>; keys: Set<string>; rendered: number }> {
+  const shared = [codeVersion, templates.fingerprint, JSON.stringify(newsletter)];
+  const files = new Map<string, DistFile>();
+  const keys = new Set<string>();
+  let rendered = 0;
+  await Promise.all(
+    planned.map(async (p) => {
+      const key = OutputCache.keyOf([...shared, p.fingerprint, navKey(p.previous), navKey(p.next)]);
+      keys.add(key);
+      const file = `${p.summary.path}index.html`;
+      if (cache.sizes(key, ["html"])) {
+        files.set(file, { linkFrom: cache.pathOf(key, "html") });
+        return;
+      }
+      // Rendered into the cache, then linked like a hit: dist/ and the cache share the file.
+      await cache.put(key, "html", renderPlannedIssuePage(newsletter, p, templates));
+      rendered++;
+      files.set(file, { linkFrom: cache.pathOf(key, "html") });
+    }),
+  );
+  return { files, keys, rendered };
+}
+
+/** What a page shows of a neighbour. */
+function navKey(summary: IssueSummary | undefined): string {
+  return summary ? JSON.stringify([summary.number, summary.path, summary.numberLabel]) : "";
+}
