@@ -1,6 +1,6 @@
 import { Command, CommanderError, InvalidArgumentError } from "commander";
 import path from "node:path";
-import { build } from "../build/build.ts";
+import { build, type BuildResult } from "../build/build.ts";
 import { watchAndRebuild } from "../build/watch.ts";
 import { EMAIL_WARN_BYTES, kb, type EmailReport } from "../build/emails.ts";
 import { readConfig } from "../config.ts";
@@ -70,7 +70,10 @@ export function createProgram(io: Io): Command {
     .action(async (number: number, opts: ServeOptions) => {
       const root = rootOf(program);
       const outDir = path.resolve(root, opts.out);
-      await buildAndReport(io, root, outDir).catch((err) => io.err(`${describeError(err)}\nserving the last good build.\n`));
+      const built = await buildAndReport(io, root, outDir).catch((err: unknown) => void io.err(`${describeError(err)}\nserving the last good build.\n`));
+      if (built && !built.emails.some((e) => e.number === number)) {
+        io.err(`gazette: no issue ${number} in content/issues; its preview page will say so until one is built.\n`);
+      }
       const stopWatching = watchAndRebuild({ root, outDir }, ({ result, error }) => {
         if (result) io.out(`rebuilt: ${result.written.length} file${result.written.length === 1 ? "" : "s"} changed\n`);
         else io.err(`${describeError(error)}\nthe preview keeps the last good build.\n`);
@@ -91,7 +94,7 @@ interface ServeOptions {
   out: string;
 }
 
-async function buildAndReport(io: Io, root: string, outDir: string): Promise<void> {
+async function buildAndReport(io: Io, root: string, outDir: string): Promise<BuildResult> {
   const result = await build({ root, outDir });
   printWarnings(io, result.warnings);
   const where = path.relative(process.cwd(), result.outDir) || ".";
@@ -100,6 +103,7 @@ async function buildAndReport(io: Io, root: string, outDir: string): Promise<voi
       `${result.written.length} file${result.written.length === 1 ? "" : "s"} written, ${result.unchanged.length} unchanged, ${result.removed.length} removed\n`,
   );
   io.out(renderEmailSizes(result.emails));
+  return result;
 }
 
 async function serveUntilStopped(io: Io, root: string, opts: ServeOptions, urls: (base: string) => string[]): Promise<void> {

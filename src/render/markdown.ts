@@ -37,7 +37,7 @@ export function markdownToPlainText(text: string): string {
   const tokens = md.parse(text, {});
   const parts: string[] = [];
   for (const token of tokens) {
-    if (token.type === "inline") parts.push((token.children ?? []).map((c) => (c.type === "text" || c.type === "code_inline" ? c.content : c.type === "softbreak" ? " " : "")).join(""));
+    if (token.type === "inline") parts.push((token.children ?? []).map((c) => (c.type === "text" || c.type === "code_inline" || c.type === "image" ? c.content : c.type === "softbreak" ? " " : "")).join(""));
   }
   return parts.join("\n\n").trim();
 }
