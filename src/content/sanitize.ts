@@ -37,34 +37,21 @@ function codePointName(char: string): string {
 /**
  * Strips XML-illegal characters from every string in parsed data, in place.
  * YAML escapes ("\u0001" in a double-quoted scalar) make them after the
- * text-level pass, so both passes are needed. Returns the dotted paths hit.
+ * text-level pass, so both passes are needed. Returns the paths hit.
  */
 export function stripIllegalInData(data: unknown, at: (string | number)[] = []): { path: (string | number)[]; codePoints: string[] }[] {
+  if (data === null || typeof data !== "object") return [];
   const hits: { path: (string | number)[]; codePoints: string[] }[] = [];
-  if (Array.isArray(data)) {
-    data.forEach((value, i) => {
-      if (typeof value === "string") {
-        const found = value.match(ILLEGAL);
-        if (found) {
-          data[i] = value.replace(ILLEGAL, "");
-          hits.push({ path: [...at, i], codePoints: found.map(codePointName) });
-        }
-      } else {
-        hits.push(...stripIllegalInData(value, [...at, i]));
-      }
-    });
-  } else if (data !== null && typeof data === "object") {
-    const record = data as Record<string, unknown>;
-    for (const [key, value] of Object.entries(record)) {
-      if (typeof value === "string") {
-        const found = value.match(ILLEGAL);
-        if (found) {
-          record[key] = value.replace(ILLEGAL, "");
-          hits.push({ path: [...at, key], codePoints: found.map(codePointName) });
-        }
-      } else {
-        hits.push(...stripIllegalInData(value, [...at, key]));
-      }
+  const record = data as Record<string | number, unknown>;
+  const keys: (string | number)[] = Array.isArray(data) ? data.map((_, i) => i) : Object.keys(record);
+  for (const key of keys) {
+    const value = record[key];
+    const found = typeof value === "string" ? value.match(ILLEGAL) : null;
+    if (found) {
+      record[key] = (value as string).replace(ILLEGAL, "");
+      hits.push({ path: [...at, key], codePoints: found.map(codePointName) });
+    } else {
+      hits.push(...stripIllegalInData(value, [...at, key]));
     }
   }
   return hits;

@@ -2,18 +2,8 @@ import type { FastifyInstance } from "fastify";
 import path from "node:path";
 import type { Browser } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { build } from "../../src/build/build.ts";
-import { createApp } from "../../src/server/app.ts";
 import { horizontalOverflow, launchChromium, platformFonts } from "../helpers/browser.ts";
-import { makeProject } from "../helpers/project.ts";
-
-async function serveFixture(fixture: "issue-36" | "hostile") {
-  const root = await makeProject(fixture);
-  await build({ root });
-  const app = await createApp({ distDir: path.join(root, "dist") });
-  const base = await app.listen({ port: 0, host: "127.0.0.1" });
-  return { app, base };
-}
+import { serveFixture } from "../helpers/build.ts";
 
 describe("the archive in headless Chromium", () => {
   let browser: Browser;

@@ -4,17 +4,9 @@ import { readFile, writeFile } from "node:fs/promises";
 import path from "node:path";
 import type { Browser } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { build } from "../../src/build/build.ts";
-import { createApp } from "../../src/server/app.ts";
 import { horizontalOverflow, launchChromium, platformFonts } from "../helpers/browser.ts";
+import { serveFixture } from "../helpers/build.ts";
 import { makeProject, REPO } from "../helpers/project.ts";
-
-async function serveFixture(fixture: "issue-36" | "hostile") {
-  const root = await makeProject(fixture);
-  await build({ root });
-  const app = await createApp({ distDir: path.join(root, "dist") });
-  return { app, base: await app.listen({ port: 0, host: "127.0.0.1" }) };
-}
 
 describe("the email in headless Chromium", () => {
   let browser: Browser;

@@ -10,3 +10,12 @@ export async function buildFixture(fixture: "issue-36" | "hostile", extraIssues:
   const read = (file: string) => readFile(path.join(root, "dist", file), "utf8");
   return { root, dist: path.join(root, "dist"), result, read };
 }
+
+/** Builds a fresh copy of a fixture and serves its dist/ on 127.0.0.1, port 0. */
+export async function serveFixture(fixture: "issue-36" | "hostile") {
+  const { createApp } = await import("../../src/server/app.ts");
+  const root = await makeProject(fixture);
+  await build({ root });
+  const app = await createApp({ distDir: path.join(root, "dist") });
+  return { app, base: await app.listen({ port: 0, host: "127.0.0.1" }) };
+}
