@@ -2,9 +2,26 @@ import { z } from "zod";
 
 // The only reader of process.env. Command-line flags win over these.
 
+const optionalText = z
+  .string()
+  .optional()
+  .transform((v) => (v === undefined || v.trim() === "" ? undefined : v.trim()));
+
 const EnvSchema = z.object({
   HOST: z.string().min(1).default("127.0.0.1"),
   PORT: z.coerce.number().int().min(0).max(65535).default(8080),
+  /** Where the subscriber database, the secret and the outbox live (relative to the project). */
+  GAZETTE_DATA_DIR: z.string().min(1).default("data"),
+  /** smtp://user:pass@host:587 or smtps://…; unset means the local outbox. */
+  SMTP_URL: optionalText.refine((v) => v === undefined || /^smtps?:\/\/[^\s]+$/.test(v), { message: "expected smtp://… or smtps://…" }),
+  SMTP_POOL_SIZE: z.coerce.number().int().min(1).max(64).default(8),
+  /** Messages per second; 0 for no limit. */
+  SMTP_RATE: z.coerce.number().min(0).default(0),
+  DKIM_DOMAIN: optionalText,
+  DKIM_SELECTOR: optionalText,
+  DKIM_KEY_FILE: optionalText,
+  /** Token secret; when unset one is generated into the data folder. */
+  GAZETTE_SECRET: optionalText,
 });
 
 export type Config = z.infer<typeof EnvSchema>;
@@ -14,6 +31,10 @@ export function readConfig(env: NodeJS.ProcessEnv = process.env): Config {
   if (!result.success) {
     const detail = result.error.issues.map((i) => `${i.path.join(".")}: ${i.message}`).join("; ");
     throw Object.assign(new Error(`invalid environment: ${detail}`), { code: "GAZETTE_CONFIG" });
+  }
+  const dkim = [result.data.DKIM_DOMAIN, result.data.DKIM_SELECTOR, result.data.DKIM_KEY_FILE];
+  if (dkim.some(Boolean) && !dkim.every(Boolean)) {
+    throw Object.assign(new Error("invalid environment: DKIM needs all of DKIM_DOMAIN, DKIM_SELECTOR and DKIM_KEY_FILE"), { code: "GAZETTE_CONFIG" });
   }
   return result.data;
 }

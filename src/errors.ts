@@ -18,6 +18,8 @@ export class ContentError extends Error {
   constructor(
     readonly problems: Problem[],
     readonly warnings: Problem[] = [],
+    /** What did not happen because of them, for the closing line. */
+    readonly consequence = "nothing was built",
   ) {
     super(formatProblems(problems));
     this.name = "ContentError";

@@ -2,6 +2,7 @@ import { Command, CommanderError, InvalidArgumentError } from "commander";
 import path from "node:path";
 import { build, type BuildResult } from "../build/build.ts";
 import { watchAndRebuild } from "../build/watch.ts";
+import { registerSubscriberCommands } from "./subscribers.ts";
 import { EMAIL_WARN_BYTES, kb, type EmailReport } from "../build/emails.ts";
 import { readConfig } from "../config.ts";
 import { loadContent } from "../content/load.ts";
@@ -85,6 +86,7 @@ export function createProgram(io: Io): Command {
       }
     });
 
+  registerSubscriberCommands(program, io, () => rootOf(program));
   return program;
 }
 
@@ -124,7 +126,7 @@ async function serveUntilStopped(io: Io, root: string, opts: ServeOptions, urls:
 /** The text a person reads for an error this CLI expects. */
 function describeError(err: unknown): string {
   if (err instanceof ContentError) {
-    return `${formatProblems(err.problems)}\n${err.problems.length} problem${err.problems.length === 1 ? "" : "s"}; nothing was built.`;
+    return `${formatProblems(err.problems)}\n${err.problems.length} problem${err.problems.length === 1 ? "" : "s"}; ${err.consequence}.`;
   }
   return `gazette: ${(err as Error).message}`;
 }
