@@ -20,6 +20,8 @@ const EnvSchema = z.object({
   DKIM_DOMAIN: optionalText,
   DKIM_SELECTOR: optionalText,
   DKIM_KEY_FILE: optionalText,
+  /** First retry delay for temporary send failures (doubles each time). */
+  GAZETTE_RETRY_BASE_MS: z.coerce.number().int().min(0).default(2000),
   /** Token secret; when unset one is generated into the data folder. */
   GAZETTE_SECRET: optionalText,
 });

@@ -1,5 +1,6 @@
-import { closeSync, linkSync, mkdirSync, openSync, readdirSync, readFileSync, renameSync, rmdirSync, rmSync, statSync, unlinkSync, writeFileSync, writeSync } from "node:fs";
+import { linkSync, mkdirSync, readdirSync, readFileSync, renameSync, rmdirSync, rmSync, statSync, unlinkSync, writeFileSync } from "node:fs";
 import path from "node:path";
+import { acquireLock } from "../lock.ts";
 import type { LinkedFile } from "./output-cache.ts";
 
 // dist/ is replaced whole or not at all. The new tree is assembled in a
@@ -46,7 +47,7 @@ export interface WriteReport {
 export async function writeDist(distDir: string, files: Map<string, DistFile>): Promise<WriteReport> {
   const parent = path.dirname(distDir);
   mkdirSync(parent, { recursive: true });
-  const release = lock(parent);
+  const release = acquireLock(path.join(parent, LOCK), `another build is writing ${distDir}`);
   try {
     recover(parent, distDir);
     const staging = prepareStaging(parent);
@@ -133,41 +134,6 @@ function removeEmptyDirs(dir: string, isRoot = true): boolean {
   }
   if (empty && !isRoot) rmdirSync(dir);
   return empty;
-}
-
-/** One build at a time per folder; a lock left by a dead process is taken over. */
-function lock(parent: string): () => void {
-  const file = path.join(parent, LOCK);
-  for (let attempt = 0; attempt < 2; attempt++) {
-    try {
-      const fd = openSync(file, "wx");
-      writeSync(fd, String(process.pid));
-      closeSync(fd);
-      return () => rmSync(file, { force: true });
-    } catch (err) {
-      if ((err as NodeJS.ErrnoException).code !== "EEXIST") throw err;
-      let pid = 0;
-      try {
-        pid = Number(readFileSync(file, "utf8"));
-      } catch {
-        // vanished meanwhile
-      }
-      if (pid > 0 && pid !== process.pid && isAlive(pid)) {
-        throw Object.assign(new Error(`another build is writing ${path.join(parent, "dist")} (process ${pid}); wait for it to finish`), { code: "GAZETTE_BUSY" });
-      }
-      rmSync(file, { force: true });
-    }
-  }
-  throw new Error(`could not take the build lock ${file}`);
-}
-
-function isAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (err) {
-    return (err as NodeJS.ErrnoException).code === "EPERM";
-  }
 }
 
 function safeRelative(rel: string): string {

@@ -2,6 +2,7 @@ import { Command, CommanderError, InvalidArgumentError } from "commander";
 import path from "node:path";
 import { build, type BuildResult } from "../build/build.ts";
 import { watchAndRebuild } from "../build/watch.ts";
+import { registerSendCommand } from "./send.ts";
 import { registerSubscriberCommands } from "./subscribers.ts";
 import { EMAIL_WARN_BYTES, kb, type EmailReport } from "../build/emails.ts";
 import { readConfig } from "../config.ts";
@@ -87,6 +88,7 @@ export function createProgram(io: Io): Command {
     });
 
   registerSubscriberCommands(program, io, () => rootOf(program));
+  registerSendCommand(program, io, () => rootOf(program));
   return program;
 }
 
@@ -145,6 +147,11 @@ export async function run(argv: string[], io: Io): Promise<number> {
     return 0;
   } catch (err) {
     if (err instanceof CommanderError) return err.exitCode;
+    const exitCode = (err as { exitCode?: number }).exitCode;
+    if (typeof exitCode === "number") {
+      if ((err as Error).message) io.err(`gazette: ${(err as Error).message}\n`);
+      return exitCode;
+    }
     if (err instanceof ContentError) printWarnings(io, err.warnings);
     io.err(`${describeError(err)}\n`);
     if (err instanceof ContentError) return 1;

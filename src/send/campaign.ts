@@ -1,0 +1,165 @@
+import { createHmac } from "node:crypto";
+import { setTimeout as sleep } from "node:timers/promises";
+import type { Subscriber } from "../model/subscriber.ts";
+import type { Newsletter } from "../model/newsletter.ts";
+import type { DeliveryLedger, SubscriberStore } from "../store/store.ts";
+import type { PreparedMessage } from "./message.ts";
+import { signToken } from "./tokens.ts";
+import { SendFailure, type Transport } from "./transport.ts";
+
+export interface RetryPolicy {
+  /** Attempts per message in one run (temporary failures only). */
+  attempts: number;
+  /** First back-off; doubles each time, with ±50% jitter, capped at maxDelayMs. */
+  baseDelayMs: number;
+  maxDelayMs: number;
+}
+
+export interface CampaignOptions {
+  issue: number;
+  newsletter: Newsletter;
+  store: SubscriberStore & DeliveryLedger;
+  transport: Transport;
+  message: PreparedMessage;
+  secret: Buffer;
+  /** Messages in flight at once: bounded, so memory stays flat. */
+  concurrency: number;
+  retry: RetryPolicy;
+  resendUncertain: boolean;
+  /** Aborting stops taking new recipients; messages in flight finish and are recorded. */
+  signal?: AbortSignal;
+  onProgress?: (progress: CampaignProgress) => void;
+}
+
+export interface CampaignProgress {
+  sent: number;
+  failed: number;
+  skipped: number;
+  /** Recipients owed when the run started. */
+  total: number;
+  startedAt: number;
+}
+
+export interface CampaignReport extends CampaignProgress {
+  /** Permanent or exhausted failures by reason ("550 5.1.1", "451", "ECONNRESET"). */
+  failures: Record<string, number>;
+  /** Messages still deferred (temporary failures) after this run: a rerun retries them. */
+  deferred: number;
+  /** In flight when an earlier run died: maybe delivered; resent only with --resend-uncertain. */
+  uncertain: number;
+  /** Marked bounced during this run. */
+  bounced: number;
+  stopped: boolean;
+  durationMs: number;
+}
+
+/**
+ * Sends one issue to every confirmed subscriber still owed it. Each step is
+ * in the ledger before it happens: a row says 'sending' before the bytes go
+ * to the transport and 'accepted' / 'deferred' / 'rejected' after, so a
+ * crash can only leave 'sending' rows, which the next run reports as
+ * uncertain instead of resending.
+ */
+export async function runCampaign(options: CampaignOptions): Promise<CampaignReport> {
+  const { store, issue } = options;
+  const startedAt = Date.now();
+  store.markInFlightUncertain(issue);
+  const total = countOwed(options);
+  const report: CampaignReport = { sent: 0, failed: 0, skipped: 0, total, startedAt, failures: {}, deferred: 0, uncertain: 0, bounced: 0, stopped: false, durationMs: 0 };
+  const inFlight = new Set<Promise<void>>();
+  let afterId = 0;
+  outer: for (;;) {
+    const page = store.recipientsOwed(issue, { includeUncertain: options.resendUncertain, afterId, limit: 500 });
+    if (page.length === 0) break;
+    for (const subscriber of page) {
+      if (options.signal?.aborted) {
+        report.stopped = true;
+        break outer;
+      }
+      while (inFlight.size >= options.concurrency) await Promise.race(inFlight);
+      const task = deliver(options, subscriber, report).finally(() => inFlight.delete(task));
+      inFlight.add(task);
+    }
+    afterId = page[page.length - 1]!.id;
+  }
+  await Promise.all(inFlight);
+  const states = store.countByState(issue);
+  report.uncertain = states.uncertain ?? 0;
+  report.deferred = states.deferred ?? 0;
+  report.durationMs = Date.now() - startedAt;
+  return report;
+}
+
+async function deliver(options: CampaignOptions, subscriber: Subscriber, report: CampaignReport): Promise<void> {
+  const { store, issue, retry } = options;
+  const messageId = messageIdFor(options, subscriber);
+  const token = signToken(options.secret, "unsubscribe", subscriber);
+  const unsubscribeUrl = new URL(`unsubscribe/${token}`, options.newsletter.base_url).href;
+  const raw = options.message.build({
+    email: subscriber.email,
+    name: subscriber.name,
+    messageId,
+    unsubscribeUrl,
+    unsubscribeMailto: `mailto:${options.newsletter.sender.email}?subject=${encodeURIComponent(`unsubscribe ${token}`)}`,
+  });
+  for (let attempt = 1; ; attempt++) {
+    // Checked again at every attempt: someone who unsubscribes mid-send gets nothing more.
+    if (!store.beginAttempt(issue, subscriber.id, messageId)) {
+      report.skipped++;
+      break;
+    }
+    try {
+      const response = await options.transport.send({ from: options.message.from, to: subscriber.email }, raw, `${String(subscriber.id).padStart(8, "0")}`);
+      store.recordOutcome(issue, subscriber.id, "accepted", response);
+      report.sent++;
+      break;
+    } catch (err) {
+      const failure = err instanceof SendFailure ? err : new SendFailure((err as Error).message, "temporary", "error", false);
+      if (failure.kind === "permanent") {
+        store.recordOutcome(issue, subscriber.id, "rejected", `${failure.reason}: ${failure.message}`);
+        if (failure.unknownUser) {
+          store.setStatus(subscriber.id, "bounced");
+          report.bounced++;
+        }
+        countFailure(report, failure.reason);
+        break;
+      }
+      store.recordOutcome(issue, subscriber.id, "deferred", `${failure.reason}: ${failure.message}`);
+      if (attempt >= retry.attempts || options.signal?.aborted) {
+        countFailure(report, failure.reason);
+        break;
+      }
+      await sleep(backoff(retry, attempt));
+    }
+  }
+  options.onProgress?.(report);
+}
+
+function countFailure(report: CampaignReport, reason: string): void {
+  report.failed++;
+  report.failures[reason] = (report.failures[reason] ?? 0) + 1;
+}
+
+/** Exponential, with ±50% jitter so that retries from many connections do not arrive together. */
+export function backoff(policy: RetryPolicy, attempt: number): number {
+  const base = Math.min(policy.maxDelayMs, policy.baseDelayMs * 2 ** (attempt - 1));
+  return Math.round(base * (0.5 + Math.random()));
+}
+
+/** The same for the same (issue, subscriber) on every attempt and every run. */
+export function messageIdFor(options: Pick<CampaignOptions, "issue" | "newsletter" | "secret">, subscriber: Pick<Subscriber, "id">): string {
+  const domain = options.newsletter.sender.email.split("@")[1];
+  const tag = createHmac("sha256", options.secret).update(`message-id\0${options.issue}\0${subscriber.id}`).digest("base64url").slice(0, 16);
+  return `<issue${options.issue}.${subscriber.id}.${tag}@${domain}>`;
+}
+
+function countOwed(options: CampaignOptions): number {
+  let n = 0;
+  let afterId = 0;
+  for (;;) {
+    const page = options.store.recipientsOwed(options.issue, { includeUncertain: options.resendUncertain, afterId, limit: 2000 });
+    if (page.length === 0) return n;
+    n += page.length;
+    afterId = page[page.length - 1]!.id;
+  }
+}

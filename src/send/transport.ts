@@ -1,0 +1,103 @@
+import { mkdir, readFile, rename, writeFile } from "node:fs/promises";
+import path from "node:path";
+import nodemailer from "nodemailer";
+import type { Config } from "../config.ts";
+
+// The only importer of nodemailer. The sender hands over ready bytes and an
+// envelope; a transport answers with the relay's response or a SendFailure
+// that says whether trying again could help.
+
+export interface Envelope {
+  from: string;
+  to: string;
+}
+
+export interface Transport {
+  /** For people: "SMTP relay smtp.example.org:587 (8 connections)", "outbox data/outbox/36/". */
+  readonly description: string;
+  /** Resolves to the relay's response text once the message is accepted. */
+  send(envelope: Envelope, raw: Buffer, fileName: string): Promise<string>;
+  close(): Promise<void>;
+}
+
+export class SendFailure extends Error {
+  constructor(
+    message: string,
+    /** temporary: 4xx, reset, timeout (retry); permanent: 5xx (never retry). */
+    readonly kind: "temporary" | "permanent",
+    /** A short reason for reports: "451", "550 5.1.1", "ECONNRESET". */
+    readonly reason: string,
+    /** The address does not exist (5.1.1 and friends): mark the subscriber bounced. */
+    readonly unknownUser: boolean,
+  ) {
+    super(message);
+    this.name = "SendFailure";
+  }
+}
+
+/** SMTP through nodemailer's pool, with an optional rate limit and DKIM. */
+export async function createSmtpTransport(config: Pick<Config, "SMTP_URL" | "SMTP_POOL_SIZE" | "SMTP_RATE" | "DKIM_DOMAIN" | "DKIM_SELECTOR" | "DKIM_KEY_FILE">): Promise<Transport> {
+  const url = new URL(config.SMTP_URL!);
+  const dkim = config.DKIM_KEY_FILE
+    ? { domainName: config.DKIM_DOMAIN!, keySelector: config.DKIM_SELECTOR!, privateKey: await readFile(config.DKIM_KEY_FILE, "utf8") }
+    : undefined;
+  const rate = config.SMTP_RATE > 0 ? { rateDelta: 1000, rateLimit: Math.max(1, Math.round(config.SMTP_RATE)) } : {};
+  const transporter = nodemailer.createTransport({
+    pool: true,
+    host: url.hostname,
+    port: Number(url.port || (url.protocol === "smtps:" ? 465 : 587)),
+    secure: url.protocol === "smtps:",
+    auth: url.username ? { user: decodeURIComponent(url.username), pass: decodeURIComponent(url.password) } : undefined,
+    maxConnections: config.SMTP_POOL_SIZE,
+    maxMessages: Infinity,
+    connectionTimeout: 30_000,
+    greetingTimeout: 30_000,
+    socketTimeout: 60_000,
+    ...(dkim ? { dkim } : {}),
+    ...rate,
+  });
+  return {
+    description: `SMTP relay ${url.hostname}:${url.port || (url.protocol === "smtps:" ? 465 : 587)} (${config.SMTP_POOL_SIZE} connections${config.SMTP_RATE > 0 ? `, at most ${config.SMTP_RATE}/s` : ""}${dkim ? `, DKIM ${dkim.keySelector}._domainkey.${dkim.domainName}` : ""})`,
+    async send(envelope, raw) {
+      try {
+        const info: { response?: string } = await transporter.sendMail({ envelope: { from: envelope.from, to: [envelope.to] }, raw });
+        return String(info.response ?? "250 accepted");
+      } catch (err) {
+        throw classify(err as Error & { responseCode?: number; response?: string; code?: string });
+      }
+    },
+    async close() {
+      transporter.close();
+    },
+  };
+}
+
+/** Writes each message as <dir>/<fileName>.eml, atomically; any mail client opens them. */
+export function createOutboxTransport(dir: string): Transport {
+  return {
+    description: `local outbox ${path.relative(process.cwd(), dir) || dir}/ (no SMTP_URL set)`,
+    async send(_envelope, raw, fileName) {
+      await mkdir(dir, { recursive: true });
+      const file = path.join(dir, `${fileName}.eml`);
+      await writeFile(`${file}.tmp`, raw);
+      await rename(`${file}.tmp`, file);
+      return `250 written to ${path.basename(file)}`;
+    },
+    async close() {},
+  };
+}
+
+const TEMPORARY_CODES = new Set(["ECONNECTION", "ETIMEDOUT", "ESOCKET", "ECONNRESET", "EPIPE", "ECONNREFUSED", "EDNS", "ETLS", "EPROTOCOL"]);
+
+/** Sorts a nodemailer error into temporary or permanent, with its reason. */
+export function classify(err: Error & { responseCode?: number; response?: string; code?: string }): SendFailure {
+  const response = err.response ?? err.message;
+  const enhanced = /\b([245]\.\d{1,3}\.\d{1,3})\b/.exec(response)?.[1];
+  if (err.responseCode && err.responseCode >= 500) {
+    const unknownUser = enhanced === "5.1.1" || enhanced === "5.1.10" || /user unknown|no such user|mailbox unavailable|does not exist/i.test(response);
+    return new SendFailure(response, "permanent", `${err.responseCode}${enhanced ? ` ${enhanced}` : ""}`, unknownUser);
+  }
+  if (err.responseCode && err.responseCode >= 400) return new SendFailure(response, "temporary", `${err.responseCode}${enhanced ? ` ${enhanced}` : ""}`, false);
+  if (err.code && TEMPORARY_CODES.has(err.code)) return new SendFailure(response, "temporary", err.code, false);
+  return new SendFailure(response, "temporary", err.code ?? "error", false);
+}

@@ -1,0 +1,268 @@
+import { spawn, spawnSync } from "node:child_process";
+import { readdir, readFile } from "node:fs/promises";
+import path from "node:path";
+import { simpleParser } from "mailparser";
+import { afterEach, describe, expect, it } from "vitest";
+import { build } from "../src/build/build.ts";
+import type { EmailMeta } from "../src/build/emails.ts";
+import { loadContent } from "../src/content/load.ts";
+import { findPlaceholders } from "../src/render/email/placeholders.ts";
+import { messageIdFor, runCampaign, type CampaignOptions } from "../src/send/campaign.ts";
+import { prepareMessage } from "../src/send/message.ts";
+import { readSecret, verifyToken } from "../src/send/tokens.ts";
+import { createOutboxTransport, createSmtpTransport } from "../src/send/transport.ts";
+import { SqliteStore } from "../src/store/sqlite.ts";
+import { makeProject, REPO } from "./helpers/project.ts";
+import { startSmtpServer } from "./helpers/smtp.ts";
+
+const servers: { close(): Promise<void> }[] = [];
+afterEach(async () => {
+  await Promise.all(servers.splice(0).map((s) => s.close()));
+});
+
+/** A built issue 36 project with subscribers in data/gazette.sqlite. */
+async function project(subscribers: { email: string; status?: "pending" | "confirmed" | "unsubscribed" | "bounced" }[]) {
+  const root = await makeProject("issue-36");
+  await build({ root });
+  const store = new SqliteStore(path.join(root, "data/gazette.sqlite"));
+  for (const s of subscribers) store.addSubscriber({ email: s.email, status: s.status ?? "confirmed" });
+  const { newsletter } = await loadContent(root);
+  const dir = path.join(root, "dist/emails");
+  const meta = JSON.parse(await readFile(path.join(dir, "36.json"), "utf8")) as EmailMeta;
+  const message = prepareMessage({ meta, html: await readFile(path.join(dir, "36.html"), "utf8"), text: await readFile(path.join(dir, "36.txt"), "utf8"), newsletter, date: new Date("2022-01-17T01:00:00Z") });
+  const secret = readSecret(path.join(root, "data"));
+  return { root, store, newsletter, message, secret, meta };
+}
+
+type Project = Awaited<ReturnType<typeof project>>;
+
+async function campaign(p: Project, smtpUrl: string, extra: Partial<CampaignOptions> = {}) {
+  const transport = await createSmtpTransport({ SMTP_URL: smtpUrl, SMTP_POOL_SIZE: 2, SMTP_RATE: 0, DKIM_DOMAIN: undefined, DKIM_SELECTOR: undefined, DKIM_KEY_FILE: undefined });
+  try {
+    return await runCampaign({
+      issue: 36,
+      newsletter: p.newsletter,
+      store: p.store,
+      transport,
+      message: p.message,
+      secret: p.secret,
+      concurrency: 2,
+      retry: { attempts: 4, baseDelayMs: 5, maxDelayMs: 50 },
+      resendUncertain: false,
+      ...extra,
+    });
+  } finally {
+    await transport.close();
+  }
+}
+
+const readers = (n: number) => Array.from({ length: n }, (_, i) => ({ email: `reader${i + 1}@example.org` }));
+
+describe("sending over SMTP", () => {
+  it("delivers a multipart message with the list headers and a verifiable unsubscribe token, to confirmed subscribers only", async () => {
+    const smtp = await startSmtpServer();
+    servers.push(smtp);
+    const p = await project([...readers(3), { email: "pending@example.org", status: "pending" }, { email: "gone@example.org", status: "unsubscribed" }, { email: "bounced@example.org", status: "bounced" }]);
+    const report = await campaign(p, smtp.url);
+    expect(report).toMatchObject({ sent: 3, failed: 0, skipped: 0, total: 3 });
+    expect([...smtp.countsByRecipient().keys()].sort()).toEqual(["reader1@example.org", "reader2@example.org", "reader3@example.org"]);
+
+    const first = smtp.accepted.find((m) => m.to[0] === "reader1@example.org")!;
+    const mail = await simpleParser(first.raw);
+    const subscriber = p.store.findSubscriber("reader1@example.org")!;
+    expect(mail.from?.text).toBe('"预训练周刊" <weekly@pretraining-weekly.example.org>');
+    expect(mail.to && !Array.isArray(mail.to) ? mail.to.text : "").toBe("reader1@example.org");
+    expect(mail.subject).toBe("《预训练周刊》第36期: 谷歌提出梯度最大化增长方法GradMax");
+    expect(mail.messageId).toBe(messageIdFor({ issue: 36, newsletter: p.newsletter, secret: p.secret }, subscriber));
+    expect(first.raw.toString()).toMatch(/Content-Type: multipart\/alternative;[\s\S]*Content-Type: text\/plain; charset=utf-8[\s\S]*Content-Type: text\/html; charset=utf-8/);
+    expect(mail.text).toContain("你收到这封邮件,是因为 reader1@example.org 订阅了《预训练周刊》。");
+    expect(mail.html).toContain("是因为 reader1@example.org 订阅了");
+    expect(findPlaceholders(`${mail.text}${mail.html}`)).toEqual([]);
+    expect(mail.headerLines.find((h) => h.key === "list-unsubscribe-post")?.line).toBe("List-Unsubscribe-Post: List-Unsubscribe=One-Click");
+    const list = mail.headers.get("list") as { unsubscribe: { url: string; mail: string }; id: { id: string; name: string } };
+    expect(list.id.id).toBe("weekly.pretraining-weekly.example.org");
+    expect(list.unsubscribe.mail).toMatch(/^weekly@pretraining-weekly\.example\.org\?subject=unsubscribe%20\d+\./);
+    const token = /\/unsubscribe\/([^/?#]+)$/.exec(list.unsubscribe.url)![1]!;
+    expect(list.unsubscribe.url.startsWith("https://pretraining-weekly.example.org/unsubscribe/")).toBe(true);
+    expect(mail.html).toContain(`href="${list.unsubscribe.url}"`);
+    const emailOf = (id: number) => p.store.getSubscriber(id)?.email;
+    expect(verifyToken(p.secret, "unsubscribe", token, emailOf)).toBe(subscriber.id);
+    expect(verifyToken(p.secret, "unsubscribe", token.replace(/.$/, (c) => (c === "A" ? "B" : "A")), emailOf)).toBeUndefined();
+    expect(verifyToken(Buffer.from("another secret"), "unsubscribe", token, emailOf)).toBeUndefined();
+    expect(verifyToken(p.secret, "unsubscribe", token.replace(/^\d+/, "2"), emailOf)).toBeUndefined();
+
+    // A second run sends nothing.
+    expect(await campaign(p, smtp.url)).toMatchObject({ sent: 0, total: 0 });
+    expect(smtp.accepted).toHaveLength(3);
+    p.store.close();
+  });
+
+  it("retries a 451 with backoff and delivers once", async () => {
+    const smtp = await startSmtpServer({ onRcpt: (address, attempt) => (address === "reader2@example.org" && attempt <= 2 ? { code: 451, message: "4.7.1 try again later" } : undefined) });
+    servers.push(smtp);
+    const p = await project(readers(3));
+    const report = await campaign(p, smtp.url);
+    expect(report).toMatchObject({ sent: 3, failed: 0 });
+    expect(smtp.countsByRecipient().get("reader2@example.org")).toBe(1);
+    expect(smtp.rcptAttempts.get("reader2@example.org")).toBe(3);
+    expect(p.store.deliveries(36).find((d) => d.email === "reader2@example.org")).toMatchObject({ state: "accepted", attempts: 3 });
+    p.store.close();
+  });
+
+  it("records a 550 unknown user once, never retries it, and marks the subscriber bounced", async () => {
+    const smtp = await startSmtpServer({ onRcpt: (address) => (address === "nobody@example.org" ? { code: 550, message: "5.1.1 <nobody@example.org>: Recipient address rejected: User unknown" } : undefined) });
+    servers.push(smtp);
+    const p = await project([...readers(2), { email: "nobody@example.org" }]);
+    const report = await campaign(p, smtp.url);
+    expect(report).toMatchObject({ sent: 2, failed: 1, bounced: 1, failures: { "550 5.1.1": 1 } });
+    expect(smtp.rcptAttempts.get("nobody@example.org")).toBe(1);
+    expect(p.store.findSubscriber("nobody@example.org")!.status).toBe("bounced");
+    expect(p.store.deliveries(36, "rejected").map((d) => d.email)).toEqual(["nobody@example.org"]);
+    expect(await campaign(p, smtp.url)).toMatchObject({ sent: 0, total: 0 });
+    expect(smtp.rcptAttempts.get("nobody@example.org")).toBe(1);
+    p.store.close();
+  });
+
+  it("retries a connection dropped in the middle of a message", async () => {
+    const smtp = await startSmtpServer({ onData: (to, attempt) => (to[0] === "reader1@example.org" && attempt === 1 ? "drop" : "accept") });
+    servers.push(smtp);
+    const p = await project(readers(2));
+    const report = await campaign(p, smtp.url);
+    expect(report).toMatchObject({ sent: 2, failed: 0 });
+    expect(smtp.countsByRecipient().get("reader1@example.org")).toBe(1);
+    expect(p.store.deliveries(36).find((d) => d.email === "reader1@example.org")!.attempts).toBe(2);
+    p.store.close();
+  });
+
+  it("sends nothing more to someone who unsubscribes while the send is running", async () => {
+    let p: Project;
+    const smtp = await startSmtpServer({
+      onData: (to) => {
+        if (to[0] === "reader1@example.org") p.store.setStatus(p.store.findSubscriber("reader3@example.org")!.id, "unsubscribed");
+        return "accept";
+      },
+    });
+    servers.push(smtp);
+    p = await project(readers(3));
+    const report = await campaign(p, smtp.url, { concurrency: 1 });
+    expect(report).toMatchObject({ sent: 2, skipped: 1 });
+    expect(smtp.countsByRecipient().has("reader3@example.org")).toBe(false);
+    p.store.close();
+  });
+
+  it("writes .eml files to the outbox when there is no SMTP relay", async () => {
+    const p = await project(readers(2));
+    const outbox = path.join(p.root, "data/outbox/36");
+    const report = await runCampaign({ issue: 36, newsletter: p.newsletter, store: p.store, transport: createOutboxTransport(outbox), message: p.message, secret: p.secret, concurrency: 2, retry: { attempts: 1, baseDelayMs: 1, maxDelayMs: 1 }, resendUncertain: false });
+    expect(report.sent).toBe(2);
+    const files = (await readdir(outbox)).sort();
+    expect(files).toEqual(["00000001.eml", "00000002.eml"]);
+    const mail = await simpleParser(await readFile(path.join(outbox, files[0]!)));
+    expect(mail.subject).toBe("《预训练周刊》第36期: 谷歌提出梯度最大化增长方法GradMax");
+    expect(mail.text).toContain("reader1@example.org");
+    p.store.close();
+  });
+});
+
+describe("gazette send, killed and rerun", () => {
+  function send(root: string, smtpUrl: string, args: string[] = []) {
+    return spawn(process.execPath, [path.join(REPO, "bin/gazette.js"), "send", "36", "--yes", ...args], {
+      cwd: root,
+      env: { ...process.env, SMTP_URL: smtpUrl, SMTP_POOL_SIZE: "2", GAZETTE_RETRY_BASE_MS: "5" },
+      stdio: ["ignore", "pipe", "pipe"],
+    });
+  }
+  function finish(child: ReturnType<typeof send>): Promise<{ code: number | null; out: string }> {
+    let out = "";
+    child.stdout!.on("data", (c: Buffer) => (out += c.toString()));
+    child.stderr!.on("data", (c: Buffer) => (out += c.toString()));
+    return new Promise((resolve) => child.on("exit", (code) => resolve({ code, out })));
+  }
+
+  it("loses nobody after SIGKILL: one accepted message each, apart from the reported uncertain ones", async () => {
+    const smtp = await startSmtpServer({ delayMs: 15 });
+    servers.push(smtp);
+    const p = await project(readers(60));
+    p.store.close();
+    const child = send(p.root, smtp.url);
+    const done = finish(child);
+    await new Promise<void>((resolve) => {
+      const timer = setInterval(() => {
+        if (smtp.accepted.length >= 20) {
+          clearInterval(timer);
+          child.kill("SIGKILL");
+          resolve();
+        }
+      }, 2);
+    });
+    expect((await done).code).toBeNull();
+
+    const rerun = await finish(send(p.root, smtp.url));
+    expect(rerun.code).toBe(0);
+    const store = new SqliteStore(path.join(p.root, "data/gazette.sqlite"));
+    const uncertain = new Set(store.deliveries(36, "uncertain").map((d) => d.email));
+    expect(uncertain.size).toBeLessThanOrEqual(4); // at most the messages in flight: 2 connections × 2
+    if (uncertain.size > 0) expect(rerun.out).toContain(`${uncertain.size} uncertain`);
+    const counts = smtp.countsByRecipient();
+    for (const { email } of readers(60)) {
+      if (uncertain.has(email)) expect(counts.get(email) ?? 0).toBeLessThanOrEqual(1);
+      else expect(counts.get(email), email).toBe(1);
+    }
+    const before = smtp.accepted.length;
+    const again = await finish(send(p.root, smtp.url));
+    expect(again.out).toContain("nothing to send.");
+    expect(smtp.accepted.length).toBe(before);
+    store.close();
+  });
+
+  it("stops on Ctrl-C after the messages in flight, records them, and says how to resume", async () => {
+    const smtp = await startSmtpServer({ delayMs: 20 });
+    servers.push(smtp);
+    const p = await project(readers(40));
+    p.store.close();
+    const child = send(p.root, smtp.url);
+    const done = finish(child);
+    await new Promise<void>((resolve) => {
+      const timer = setInterval(() => {
+        if (smtp.accepted.length >= 5) {
+          clearInterval(timer);
+          child.kill("SIGINT");
+          resolve();
+        }
+      }, 2);
+    });
+    const stopped = await done;
+    expect(stopped.code).toBe(130);
+    expect(stopped.out).toContain("stopped before the end: run gazette send 36 to continue where it left off");
+    const store = new SqliteStore(path.join(p.root, "data/gazette.sqlite"));
+    expect(store.deliveries(36, "sending")).toEqual([]);
+    expect(store.deliveries(36, "accepted").length).toBe(smtp.accepted.length);
+    store.close();
+    expect((await finish(send(p.root, smtp.url))).code).toBe(0);
+    for (const { email } of readers(40)) expect(smtp.countsByRecipient().get(email), email).toBe(1);
+  });
+
+  it("--test sends one copy and records nothing; --dry-run sends nothing", async () => {
+    const smtp = await startSmtpServer();
+    servers.push(smtp);
+    const p = await project(readers(2));
+    p.store.close();
+    const test = await finish(send(p.root, smtp.url, ["--test", "Editor@Example.org"]));
+    expect(test.out).toMatch(/^sent a test copy of #36 to editor@example\.org via SMTP relay 127\.0\.0\.1:\d+ \(2 connections\): 250 .*\nnothing was recorded\.\n$/);
+    expect(smtp.accepted.map((m) => m.to)).toEqual([["editor@example.org"]]);
+    const dry = await finish(send(p.root, smtp.url, ["--dry-run"]));
+    expect(dry.out).toContain("recipients: 2 confirmed subscribers still to receive it");
+    expect(dry.out).toContain("dry run: nothing was sent.");
+    expect(smtp.accepted).toHaveLength(1);
+    const store = new SqliteStore(path.join(p.root, "data/gazette.sqlite"));
+    expect(store.deliveries(36)).toEqual([]);
+    store.close();
+  });
+
+  it("asks before sending, and refuses without --yes when there is no terminal", () => {
+    const root = REPO;
+    const result = spawnSync(process.execPath, [path.join(REPO, "bin/gazette.js"), "send", "99"], { cwd: root, encoding: "utf8" });
+    expect(result.status).toBe(1);
+    expect(result.stderr).toBe("gazette: no built email for issue 99 in dist/emails: run gazette build first\n");
+  });
+});
