@@ -1,5 +1,6 @@
 import { spawn, spawnSync } from "node:child_process";
-import { readdir, readFile } from "node:fs/promises";
+import { generateKeyPairSync } from "node:crypto";
+import { readdir, readFile, writeFile } from "node:fs/promises";
 import path from "node:path";
 import { simpleParser } from "mailparser";
 import { afterEach, describe, expect, it } from "vitest";
@@ -150,6 +151,21 @@ describe("sending over SMTP", () => {
     p.store.close();
   });
 
+  it("signs with DKIM when configured", async () => {
+    const smtp = await startSmtpServer();
+    servers.push(smtp);
+    const p = await project(readers(1));
+    const { privateKey } = generateKeyPairSync("rsa", { modulusLength: 2048, privateKeyEncoding: { type: "pkcs8", format: "pem" }, publicKeyEncoding: { type: "spki", format: "pem" } });
+    const keyFile = path.join(p.root, "data/dkim.pem");
+    await writeFile(keyFile, privateKey);
+    const transport = await createSmtpTransport({ SMTP_URL: smtp.url, SMTP_POOL_SIZE: 1, SMTP_RATE: 0, DKIM_DOMAIN: "pretraining-weekly.example.org", DKIM_SELECTOR: "gazette", DKIM_KEY_FILE: keyFile });
+    await runCampaign({ issue: 36, newsletter: p.newsletter, store: p.store, transport, message: p.message, secret: p.secret, concurrency: 1, retry: { attempts: 1, baseDelayMs: 1, maxDelayMs: 1 }, resendUncertain: false });
+    await transport.close();
+    expect(smtp.accepted[0]!.raw.toString()).toMatch(/^DKIM-Signature: v=1; a=rsa-sha256; c=relaxed\/relaxed;\s+d=pretraining-weekly\.example\.org;[\s\S]*s=gazette;/);
+    expect(transport.description).toContain("DKIM gazette._domainkey.pretraining-weekly.example.org");
+    p.store.close();
+  });
+
   it("writes .eml files to the outbox when there is no SMTP relay", async () => {
     const p = await project(readers(2));
     const outbox = path.join(p.root, "data/outbox/36");
@@ -212,6 +228,11 @@ describe("gazette send, killed and rerun", () => {
     const again = await finish(send(p.root, smtp.url));
     expect(again.out).toContain("nothing to send.");
     expect(smtp.accepted.length).toBe(before);
+    // Only when asked are the uncertain ones sent again.
+    const resent = await finish(send(p.root, smtp.url, ["--resend-uncertain"]));
+    expect(resent.code).toBe(0);
+    expect(smtp.accepted.length).toBe(before + uncertain.size);
+    expect(store.deliveries(36, "uncertain")).toEqual([]);
     store.close();
   });
 
