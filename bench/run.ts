@@ -1,6 +1,17 @@
+import { availableParallelism } from "node:os";
 import { benchBuild, formatRuns } from "./build.ts";
+import { benchSend, formatSendRuns } from "./send.ts";
 
 // npm run bench: prints figures; asserts nothing. Goals are in the README.
-console.log(`gazette benchmarks (node ${process.version}, ${(await import("node:os")).availableParallelism()} cores)\n`);
-console.log("build:");
-console.log(formatRuns(await benchBuild()));
+// BENCH_ONLY=build|send runs one part; BENCH_SEND_COUNTS="10000,100000" sets the send sizes.
+const only = process.env.BENCH_ONLY;
+console.log(`gazette benchmarks (node ${process.version}, ${availableParallelism()} cores)\n`);
+if (only !== "send") {
+  console.log("build:");
+  console.log(formatRuns(await benchBuild()));
+}
+if (only !== "build") {
+  const counts = (process.env.BENCH_SEND_COUNTS ?? "10000,100000").split(",").map(Number);
+  console.log("\nsend (into Postfix smtp-sink on 127.0.0.1):");
+  console.log(formatSendRuns(await benchSend(counts)));
+}

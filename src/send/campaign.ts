@@ -2,7 +2,7 @@ import { createHmac } from "node:crypto";
 import { setTimeout as sleep } from "node:timers/promises";
 import type { Subscriber } from "../model/subscriber.ts";
 import type { Newsletter } from "../model/newsletter.ts";
-import type { DeliveryLedger, SubscriberStore } from "../store/store.ts";
+import type { DeliveryLedger, Outcome, SubscriberStore } from "../store/store.ts";
 import type { PreparedMessage } from "./message.ts";
 import { signToken } from "./tokens.ts";
 import { SendFailure, type Transport } from "./transport.ts";
@@ -67,6 +67,14 @@ export async function runCampaign(options: CampaignOptions): Promise<CampaignRep
   const total = countOwed(options);
   const report: CampaignReport = { sent: 0, failed: 0, skipped: 0, total, startedAt, failures: {}, deferred: 0, uncertain: 0, bounced: 0, stopped: false, durationMs: 0 };
   const inFlight = new Set<Promise<void>>();
+  // Outcomes are recorded with the next message's 'sending' mark (one commit
+  // a message instead of two), or by this timer when sending pauses. Until
+  // then a delivered message still reads 'sending': after a crash, uncertain.
+  const settled: Outcome[] = [];
+  const flush = () => store.recordOutcomes(settled.splice(0));
+  const timer = setInterval(flush, 100);
+  timer.unref();
+  const ctx = { ...options, settled };
   let afterId = 0;
   outer: for (;;) {
     const page = store.recipientsOwed(issue, { includeUncertain: options.resendUncertain, afterId, limit: 500 });
@@ -77,12 +85,14 @@ export async function runCampaign(options: CampaignOptions): Promise<CampaignRep
         break outer;
       }
       while (inFlight.size >= options.concurrency) await Promise.race(inFlight);
-      const task = deliver(options, subscriber, report).finally(() => inFlight.delete(task));
+      const task = deliver(ctx, subscriber, report).finally(() => inFlight.delete(task));
       inFlight.add(task);
     }
     afterId = page[page.length - 1]!.id;
   }
   await Promise.all(inFlight);
+  clearInterval(timer);
+  flush();
   const states = store.countByState(issue);
   report.uncertain = states.uncertain ?? 0;
   report.deferred = states.deferred ?? 0;
@@ -90,7 +100,7 @@ export async function runCampaign(options: CampaignOptions): Promise<CampaignRep
   return report;
 }
 
-async function deliver(options: CampaignOptions, subscriber: Subscriber, report: CampaignReport): Promise<void> {
+async function deliver(options: CampaignOptions & { settled: Outcome[] }, subscriber: Subscriber, report: CampaignReport): Promise<void> {
   const { store, issue, retry } = options;
   const messageId = messageIdFor(options, subscriber);
   const token = signToken(options.secret, "unsubscribe", subscriber);
@@ -104,19 +114,19 @@ async function deliver(options: CampaignOptions, subscriber: Subscriber, report:
   });
   for (let attempt = 1; ; attempt++) {
     // Checked again at every attempt: someone who unsubscribes mid-send gets nothing more.
-    if (!store.beginAttempt(issue, subscriber.id, messageId)) {
+    if (!store.beginAttempt(issue, subscriber.id, messageId, options.settled.splice(0))) {
       report.skipped++;
       break;
     }
     try {
       const response = await options.transport.send({ from: options.message.from, to: subscriber.email }, raw, `${String(subscriber.id).padStart(8, "0")}`);
-      store.recordOutcome(issue, subscriber.id, "accepted", response);
+      options.settled.push({ issue, subscriberId: subscriber.id, state: "accepted", detail: response });
       report.sent++;
       break;
     } catch (err) {
       const failure = err instanceof SendFailure ? err : new SendFailure((err as Error).message, "temporary", "error", false);
       if (failure.kind === "permanent") {
-        store.recordOutcome(issue, subscriber.id, "rejected", `${failure.reason}: ${failure.message}`);
+        options.settled.push({ issue, subscriberId: subscriber.id, state: "rejected", detail: `${failure.reason}: ${failure.message}` });
         if (failure.unknownUser) {
           store.setStatus(subscriber.id, "bounced");
           report.bounced++;
@@ -124,7 +134,7 @@ async function deliver(options: CampaignOptions, subscriber: Subscriber, report:
         countFailure(report, failure.reason);
         break;
       }
-      store.recordOutcome(issue, subscriber.id, "deferred", `${failure.reason}: ${failure.message}`);
+      options.settled.push({ issue, subscriberId: subscriber.id, state: "deferred", detail: `${failure.reason}: ${failure.message}` });
       if (attempt >= retry.attempts || options.signal?.aborted) {
         countFailure(report, failure.reason);
         break;

@@ -3,7 +3,7 @@ import { mkdirSync, readdirSync, readFileSync } from "node:fs";
 import path from "node:path";
 import type { Delivery, DeliveryState, NewSubscriber, Subscriber, SubscriberStatus } from "../model/subscriber.ts";
 import { packagePath } from "../paths.ts";
-import { StoreError, type DeliveryLedger, type SubscriberStore } from "./store.ts";
+import { StoreError, type DeliveryLedger, type Outcome, type SubscriberStore } from "./store.ts";
 
 // The only module with SQL. WAL with synchronous=NORMAL: a commit survives
 // the process being killed (not a power cut), at tens of thousands of
@@ -135,15 +135,23 @@ export class SqliteStore implements SubscriberStore, DeliveryLedger {
     return this.stmt.owed!.all({ issue, afterId: options.afterId ?? 0, limit: options.limit, includeUncertain: options.includeUncertain ? 1 : 0 }) as Subscriber[];
   }
 
-  beginAttempt(issue: number, subscriberId: number, messageId: string): boolean {
-    const params = { issue, id: subscriberId, messageId, now: now() };
-    if (this.stmt.begin!.run(params).changes > 0) return true;
-    this.stmt.skip!.run(params);
-    return false;
+  beginAttempt(issue: number, subscriberId: number, messageId: string, settle: Outcome[] = []): boolean {
+    return this.db.transaction(() => {
+      this.applyOutcomes(settle);
+      const params = { issue, id: subscriberId, messageId, now: now() };
+      if (this.stmt.begin!.run(params).changes > 0) return true;
+      this.stmt.skip!.run(params);
+      return false;
+    })();
   }
 
-  recordOutcome(issue: number, subscriberId: number, state: Extract<DeliveryState, "accepted" | "deferred" | "rejected">, detail: string): void {
-    this.stmt.outcome!.run({ issue, id: subscriberId, state, detail: detail.slice(0, 1000), now: now() });
+  recordOutcomes(outcomes: Outcome[]): void {
+    if (outcomes.length > 0) this.db.transaction(() => this.applyOutcomes(outcomes))();
+  }
+
+  private applyOutcomes(outcomes: Outcome[]): void {
+    const at = now();
+    for (const o of outcomes) this.stmt.outcome!.run({ issue: o.issue, id: o.subscriberId, state: o.state, detail: o.detail.slice(0, 1000), now: at });
   }
 
   deliveries(issue: number, state?: DeliveryState): Delivery[] {

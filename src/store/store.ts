@@ -28,11 +28,21 @@ export interface DeliveryLedger {
   /**
    * Records that the message is about to be handed to the transport, if the
    * subscriber is still confirmed; else records 'skipped' and returns false.
+   * `settle` (outcomes of earlier messages) is recorded in the same commit.
    */
-  beginAttempt(issue: number, subscriberId: number, messageId: string): boolean;
-  recordOutcome(issue: number, subscriberId: number, state: Extract<DeliveryState, "accepted" | "deferred" | "rejected">, detail: string): void;
+  beginAttempt(issue: number, subscriberId: number, messageId: string, settle?: Outcome[]): boolean;
+  /** Records outcomes, in one commit. */
+  recordOutcomes(outcomes: Outcome[]): void;
   deliveries(issue: number, state?: DeliveryState): Delivery[];
   countByState(issue: number): Partial<Record<DeliveryState, number>>;
+}
+
+/** What became of one attempt. */
+export interface Outcome {
+  issue: number;
+  subscriberId: number;
+  state: Extract<DeliveryState, "accepted" | "deferred" | "rejected">;
+  detail: string;
 }
 
 export class StoreError extends Error {
