@@ -6,6 +6,9 @@ import { tmpdir } from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { build } from "../src/build/build.ts";
+import type { EmailMeta } from "../src/build/emails.ts";
+import { loadContent } from "../src/content/load.ts";
+import { prepareMessage } from "../src/send/message.ts";
 import { SqliteStore } from "../src/store/sqlite.ts";
 
 // npm run bench (send part): gazette send of issue 36 to N confirmed
@@ -26,6 +29,37 @@ export interface SendRun {
   cpuMsPerMessage: number;
   maxRssMb: number;
   messageBytes: number;
+}
+
+/**
+ * Microseconds to make one subscriber's ready-to-send bytes from the
+ * prepared issue 36 message (after 2,000 warm-up builds, as in a real send).
+ */
+export async function benchPersonalise(): Promise<number> {
+  const root = await mkdtemp(path.join(tmpdir(), "gazette-bench-msg-"));
+  try {
+    await cp(path.join(REPO, "content"), path.join(root, "content"), { recursive: true });
+    await build({ root });
+    const { newsletter } = await loadContent(root);
+    const dir = path.join(root, "dist/emails");
+    const meta = JSON.parse(await readFile(path.join(dir, "36.json"), "utf8")) as EmailMeta;
+    const message = prepareMessage({ meta, html: await readFile(path.join(dir, "36.html"), "utf8"), text: await readFile(path.join(dir, "36.txt"), "utf8"), newsletter, date: new Date() });
+    const one = (i: number) =>
+      message.build({
+        email: `reader${i}@example.org`,
+        name: null,
+        messageId: `<issue36.${i}.AbCdEfGhIjKlMnOp@pretraining-weekly.example.org>`,
+        unsubscribeUrl: `https://pretraining-weekly.example.org/unsubscribe/${i}.PRl-vyiZnlpOc_u1KNIJlcWN38CbD9ZLALEzt-b_Ayg`,
+        unsubscribeMailto: "mailto:weekly@pretraining-weekly.example.org?subject=unsubscribe",
+      });
+    for (let i = 0; i < 2000; i++) one(i);
+    const n = 20_000;
+    const started = process.hrtime.bigint();
+    for (let i = 0; i < n; i++) one(i);
+    return Number(process.hrtime.bigint() - started) / 1e3 / n;
+  } finally {
+    await rm(root, { recursive: true, force: true });
+  }
 }
 
 export async function benchSend(counts: number[]): Promise<SendRun[] | string> {

@@ -13,11 +13,15 @@ export interface Personal {
   unsubscribeMailto: string;
 }
 
-/** One issue's message, encoded once; `build` fills it for one subscriber. */
+/**
+ * One issue's message, encoded once. `build` fills it for one subscriber and
+ * returns its bytes as chunks: the issue's encoded body is shared by every
+ * message, never copied per subscriber.
+ */
 export interface PreparedMessage {
   from: string;
   subject: string;
-  build(personal: Personal): Buffer;
+  build(personal: Personal): Buffer[];
 }
 
 type Segment = Buffer | PlaceholderName;
@@ -70,7 +74,7 @@ export function prepareMessage(input: { meta: EmailMeta; html: string; text: str
       const values: Record<PlaceholderName, string> = { email: personal.email, unsubscribeUrl: personal.unsubscribeUrl };
       const chunks: Buffer[] = [Buffer.from(headers)];
       for (const s of body) chunks.push(Buffer.isBuffer(s) ? s : Buffer.from(encodeQuotedPrintable(values[s], true) + "\r\n"));
-      return Buffer.concat(chunks);
+      return chunks;
     },
   };
 }
