@@ -188,6 +188,17 @@ describe("gazette send, killed and rerun", () => {
       stdio: ["ignore", "pipe", "pipe"],
     });
   }
+  /** Sends `signal` to the child as soon as `ready()` holds (checked every 2 ms). */
+  function signalWhen(child: ReturnType<typeof send>, ready: () => boolean, signal: NodeJS.Signals): Promise<void> {
+    return new Promise((resolve) => {
+      const timer = setInterval(() => {
+        if (!ready()) return;
+        clearInterval(timer);
+        child.kill(signal);
+        resolve();
+      }, 2);
+    });
+  }
   function finish(child: ReturnType<typeof send>): Promise<{ code: number | null; out: string }> {
     let out = "";
     child.stdout!.on("data", (c: Buffer) => (out += c.toString()));
@@ -202,15 +213,7 @@ describe("gazette send, killed and rerun", () => {
     p.store.close();
     const child = send(p.root, smtp.url);
     const done = finish(child);
-    await new Promise<void>((resolve) => {
-      const timer = setInterval(() => {
-        if (smtp.accepted.length >= 20) {
-          clearInterval(timer);
-          child.kill("SIGKILL");
-          resolve();
-        }
-      }, 2);
-    });
+    await signalWhen(child, () => smtp.accepted.length >= 20, "SIGKILL");
     expect((await done).code).toBeNull();
 
     const rerun = await finish(send(p.root, smtp.url));
@@ -243,15 +246,7 @@ describe("gazette send, killed and rerun", () => {
     p.store.close();
     const child = send(p.root, smtp.url);
     const done = finish(child);
-    await new Promise<void>((resolve) => {
-      const timer = setInterval(() => {
-        if (smtp.accepted.length >= 5) {
-          clearInterval(timer);
-          child.kill("SIGINT");
-          resolve();
-        }
-      }, 2);
-    });
+    await signalWhen(child, () => smtp.accepted.length >= 5, "SIGINT");
     const stopped = await done;
     expect(stopped.code).toBe(130);
     expect(stopped.out).toContain("stopped before the end: run gazette send 36 to continue where it left off");

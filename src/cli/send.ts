@@ -8,7 +8,7 @@ import { parseNewsletter } from "../content/parse.ts";
 import { NEWSLETTER_FILE } from "../content/load.ts";
 import { ContentError } from "../errors.ts";
 import { acquireLock } from "../lock.ts";
-import { runCampaign, type CampaignReport } from "../send/campaign.ts";
+import { countRecipientsOwed, runCampaign, type CampaignReport } from "../send/campaign.ts";
 import { prepareMessage } from "../send/message.ts";
 import { readSecret } from "../send/tokens.ts";
 import { createOutboxTransport, createSmtpTransport } from "../send/transport.ts";
@@ -76,7 +76,7 @@ async function send(io: Io, root: string, number: number, opts: SendOptions): Pr
     const release = acquireLock(path.join(dataDir, `send-${number}.lock`), `another gazette send ${number} is running`);
     const store = openStore(root, config);
     try {
-      const owed = store.recipientsOwed(number, { includeUncertain: !!opts.resendUncertain, limit: 1 }).length > 0 ? countOwed(store, number, !!opts.resendUncertain) : 0;
+      const owed = countRecipientsOwed(store, number, !!opts.resendUncertain);
       const done = store.countByState(number);
       io.out(
         `issue #${number}: ${meta.subject}\n` +
@@ -171,16 +171,5 @@ async function readBuiltEmail(root: string, number: number): Promise<{ meta: Ema
     return { meta, html, text };
   } catch {
     throw Object.assign(new Error(`no built email for issue ${number} in dist/emails: run gazette build first`), { code: "GAZETTE_NOT_BUILT" });
-  }
-}
-
-function countOwed(store: ReturnType<typeof openStore>, number: number, includeUncertain: boolean): number {
-  let n = 0;
-  let afterId = 0;
-  for (;;) {
-    const page = store.recipientsOwed(number, { includeUncertain, afterId, limit: 2000 });
-    if (page.length === 0) return n;
-    n += page.length;
-    afterId = page[page.length - 1]!.id;
   }
 }

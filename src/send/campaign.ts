@@ -64,7 +64,7 @@ export async function runCampaign(options: CampaignOptions): Promise<CampaignRep
   const { store, issue } = options;
   const startedAt = Date.now();
   store.markInFlightUncertain(issue);
-  const total = countOwed(options);
+  const total = countRecipientsOwed(store, issue, options.resendUncertain);
   const report: CampaignReport = { sent: 0, failed: 0, skipped: 0, total, startedAt, failures: {}, deferred: 0, uncertain: 0, bounced: 0, stopped: false, durationMs: 0 };
   const inFlight = new Set<Promise<void>>();
   // Outcomes are recorded with the next message's 'sending' mark (one commit
@@ -163,11 +163,12 @@ export function messageIdFor(options: Pick<CampaignOptions, "issue" | "newslette
   return `<issue${options.issue}.${subscriber.id}.${tag}@${domain}>`;
 }
 
-function countOwed(options: CampaignOptions): number {
+/** How many confirmed subscribers are still owed the issue (counted a page at a time). */
+export function countRecipientsOwed(ledger: DeliveryLedger, issue: number, includeUncertain: boolean): number {
   let n = 0;
   let afterId = 0;
   for (;;) {
-    const page = options.store.recipientsOwed(options.issue, { includeUncertain: options.resendUncertain, afterId, limit: 2000 });
+    const page = ledger.recipientsOwed(issue, { includeUncertain, afterId, limit: 2000 });
     if (page.length === 0) return n;
     n += page.length;
     afterId = page[page.length - 1]!.id;
