@@ -5,8 +5,6 @@ import { readConfig } from "../config.ts";
 import { ContentError } from "../errors.ts";
 import { SUBSCRIBER_STATUSES, type SubscriberStatus } from "../model/subscriber.ts";
 import { parseAddress } from "../store/address.ts";
-import { formatSubscriberCsv, parseSubscriberCsv } from "../store/csv.ts";
-import { openStore } from "../store/open.ts";
 import type { SubscriberStore } from "../store/store.ts";
 
 interface Io {
@@ -18,6 +16,8 @@ interface Io {
 export function registerSubscriberCommands(program: Command, io: Io, rootOf: () => string): void {
   const group = program.command("subscribers").description("manage the subscriber list (SQLite in the data folder)");
   const withStore = async <T>(fn: (store: SubscriberStore) => Promise<T> | T): Promise<T> => {
+    // Imported here: better-sqlite3 is not loaded for commands that do not need it (build, serve).
+    const { openStore } = await import("../store/open.ts");
     const store = openStore(rootOf(), readConfig());
     try {
       return await fn(store);
@@ -76,6 +76,7 @@ export function registerSubscriberCommands(program: Command, io: Io, rootOf: () 
     .argument("<file>", "CSV file")
     .option("--status <status>", "status for rows without one", parseStatus, "confirmed")
     .action(async (file: string, opts: { status: SubscriberStatus }) => {
+      const { parseSubscriberCsv } = await import("../store/csv.ts");
       const text = await readFile(path.resolve(file), "utf8");
       const { rows, problems } = parseSubscriberCsv(text, path.relative(process.cwd(), path.resolve(file)) || file, { status: opts.status, source: `import:${path.basename(file)}` });
       if (problems.length > 0) throw new ContentError(problems, [], "nothing was imported");
@@ -91,6 +92,7 @@ export function registerSubscriberCommands(program: Command, io: Io, rootOf: () 
     .option("-o, --out <file>", "write here instead of stdout")
     .action((opts: { out?: string }) =>
       withStore(async (store) => {
+        const { formatSubscriberCsv } = await import("../store/csv.ts");
         const csv = formatSubscriberCsv(pages(store));
         if (opts.out) await writeFile(path.resolve(opts.out), csv);
         else io.out(csv);

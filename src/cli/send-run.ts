@@ -1,0 +1,159 @@
+import { readFile } from "node:fs/promises";
+import path from "node:path";
+import { createInterface } from "node:readline/promises";
+import type { EmailMeta } from "../build/emails.ts";
+import { readConfig } from "../config.ts";
+import { NEWSLETTER_FILE } from "../content/load.ts";
+import { parseNewsletter } from "../content/parse.ts";
+import { ContentError } from "../errors.ts";
+import { acquireLock } from "../lock.ts";
+import { countRecipientsOwed, runCampaign, type CampaignReport } from "../send/campaign.ts";
+import { prepareMessage } from "../send/message.ts";
+import { readSecret } from "../send/tokens.ts";
+import { createOutboxTransport, createSmtpTransport } from "../send/transport.ts";
+import { parseAddress } from "../store/address.ts";
+import { openStore } from "../store/open.ts";
+import { renderProgress } from "./progress.ts";
+
+interface Io {
+  out: (text: string) => void;
+  err: (text: string) => void;
+}
+
+export interface SendOptions {
+  yes?: boolean;
+  dryRun?: boolean;
+  test?: string;
+  resendUncertain?: boolean;
+}
+
+/** gazette send <number>: the work behind the command (see send.ts). */
+export async function send(io: Io, root: string, number: number, opts: SendOptions): Promise<void> {
+  const config = readConfig();
+  const dataDir = path.resolve(root, config.GAZETTE_DATA_DIR);
+  const newsletter = await readNewsletter(root);
+  const { meta, html, text } = await readBuiltEmail(root, number);
+  const message = prepareMessage({ meta, html, text, newsletter, date: new Date() });
+  const secret = readSecret(dataDir, config.GAZETTE_SECRET);
+  const transport = config.SMTP_URL ? await createSmtpTransport(config) : createOutboxTransport(path.join(dataDir, "outbox", String(number)));
+
+  try {
+    if (opts.test) {
+      const address = parseAddress(opts.test);
+      if (!address.ok) throw Object.assign(new Error(`--test: ${address.expected}`), { code: "GAZETTE_USAGE" });
+      const response = await transport.send(
+        { from: message.from, to: address.address },
+        message.build({
+          email: address.address,
+          name: null,
+          messageId: `<issue${number}.test.${Date.now()}@${newsletter.sender.email.split("@")[1]}>`,
+          unsubscribeUrl: new URL("unsubscribe/test", newsletter.base_url).href,
+          unsubscribeMailto: `mailto:${newsletter.sender.email}?subject=unsubscribe`,
+        }),
+        `test-${Date.now()}`,
+      );
+      io.out(`sent a test copy of #${number} to ${address.address} via ${transport.description}: ${response}\nnothing was recorded.\n`);
+      return;
+    }
+    if (meta.draft) throw Object.assign(new Error(`issue ${number} is a draft: set draft: false and build before sending (or use --test)`), { code: "GAZETTE_DRAFT" });
+
+    const release = acquireLock(path.join(dataDir, `send-${number}.lock`), `another gazette send ${number} is running`);
+    const store = openStore(root, config);
+    try {
+      const owed = countRecipientsOwed(store, number, !!opts.resendUncertain);
+      const done = store.countByState(number);
+      io.out(
+        `issue #${number}: ${meta.subject}\n` +
+          `recipients: ${owed} confirmed subscriber${owed === 1 ? "" : "s"} still to receive it` +
+          `${done.accepted ? ` (${done.accepted} already have it)` : ""}${done.uncertain && !opts.resendUncertain ? `; ${done.uncertain} uncertain, left alone` : ""}\n` +
+          `transport: ${transport.description}\n`,
+      );
+      if (opts.dryRun) {
+        io.out("dry run: nothing was sent.\n");
+        return;
+      }
+      if (owed === 0) {
+        io.out("nothing to send.\n");
+        return;
+      }
+      if (!opts.yes && !(await confirm(`send to ${owed} now? [y/N] `))) {
+        io.out("not sent.\n");
+        return;
+      }
+      const controller = new AbortController();
+      const onSigint = () => {
+        if (controller.signal.aborted) process.exit(130);
+        io.err("\nstopping: finishing the messages in flight (Ctrl-C again to quit at once)…\n");
+        controller.abort();
+      };
+      process.on("SIGINT", onSigint);
+      const progress = renderProgress(io);
+      const report = await runCampaign({
+        issue: number,
+        newsletter,
+        store,
+        transport,
+        message,
+        secret,
+        concurrency: config.SMTP_URL ? config.SMTP_POOL_SIZE * 2 : 4,
+        retry: { attempts: 5, baseDelayMs: config.GAZETTE_RETRY_BASE_MS, maxDelayMs: config.GAZETTE_RETRY_BASE_MS * 30 },
+        resendUncertain: !!opts.resendUncertain,
+        signal: controller.signal,
+        onProgress: progress.update,
+      }).finally(() => {
+        progress.stop();
+        process.off("SIGINT", onSigint);
+      });
+      io.out(formatReport(report, number));
+      // 130: stopped by Ctrl-C, as shells report it; the report above says how to resume.
+      if (report.stopped) throw Object.assign(new Error(""), { code: "GAZETTE_STOPPED", exitCode: 130 });
+    } finally {
+      store.close();
+      release();
+    }
+  } finally {
+    await transport.close();
+  }
+}
+
+export function formatReport(report: CampaignReport, number: number): string {
+  const seconds = report.durationMs / 1000;
+  const lines = [
+    `sent ${report.sent}, failed ${report.failed}, skipped ${report.skipped} (no longer confirmed) in ${seconds.toFixed(1)} s (${seconds > 0 ? (report.sent / seconds).toFixed(1) : report.sent} messages/s)`,
+  ];
+  for (const [reason, n] of Object.entries(report.failures).sort((a, b) => b[1] - a[1])) lines.push(`  failed ${reason}: ${n}`);
+  if (report.bounced) lines.push(`  ${report.bounced} marked bounced (unknown user)`);
+  if (report.deferred) lines.push(`${report.deferred} deferred by temporary failures: run gazette send ${number} again later to retry them`);
+  if (report.uncertain) lines.push(`${report.uncertain} uncertain (in flight when an earlier run stopped; may have arrived): gazette send ${number} --resend-uncertain resends them`);
+  if (report.stopped) lines.push(`stopped before the end: run gazette send ${number} to continue where it left off`);
+  return `${lines.join("\n")}\n`;
+}
+
+async function confirm(question: string): Promise<boolean> {
+  if (!process.stdin.isTTY) {
+    throw Object.assign(new Error("not on a terminal: add --yes to send without being asked"), { code: "GAZETTE_USAGE" });
+  }
+  const rl = createInterface({ input: process.stdin, output: process.stdout });
+  try {
+    return /^y(es)?$/i.test((await rl.question(question)).trim());
+  } finally {
+    rl.close();
+  }
+}
+
+async function readNewsletter(root: string) {
+  const parsed = parseNewsletter(await readFile(path.join(root, NEWSLETTER_FILE), "utf8"), NEWSLETTER_FILE);
+  if (!parsed.ok) throw new ContentError(parsed.problems, parsed.warnings, "nothing was sent");
+  return parsed.value;
+}
+
+async function readBuiltEmail(root: string, number: number): Promise<{ meta: EmailMeta; html: string; text: string }> {
+  const dir = path.join(root, "dist/emails");
+  try {
+    const meta = JSON.parse(await readFile(path.join(dir, `${number}.json`), "utf8")) as EmailMeta;
+    const [html, text] = await Promise.all([readFile(path.join(dir, meta.html), "utf8"), readFile(path.join(dir, meta.text), "utf8")]);
+    return { meta, html, text };
+  } catch {
+    throw Object.assign(new Error(`no built email for issue ${number} in dist/emails: run gazette build first`), { code: "GAZETTE_NOT_BUILT" });
+  }
+}
