@@ -6,7 +6,7 @@ import { registerSendCommand } from "./send.ts";
 import { registerSubscriberCommands } from "./subscribers.ts";
 import { EMAIL_WARN_BYTES, kb, type EmailReport } from "../build/emails.ts";
 import { readConfig } from "../config.ts";
-import { loadContent } from "../content/load.ts";
+import { loadContent, NEWSLETTER_FILE } from "../content/load.ts";
 import { ContentError, formatProblems, type Problem } from "../errors.ts";
 
 // The composition root: parses arguments, wires the parts, prints, and is
@@ -114,7 +114,9 @@ async function serveUntilStopped(io: Io, root: string, opts: ServeOptions, urls:
   const config = readConfig();
   // Imported here: a build should not pay for loading the HTTP stack.
   const { createApp } = await import("../server/app.ts");
-  const app = await createApp({ distDir: path.resolve(root, opts.out) });
+  const subscriptions = await openSubscriptions(io, root, config);
+  const app = await createApp({ distDir: path.resolve(root, opts.out), subscriptions });
+  app.addHook("onClose", async () => subscriptions?.store.close());
   const address = await app.listen({ port: opts.port ?? config.PORT, host: opts.host ?? config.HOST });
   const base = address.replace("0.0.0.0", "127.0.0.1");
   io.out([`serving ${opts.out}/ at ${base}/`, ...urls(base), "press Ctrl-C to stop", ""].join("\n"));
@@ -123,6 +125,21 @@ async function serveUntilStopped(io: Io, root: string, opts: ServeOptions, urls:
     process.once("SIGINT", stop);
     process.once("SIGTERM", stop);
   });
+}
+
+/** Store, secret and newsletter for /unsubscribe; without a valid newsletter.yaml the server runs without them. */
+async function openSubscriptions(io: Io, root: string, config: ReturnType<typeof readConfig>) {
+  const { readFile } = await import("node:fs/promises");
+  const { parseNewsletter } = await import("../content/parse.ts");
+  const text = await readFile(path.join(root, NEWSLETTER_FILE), "utf8").catch(() => undefined);
+  const parsed = text === undefined ? undefined : parseNewsletter(text, NEWSLETTER_FILE);
+  if (!parsed?.ok) {
+    io.err(`gazette: no valid ${NEWSLETTER_FILE}: serving without /unsubscribe\n`);
+    return undefined;
+  }
+  const { openStore } = await import("../store/open.ts");
+  const { readSecret } = await import("../send/tokens.ts");
+  return { store: openStore(root, config), secret: readSecret(path.resolve(root, config.GAZETTE_DATA_DIR), config.GAZETTE_SECRET), newsletter: parsed.value };
 }
 
 /** The text a person reads for an error this CLI expects. */

@@ -95,7 +95,8 @@ describe("gazette preview", () => {
 
     const file = path.join(root, "content/issues/036.md");
     await writeFile(file, (await readFile(file, "utf8")).replace("title: 谷歌提出梯度最大化增长方法GradMax", "title: 预览会自己刷新"));
-    await page.waitForFunction("document.getElementById('subject')?.textContent?.includes('预览会自己刷新')", undefined, { timeout: 20_000 });
+    // Polled from outside: the page's CSP (no eval) rightly refuses waitForFunction's string.
+    await expect.poll(() => page.locator("#subject").innerText(), { timeout: 20_000, interval: 250 }).toContain("预览会自己刷新");
     await expect(frame.locator("h1").innerText()).resolves.toBe("预览会自己刷新");
     await page.close();
   });
