@@ -118,6 +118,11 @@ describe("gazette subscribers", () => {
     expect(gazette(root, ["subscribers", "count"]).stdout).toMatch(/total {8}0\n$/);
   });
 
+  it("says plainly when the CSV file is not there", async () => {
+    const root = await makeProject("issue-36");
+    expect(gazette(root, ["subscribers", "import", "missing.csv"])).toMatchObject({ status: 1, stderr: "gazette: cannot read missing.csv: no such file\n" });
+  });
+
   it("refuses an address with a line break on the command line", async () => {
     const root = await makeProject("issue-36");
     const result = gazette(root, ["subscribers", "add", "a@example.org\nBcc: b@example.org"]);

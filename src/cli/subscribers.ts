@@ -77,7 +77,9 @@ export function registerSubscriberCommands(program: Command, io: Io, rootOf: () 
     .option("--status <status>", "status for rows without one", parseStatus, "confirmed")
     .action(async (file: string, opts: { status: SubscriberStatus }) => {
       const { parseSubscriberCsv } = await import("../store/csv.ts");
-      const text = await readFile(path.resolve(file), "utf8");
+      const text = await readFile(path.resolve(file), "utf8").catch((err: NodeJS.ErrnoException) => {
+        throw Object.assign(new Error(`cannot read ${file}: ${err.code === "ENOENT" ? "no such file" : err.message}`), { code: "GAZETTE_INPUT" });
+      });
       const { rows, problems } = parseSubscriberCsv(text, path.relative(process.cwd(), path.resolve(file)) || file, { status: opts.status, source: `import:${path.basename(file)}` });
       if (problems.length > 0) throw new ContentError(problems, [], "nothing was imported");
       await withStore((store) => {
