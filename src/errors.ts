@@ -84,8 +84,7 @@ export function describeValue(value: unknown, max = 60): string {
   if (value === null) return "null (an empty value)";
   if (Array.isArray(value)) return `a list of ${value.length}`;
   if (typeof value === "object") return "a mapping";
-  const shown = typeof value === "string" ? JSON.stringify(cut(value, max)) : String(value);
-  return typeof value === "string" || typeof value === "number" || typeof value === "boolean" ? shown : typeof value;
+  return typeof value === "string" ? JSON.stringify(cut(value, max)) : String(value);
 }
 
 function cut(text: string, max: number): string {

@@ -81,5 +81,8 @@ describe("archive pages of the hostile fixture", () => {
     const second = await built.read("issues/second-issue/index.html");
     expect(second).toContain('<a rel="prev" href="../../issues/1/">');
     expect(second).toContain('<a rel="next" href="../../issues/3/">');
+    // Issue 4 is a draft: the newest published issue has no next link, and the draft links to published ones only.
+    expect(await built.read("issues/3/index.html")).not.toContain('rel="next"');
+    expect(await built.read("issues/4/index.html")).toContain('<a rel="prev" href="../../issues/3/">');
   });
 });

@@ -24,12 +24,6 @@ export function stripIllegalChars(source: string): { text: string; removed: Remo
   return { text: removed.length === 0 ? source : cleaned.join("\n"), removed };
 }
 
-/** True when the string holds nothing XML 1.0 forbids. */
-export function isXmlSafe(value: string): boolean {
-  ILLEGAL.lastIndex = 0;
-  return !ILLEGAL.test(value);
-}
-
 function codePointName(char: string): string {
   return `U+${char.charCodeAt(0).toString(16).toUpperCase().padStart(4, "0")}`;
 }

@@ -27,11 +27,6 @@ export function renderMarkdown(text: string, baseUrl: string): string {
   return md.render(text, { baseUrl }).trim();
 }
 
-/** Markdown to one line of HTML, without the surrounding <p>. */
-export function renderMarkdownInline(text: string, baseUrl: string): string {
-  return md.renderInline(text, { baseUrl });
-}
-
 /** Markdown to plain text: for summaries in feeds and previews. */
 export function markdownToPlainText(text: string): string {
   const tokens = md.parse(text, {});

@@ -31,17 +31,24 @@ export interface PlannedIssue {
 export function planSite(newsletter: Newsletter, issues: Issue[], fingerprints: Map<string, string> = new Map()): PlannedIssue[] {
   const sorted = [...issues].sort((a, b) => b.number - a.number);
   const summaries = sorted.map((issue) => createIssueSummary(issue, newsletter));
-  const published = summaries.filter((s) => !s.draft); // newest first
+  // Walking newest to oldest: `next` is the last published issue seen, and
+  // `previous` the first published one after this issue.
+  const next: (IssueSummary | undefined)[] = [];
+  let newer: IssueSummary | undefined;
+  for (const s of summaries) {
+    next.push(newer);
+    if (!s.draft) newer = s;
+  }
+  const previous: (IssueSummary | undefined)[] = [];
+  let older: IssueSummary | undefined;
+  for (let i = summaries.length - 1; i >= 0; i--) {
+    previous[i] = older;
+    if (!summaries[i]!.draft) older = summaries[i];
+  }
   return sorted.map((issue, i) => {
-    const summary = summaries[i]!;
-    const olderIndex = published.findIndex((p) => p.number < summary.number);
-    const older = olderIndex === -1 ? undefined : published[olderIndex];
-    const newerIndex = (olderIndex === -1 ? published.length : olderIndex) - 1;
-    const newerCandidate = published[newerIndex];
-    const next = newerCandidate && newerCandidate.number === summary.number ? published[newerIndex - 1] : newerCandidate;
-    let view: IssueView | undefined;
     const fingerprint = fingerprints.get(issue.file) ?? createHash("sha256").update(JSON.stringify(issue)).digest("hex");
-    return { issue, summary, previous: older, next, fingerprint, view: () => (view ??= createIssueView(issue, newsletter)) };
+    let view: IssueView | undefined;
+    return { issue, summary: summaries[i]!, previous: previous[i], next: next[i], fingerprint, view: () => (view ??= createIssueView(issue, newsletter)) };
   });
 }
 

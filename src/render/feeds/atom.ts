@@ -1,6 +1,6 @@
 import { Feed } from "feed";
 import type { Person } from "../../model/newsletter.ts";
-import { EMPTY_FEED_DATE, entryTitle, escapeHtml, feedUpdated, feedUrl, type FeedInput } from "./feed-input.ts";
+import { channelOptions, entryTitle, escapeHtml, type FeedInput } from "./feed-input.ts";
 import { finalize, protect } from "./xml-guard.ts";
 
 /**
@@ -11,18 +11,7 @@ import { finalize, protect } from "./xml-guard.ts";
 export function renderAtom(input: FeedInput): string {
   const { newsletter } = input;
   const author = person(newsletter.editor);
-  const feed = new Feed({
-    title: protect(newsletter.title),
-    description: protect(newsletter.description),
-    id: newsletter.id,
-    link: newsletter.base_url,
-    language: newsletter.language,
-    updated: feedUpdated(input) ?? EMPTY_FEED_DATE,
-    generator: "Gazette",
-    feedLinks: { atom: feedUrl(newsletter, "atom") },
-    author,
-    copyright: newsletter.copyright === undefined ? undefined : protect(newsletter.copyright),
-  });
+  const feed = new Feed({ ...channelOptions(input, "atom"), author });
   for (const { view, contentHtml } of input.entries) {
     feed.addItem({
       title: protect(escapeHtml(entryTitle(view))),

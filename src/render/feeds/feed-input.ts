@@ -1,4 +1,5 @@
 import type { Newsletter } from "../../model/newsletter.ts";
+import { protect } from "./xml-guard.ts";
 import type { IssueView } from "../view.ts";
 
 /** What the three feed renderers share: the newsletter, its newest published issues, and their HTML. */
@@ -24,6 +25,25 @@ export function feedUrl(newsletter: Newsletter, kind: keyof typeof FEED_FILES): 
 export function feedUpdated(input: FeedInput): Date | undefined {
   const times = input.entries.map((e) => Date.parse(e.view.updatedIso));
   return times.length === 0 ? undefined : new Date(Math.max(...times));
+}
+
+/**
+ * The channel options RSS and Atom share, every string protected for `feed`
+ * (see xml-guard.ts); `kind` picks the self link.
+ */
+export function channelOptions(input: FeedInput, kind: "rss" | "atom") {
+  const { newsletter } = input;
+  return {
+    title: protect(newsletter.title),
+    description: protect(newsletter.description),
+    id: newsletter.id,
+    link: newsletter.base_url,
+    language: newsletter.language,
+    updated: feedUpdated(input) ?? EMPTY_FEED_DATE,
+    generator: "Gazette",
+    feedLinks: { [kind]: feedUrl(newsletter, kind) },
+    copyright: newsletter.copyright === undefined ? undefined : protect(newsletter.copyright),
+  };
 }
 
 /** A feed-level date for a feed with no entries: a fixed instant, so builds stay identical. */

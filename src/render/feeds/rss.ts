@@ -1,5 +1,5 @@
 import { Feed } from "feed";
-import { EMPTY_FEED_DATE, entryTitle, escapeHtml, feedUpdated, feedUrl, type FeedInput } from "./feed-input.ts";
+import { channelOptions, entryTitle, escapeHtml, type FeedInput } from "./feed-input.ts";
 import { finalize, protect } from "./xml-guard.ts";
 
 /**
@@ -9,17 +9,7 @@ import { finalize, protect } from "./xml-guard.ts";
  */
 export function renderRss(input: FeedInput): string {
   const { newsletter } = input;
-  const feed = new Feed({
-    title: protect(newsletter.title),
-    description: protect(newsletter.description),
-    link: newsletter.base_url,
-    id: newsletter.id,
-    language: newsletter.language,
-    updated: feedUpdated(input) ?? EMPTY_FEED_DATE,
-    generator: "Gazette",
-    feedLinks: { rss: feedUrl(newsletter, "rss") },
-    copyright: newsletter.copyright === undefined ? undefined : protect(newsletter.copyright),
-  });
+  const feed = new Feed(channelOptions(input, "rss"));
   for (const { view, contentHtml } of input.entries) {
     const creators = [newsletter.editor.name, ...view.contributors];
     feed.addItem({
