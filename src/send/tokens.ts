@@ -2,9 +2,16 @@ import { createHmac, randomBytes, timingSafeEqual } from "node:crypto";
 import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import path from "node:path";
 
-// Unsubscribe tokens: the subscriber's id and an HMAC-SHA256 of the id and
-// address under a secret. Unguessable, unforgeable without the secret, and
-// invalid once the address changes; never a bare row id.
+// Signed links. Every token is an HMAC-SHA256 under the project's secret of
+// what it stands for, so it is unguessable, cannot be forged without the
+// secret, and stops working once what it names changes; never a bare row id.
+//
+//   unsubscribe  <id>.<mac(id, address)>: valid as long as the address is.
+//   confirm      <id>.<expiry>.<mac(id, address, nonce, expiry)>: valid until
+//                its expiry (seconds since 1970, base 36), and only while the
+//                subscriber holds that nonce; the store drops the nonce when
+//                the subscriber unsubscribes, so an old confirmation link can
+//                never sign anyone up again.
 
 /** The configured secret, else the one in <data>/secret, created on first use. */
 export function readSecret(dataDir: string, configured?: string): Buffer {
@@ -24,22 +31,63 @@ export function readSecret(dataDir: string, configured?: string): Buffer {
   }
 }
 
-export function signToken(secret: Buffer, purpose: "unsubscribe" | "confirm", subscriber: { id: number; email: string }): string {
-  return `${subscriber.id}.${mac(secret, purpose, subscriber)}`;
+export function signToken(secret: Buffer, purpose: "unsubscribe", subscriber: { id: number; email: string }): string {
+  return `${subscriber.id}.${mac(secret, purpose, subscriber.id, subscriber.email)}`;
 }
 
 /** The subscriber id a token names, when its MAC verifies for that subscriber's current address. */
-export function verifyToken(secret: Buffer, purpose: "unsubscribe" | "confirm", token: string, emailOf: (id: number) => string | undefined): number | undefined {
+export function verifyToken(secret: Buffer, purpose: "unsubscribe", token: string, emailOf: (id: number) => string | undefined): number | undefined {
   const match = /^(\d{1,15})\.([A-Za-z0-9_-]{43})$/.exec(token);
   if (!match) return undefined;
   const id = Number(match[1]);
   const email = emailOf(id);
   if (email === undefined) return undefined;
-  const expected = Buffer.from(mac(secret, purpose, { id, email }));
-  const given = Buffer.from(match[2]!);
-  return expected.length === given.length && timingSafeEqual(expected, given) ? id : undefined;
+  return macEquals(mac(secret, purpose, id, email), match[2]!) ? id : undefined;
 }
 
-function mac(secret: Buffer, purpose: string, subscriber: { id: number; email: string }): string {
-  return createHmac("sha256", secret).update(`${purpose}\0${subscriber.id}\0${subscriber.email}`).digest("base64url");
+/** What a confirmation link is bound to. */
+export interface ConfirmTarget {
+  id: number;
+  email: string;
+  /** The subscriber's current confirmation nonce; null once used up. */
+  nonce: string | null;
+}
+
+export function signConfirmToken(secret: Buffer, target: ConfirmTarget & { nonce: string }, expiresAt: Date): string {
+  const expiry = Math.floor(expiresAt.getTime() / 1000).toString(36);
+  return `${target.id}.${expiry}.${mac(secret, "confirm", target.id, target.email, target.nonce, expiry)}`;
+}
+
+export type ConfirmCheck = { ok: true; id: number } | { ok: false; reason: "malformed" | "forged" | "expired" };
+
+/**
+ * Checks a confirmation token: well-formed, MAC right for the subscriber's
+ * current address and nonce (compared in constant time), and not past its
+ * expiry. The expiry is read only after the MAC verifies.
+ */
+export function verifyConfirmToken(secret: Buffer, token: string, targetOf: (id: number) => ConfirmTarget | undefined, now: Date): ConfirmCheck {
+  const match = /^(\d{1,15})\.([0-9a-z]{1,10})\.([A-Za-z0-9_-]{43})$/.exec(token);
+  if (!match) return { ok: false, reason: "malformed" };
+  const id = Number(match[1]);
+  const target = targetOf(id);
+  // A missing subscriber or used-up nonce still costs one MAC, as a valid token does.
+  const expected = mac(secret, "confirm", id, target?.email ?? "", target?.nonce ?? "\0none", match[2]!);
+  if (!macEquals(expected, match[3]!) || !target?.nonce) return { ok: false, reason: "forged" };
+  if (parseInt(match[2]!, 36) * 1000 <= now.getTime()) return { ok: false, reason: "expired" };
+  return { ok: true, id };
+}
+
+/** A fresh nonce for a confirmation: 128 random bits. */
+export function newNonce(): string {
+  return randomBytes(16).toString("base64url");
+}
+
+function mac(secret: Buffer, purpose: string, ...parts: (string | number)[]): string {
+  return createHmac("sha256", secret).update([purpose, ...parts].join("\0")).digest("base64url");
+}
+
+function macEquals(expected: string, given: string): boolean {
+  const a = Buffer.from(expected);
+  const b = Buffer.from(given);
+  return a.length === b.length && timingSafeEqual(a, b);
 }

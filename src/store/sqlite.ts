@@ -3,7 +3,18 @@ import { mkdirSync, readdirSync, readFileSync } from "node:fs";
 import path from "node:path";
 import type { Delivery, DeliveryState, NewSubscriber, Subscriber, SubscriberStatus } from "../model/subscriber.ts";
 import { packagePath } from "../paths.ts";
-import { StoreError, type DeliveryLedger, type Outcome, type SubscriberStore } from "./store.ts";
+import { newNonce, type ConfirmTarget } from "../send/tokens.ts";
+import {
+  StoreError,
+  type ConfirmationState,
+  type DeliveryLedger,
+  type Outcome,
+  type QueuedConfirmation,
+  type SignupDecision,
+  type SignupStore,
+  type SignupThrottle,
+  type SubscriberStore,
+} from "./store.ts";
 
 // The only module with SQL. WAL with synchronous=NORMAL: a commit survives
 // the process being killed (not a power cut), at tens of thousands of
@@ -13,7 +24,7 @@ const MIGRATIONS = packagePath("src/store/migrations");
 
 type Row = Record<string, unknown>;
 
-export class SqliteStore implements SubscriberStore, DeliveryLedger {
+export class SqliteStore implements SubscriberStore, DeliveryLedger, SignupStore {
   private readonly db: Database.Database;
   private readonly stmt: Record<string, Database.Statement>;
 
@@ -34,11 +45,42 @@ export class SqliteStore implements SubscriberStore, DeliveryLedger {
       byEmail: this.db.prepare(`SELECT ${columns} FROM subscribers WHERE email = ?`),
       byId: this.db.prepare(`SELECT ${columns} FROM subscribers WHERE id = ?`),
       remove: this.db.prepare("DELETE FROM subscribers WHERE email = ?"),
+      // Leaving (unsubscribed, bounced, complained) drops the confirmation nonce.
       setStatus: this.db.prepare(
         `UPDATE subscribers SET status = @status, updated_at = @now,
            confirmed_at = CASE WHEN @status = 'confirmed' THEN @now ELSE confirmed_at END,
-           unsubscribed_at = CASE WHEN @status = 'unsubscribed' THEN @now ELSE unsubscribed_at END
+           unsubscribed_at = CASE WHEN @status = 'unsubscribed' THEN @now ELSE unsubscribed_at END,
+           confirm_nonce = CASE WHEN @status IN ('pending', 'confirmed') THEN confirm_nonce END
          WHERE id = @id`,
+      ),
+      insertPending: this.db.prepare(
+        `INSERT INTO subscribers (email, status, source, created_at, updated_at, confirm_nonce)
+         VALUES (@email, 'pending', @source, @now, @now, @nonce)`,
+      ),
+      nonceOf: this.db.prepare("SELECT email, confirm_nonce AS nonce FROM subscribers WHERE id = ?"),
+      setNonce: this.db.prepare("UPDATE subscribers SET confirm_nonce = @nonce, updated_at = @now WHERE id = @id"),
+      recentMails: this.db.prepare(
+        "SELECT count(*) AS n, max(requested_at) AS last FROM confirmation_mails WHERE subscriber_id = ? AND requested_at > ?",
+      ),
+      queueMail: this.db.prepare(
+        "INSERT INTO confirmation_mails (subscriber_id, requested_at, state, updated_at) VALUES (@id, @now, 'queued', @now)",
+      ),
+      queued: this.db.prepare(
+        `SELECT m.id AS mailId, m.requested_at AS requestedAt, s.id, s.email, s.status, s.confirm_nonce AS nonce
+           FROM confirmation_mails m JOIN subscribers s ON s.id = m.subscriber_id
+          WHERE m.state = 'queued' AND m.id > ? ORDER BY m.id LIMIT ?`,
+      ),
+      settleMail: this.db.prepare("UPDATE confirmation_mails SET state = @state, detail = @detail, updated_at = @now WHERE id = @id"),
+      mailsOf: this.db.prepare(
+        "SELECT id, state, requested_at AS requestedAt, detail FROM confirmation_mails WHERE subscriber_id = ? ORDER BY id",
+      ),
+      confirm: this.db.prepare(
+        `UPDATE subscribers SET status = 'confirmed', confirmed_at = @now, updated_at = @now
+          WHERE id = @id AND confirm_nonce = @nonce AND status <> 'confirmed'`,
+      ),
+      resubscribe: this.db.prepare(
+        `UPDATE subscribers SET status = 'confirmed', confirmed_at = @now, updated_at = @now
+          WHERE id = @id AND status = 'unsubscribed' AND unsubscribed_at >= @since`,
       ),
       countAll: this.db.prepare("SELECT count(*) AS n FROM subscribers"),
       countStatus: this.db.prepare("SELECT count(*) AS n FROM subscribers WHERE status = ?"),
@@ -125,6 +167,62 @@ export class SqliteStore implements SubscriberStore, DeliveryLedger {
   listSubscribers(options: { status?: SubscriberStatus; afterId?: number; limit: number }): Subscriber[] {
     const after = options.afterId ?? 0;
     return (options.status ? this.stmt.pageStatus!.all(options.status, after, options.limit) : this.stmt.pageAll!.all(after, options.limit)) as Subscriber[];
+  }
+
+  requestSignup(email: string, options: { source: string; now: Date; throttle: SignupThrottle }): SignupDecision {
+    const at = options.now.toISOString();
+    return this.db.transaction((): SignupDecision => {
+      const known = this.findSubscriber(email);
+      if (!known) {
+        const nonce = newNonce();
+        const id = Number(this.stmt.insertPending!.run({ email, source: options.source, now: at, nonce }).lastInsertRowid);
+        return { subscriber: this.getSubscriber(id)!, kind: "new", mail: { id: this.queueMail(id, at) } };
+      }
+      if (known.status === "confirmed") return { subscriber: known, kind: "confirmed" };
+      if (!(this.stmt.nonceOf!.get(known.id) as { nonce: string | null }).nonce) this.stmt.setNonce!.run({ id: known.id, nonce: newNonce(), now: at });
+      const dayAgo = new Date(options.now.getTime() - 24 * 3600_000).toISOString();
+      const recent = this.stmt.recentMails!.get(known.id, dayAgo) as { n: number; last: string | null };
+      const tooSoon = recent.last !== null && options.now.getTime() - Date.parse(recent.last) < options.throttle.minIntervalMs;
+      if (tooSoon || recent.n >= options.throttle.maxPerDay) return { subscriber: known, kind: "again" };
+      return { subscriber: known, kind: "again", mail: { id: this.queueMail(known.id, at) } };
+    })();
+  }
+
+  private queueMail(subscriberId: number, at: string): number {
+    return Number(this.stmt.queueMail!.run({ id: subscriberId, now: at }).lastInsertRowid);
+  }
+
+  queuedConfirmations(afterId: number, limit: number): QueuedConfirmation[] {
+    type QueuedRow = { mailId: number; requestedAt: string; id: number; email: string; status: Subscriber["status"]; nonce: string | null };
+    return (this.stmt.queued!.all(afterId, limit) as QueuedRow[]).map((r) => ({
+      mailId: r.mailId,
+      requestedAt: r.requestedAt,
+      subscriber: { id: r.id, email: r.email, status: r.status },
+      nonce: r.nonce,
+    }));
+  }
+
+  recordConfirmationMail(mailId: number, state: "sent" | "failed" | "skipped", detail: string, now: Date): void {
+    this.stmt.settleMail!.run({ id: mailId, state, detail: detail.slice(0, 1000), now: now.toISOString() });
+  }
+
+  confirmTarget(id: number): ConfirmTarget | undefined {
+    const row = this.stmt.nonceOf!.get(id) as { email: string; nonce: string | null } | undefined;
+    return row && { id, email: row.email, nonce: row.nonce };
+  }
+
+  confirmSubscriber(id: number, nonce: string, now: Date): "confirmed" | "already" | "stale" {
+    if (this.stmt.confirm!.run({ id, nonce, now: now.toISOString() }).changes > 0) return "confirmed";
+    const target = this.confirmTarget(id);
+    return target?.nonce === nonce && this.getSubscriber(id)?.status === "confirmed" ? "already" : "stale";
+  }
+
+  resubscribe(id: number, since: Date, now: Date): boolean {
+    return this.stmt.resubscribe!.run({ id, since: since.toISOString(), now: now.toISOString() }).changes > 0;
+  }
+
+  confirmationMails(subscriberId: number): { id: number; state: ConfirmationState; requestedAt: string; detail: string | null }[] {
+    return this.stmt.mailsOf!.all(subscriberId) as { id: number; state: ConfirmationState; requestedAt: string; detail: string | null }[];
   }
 
   markInFlightUncertain(issue: number): number {

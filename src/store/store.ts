@@ -1,4 +1,5 @@
 import type { Delivery, DeliveryState, NewSubscriber, Subscriber, SubscriberStatus } from "../model/subscriber.ts";
+import type { ConfirmTarget } from "../send/tokens.ts";
 
 /** Subscribers. The sender and the CLI see only this and DeliveryLedger, never SQL. */
 export interface SubscriberStore {
@@ -14,6 +15,55 @@ export interface SubscriberStore {
   /** One page, by id: pass the last id seen to get the next page. */
   listSubscribers(options: { status?: SubscriberStatus; afterId?: number; limit: number }): Subscriber[];
   close(): void;
+}
+
+/** How often one address may be sent a confirmation mail. */
+export interface SignupThrottle {
+  /** Least time between two confirmation mails to one address. */
+  minIntervalMs: number;
+  /** Most confirmation mails to one address in any 24 hours. */
+  maxPerDay: number;
+}
+
+/** What became of one signup request. */
+export interface SignupDecision {
+  subscriber: Subscriber;
+  /** new: address added as pending; again: known but not confirmed; confirmed: nothing to do. */
+  kind: "new" | "again" | "confirmed";
+  /** The confirmation mail queued for sending, unless the address is confirmed or throttled. */
+  mail?: { id: number };
+}
+
+/** Double opt-in: signups, confirmation mails, confirming and coming back. */
+export interface SignupStore {
+  /**
+   * In one transaction: adds a new address as pending; gives a known,
+   * unconfirmed subscriber a confirmation nonce unless they hold one (so
+   * links already mailed keep working); and queues a confirmation mail
+   * unless the throttle says this address has had enough.
+   */
+  requestSignup(email: string, options: { source: string; now: Date; throttle: SignupThrottle }): SignupDecision;
+  /** Queued confirmation mails after `afterId`, oldest first, with what sending one needs. */
+  queuedConfirmations(afterId: number, limit: number): QueuedConfirmation[];
+  recordConfirmationMail(mailId: number, state: "sent" | "failed" | "skipped", detail: string, now: Date): void;
+  /** What a confirmation token is checked against. */
+  confirmTarget(id: number): ConfirmTarget | undefined;
+  /** Confirms the subscriber if they still hold `nonce`; "already" when they were confirmed before. */
+  confirmSubscriber(id: number, nonce: string, now: Date): "confirmed" | "already" | "stale";
+  /** Undoes an unsubscribe made since `since`; false when there is none to undo. */
+  resubscribe(id: number, since: Date, now: Date): boolean;
+  confirmationMails(subscriberId: number): { id: number; state: ConfirmationState; requestedAt: string; detail: string | null }[];
+}
+
+export type ConfirmationState = "queued" | "sent" | "failed" | "skipped";
+
+/** A confirmation mail waiting to be sent. */
+export interface QueuedConfirmation {
+  mailId: number;
+  requestedAt: string;
+  subscriber: { id: number; email: string; status: SubscriberStatus };
+  /** The subscriber's confirmation nonce; null when they left since. */
+  nonce: string | null;
 }
 
 /** The per-(issue, subscriber) record of a send. */
