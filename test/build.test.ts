@@ -98,7 +98,7 @@ describe("gazette build", () => {
     await writeFile(path.join(root, "content/issues/037.md"), extra.replace("number: 36", "number: 37").replace("date: 2022-01-17", "date: 2022-01-24"));
     const third = await build({ root });
     expect(third.written).toEqual(expect.arrayContaining(["index.html", "issues/36/index.html", "issues/37/index.html", "rss.xml", "atom.xml", "feed.json"]));
-    // Issue 36's email does not depend on its neighbours: untouched.
-    expect(third.unchanged).toEqual(["assets/style.css", "emails/36.html", "emails/36.json", "emails/36.txt"]);
+    // Issue 36's email does not depend on its neighbours, nor the confirmation mail on issues: untouched.
+    expect(third.unchanged).toEqual(["assets/style.css", "emails/36.html", "emails/36.json", "emails/36.txt", "emails/confirm.html", "emails/confirm.json", "emails/confirm.txt"]);
   });
 });

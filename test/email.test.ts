@@ -112,6 +112,29 @@ describe("the issue 36 email", () => {
   });
 });
 
+describe("the confirmation (double opt-in) email", () => {
+  it("is built beside the issues, in the newsletter's language, with the confirm link as button and as text, and no unsubscribe", async () => {
+    const built = await buildFixture("issue-36");
+    const [html, text, meta] = await Promise.all([built.read("emails/confirm.html"), built.read("emails/confirm.txt"), built.read("emails/confirm.json")]);
+    expect(JSON.parse(meta)).toMatchObject({ kind: "confirm", subject: "请确认订阅《预训练周刊》", placeholders: { email: PLACEHOLDERS.email, confirmUrl: PLACEHOLDERS.confirmUrl } });
+    expect(html).toMatch(/^<!doctype html>\n<html lang="zh-CN" dir="ltr"/i);
+    expect(hrefs(html).filter((h) => h === PLACEHOLDERS.confirmUrl)).toHaveLength(2);
+    expect(html).toContain(`有人(希望是你)用 ${PLACEHOLDERS.email} 订阅了《预训练周刊》`);
+    expect(html).not.toContain(PLACEHOLDERS.unsubscribeUrl);
+    expect(text.split("\n")).toContain(PLACEHOLDERS.confirmUrl);
+    for (const line of text.split("\n")) expect(displayWidth(line), line).toBeLessThanOrEqual(76);
+    const filled = fillPlaceholders(html, { email: "a@example.org", confirmUrl: "https://example.org/confirm/1.x.y" }, "html");
+    expect(findPlaceholders(filled)).toEqual([]);
+    expect(() => fillPlaceholders(html, { email: "a@example.org" }, "html")).toThrow("no value for [[gazette:confirm_url]]");
+  });
+
+  it("is in English for an English newsletter", async () => {
+    const built = await buildFixture("hostile");
+    expect(JSON.parse(await built.read("emails/confirm.json")).subject).toMatch(/^Confirm your subscription to /);
+    expect(await built.read("emails/confirm.txt")).toContain("If it was not you, ignore this mail");
+  });
+});
+
 describe("the hostile fixture's email", () => {
   it("shows <script> and markup from content as text, and warns near Gmail's limit", async () => {
     const built = await buildFixture("hostile");

@@ -9,7 +9,7 @@ import { codeVersion } from "./code-version.ts";
 import { MjmlPool } from "./compile-emails.ts";
 import { OutputCache } from "./output-cache.ts";
 import { buildIssuePages } from "./pages.ts";
-import { buildEmails, type EmailReport } from "./emails.ts";
+import { buildConfirmEmail, buildEmails, type EmailReport } from "./emails.ts";
 import { readEmailTemplates, readWebTemplates } from "./read-templates.ts";
 import { writeDist, type DistFile, type WriteReport } from "./write-dist.ts";
 
@@ -56,14 +56,18 @@ async function buildWith(options: BuildOptions, compiler: MjmlPool): Promise<Bui
   const planned = planSite(newsletter, content.issues, content.fingerprints);
   const files = new Map<string, DistFile>(renderIndexAndFeeds(newsletter, planned, webTemplates));
   // Emails first: their compiling runs on worker threads while this thread renders pages.
-  const emailsBuilt = buildEmails(newsletter, createSiteView(newsletter), planned, emailTemplates, cache, version, compiler);
+  const site = createSiteView(newsletter);
+  const emailsBuilt = Promise.all([
+    buildEmails(newsletter, site, planned, emailTemplates, cache, version, compiler),
+    buildConfirmEmail(newsletter, site, emailTemplates, cache, version, compiler),
+  ]);
   emailsBuilt.catch(() => {}); // awaited below; this only keeps a failure during pages from going unhandled
   const pages = await buildIssuePages(newsletter, planned, webTemplates, cache, version);
-  const emails = await emailsBuilt;
-  for (const [file, body] of [...pages.files, ...emails.files]) files.set(file, body);
+  const [emails, confirmation] = await emailsBuilt;
+  for (const [file, body] of [...pages.files, ...emails.files, ...confirmation.files]) files.set(file, body);
   checkOutputs(files);
   const report = await writeDist(outDir, files);
-  await cache.prune(new Set([...pages.keys, ...emails.keys]));
+  await cache.prune(new Set([...pages.keys, ...emails.keys, confirmation.key]));
   return {
     ...report,
     outDir,

@@ -3,7 +3,8 @@ import { OutputError } from "../errors.ts";
 import type { Newsletter } from "../model/newsletter.ts";
 import { createEmailContext, emailHeadline } from "../render/email/context.ts";
 import { renderEmailMjml } from "../render/email/mjml.ts";
-import { PLACEHOLDERS } from "../render/email/placeholders.ts";
+import { createConfirmEmailContext, renderConfirmText } from "../render/email/confirm.ts";
+import { CONFIRM_PLACEHOLDERS, ISSUE_PLACEHOLDERS, type PlaceholderName } from "../render/email/placeholders.ts";
 import type { EmailTemplates } from "../render/email/templates.ts";
 import { renderEmailText } from "../render/email/text.ts";
 import type { PlannedIssue } from "../render/site.ts";
@@ -36,7 +37,7 @@ export interface EmailMeta {
   html: string;
   text: string;
   /** Placeholder name → token, to fill per subscriber. */
-  placeholders: typeof PLACEHOLDERS;
+  placeholders: Partial<Record<PlaceholderName, string>>;
   bytes: { html: number; text: number };
 }
 
@@ -102,7 +103,7 @@ export async function buildEmails(
       draft: p.summary.draft,
       html: `${p.summary.number}.html`,
       text: `${p.summary.number}.txt`,
-      placeholders: PLACEHOLDERS,
+      placeholders: ISSUE_PLACEHOLDERS,
       bytes: { html: htmlBytes!, text: textBytes! },
     };
     // Fresh or cached, the email is in the cache now: dist/ links it.
@@ -112,6 +113,58 @@ export async function buildEmails(
     reports.push({ number: p.summary.number, file: p.issue.file, htmlBytes: htmlBytes!, textBytes: textBytes!, compiled: fresh.has(i) });
   });
   return { files, reports, warnings, keys: new Set(keys) };
+}
+
+/** What the server reads beside the confirmation mail: dist/emails/confirm.json. */
+export interface ConfirmMeta {
+  kind: "confirm";
+  subject: string;
+  preheader: string;
+  html: string;
+  text: string;
+  placeholders: Partial<Record<PlaceholderName, string>>;
+  bytes: { html: number; text: number };
+}
+
+export const CONFIRM_META_FILE = "emails/confirm.json";
+
+/**
+ * The double opt-in mail, through the same pipeline as an issue's:
+ * emails/confirm.mjml.hbs filled by Handlebars, compiled by mjml, text part
+ * from the model; cached by what it is made from. `gazette serve` sends it.
+ */
+export async function buildConfirmEmail(
+  newsletter: Newsletter,
+  site: SiteView,
+  templates: EmailTemplates,
+  cache: OutputCache,
+  codeVersion: string,
+  compiler: MjmlPool,
+): Promise<{ files: Map<string, DistFile>; key: string }> {
+  const key = OutputCache.keyOf([codeVersion, templates.fingerprint, JSON.stringify(newsletter), "confirm"]);
+  const context = createConfirmEmailContext(site, newsletter);
+  let sizes = cache.sizes(key, ["html", "txt"]);
+  if (!sizes) {
+    const text = renderConfirmText(context);
+    const [html] = await compiler.compile([{ mjml: templates.confirm(context), template: `${templates.dir}/confirm.mjml.hbs` }]);
+    await Promise.all([cache.put(key, "html", html!), cache.put(key, "txt", text)]);
+    sizes = [Buffer.byteLength(html!), Buffer.byteLength(text)];
+  }
+  const meta: ConfirmMeta = {
+    kind: "confirm",
+    subject: context.subject,
+    preheader: context.preheader,
+    html: "confirm.html",
+    text: "confirm.txt",
+    placeholders: CONFIRM_PLACEHOLDERS,
+    bytes: { html: sizes[0]!, text: sizes[1]! },
+  };
+  const files = new Map<string, DistFile>([
+    ["emails/confirm.html", { linkFrom: cache.pathOf(key, "html") }],
+    ["emails/confirm.txt", { linkFrom: cache.pathOf(key, "txt") }],
+    [CONFIRM_META_FILE, `${JSON.stringify(meta, null, 2)}\n`],
+  ]);
+  return { files, key };
 }
 
 export function kb(bytes: number): string {

@@ -15,11 +15,19 @@ export async function readWebTemplates(dir = WEB_TEMPLATE_DIR): Promise<WebTempl
   return compileWebTemplates(await readSources(dir, WEB_TEMPLATE_FILES), shown(dir));
 }
 
-/** Reads and compiles the email templates: `<root>/emails` when it exists, else the defaults. */
+/**
+ * Reads and compiles the email templates: `<root>/emails` when it holds an
+ * issue.mjml.hbs, else the defaults. A project folder from before the
+ * confirmation mail existed gets the default confirm.mjml.hbs.
+ */
 export async function readEmailTemplates(root: string): Promise<EmailTemplates> {
   const own = path.join(root, "emails");
   const dir = (await access(path.join(own, "issue.mjml.hbs")).then(() => true, () => false)) ? own : DEFAULT_EMAIL_DIR;
-  return compileEmailTemplates(await readSources(dir, EMAIL_TEMPLATE_FILES), shown(dir));
+  const sources = await readSources(dir, EMAIL_TEMPLATE_FILES);
+  if (sources["confirm.mjml.hbs"] === undefined && dir !== DEFAULT_EMAIL_DIR) {
+    Object.assign(sources, await readSources(DEFAULT_EMAIL_DIR, ["confirm.mjml.hbs"]));
+  }
+  return compileEmailTemplates(sources, shown(dir));
 }
 
 async function readSources(dir: string, files: readonly string[]): Promise<TemplateSources> {

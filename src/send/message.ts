@@ -9,13 +9,18 @@ export interface Personal {
   email: string;
   name: string | null;
   messageId: string;
-  unsubscribeUrl: string;
-  unsubscribeMailto: string;
+  /** Issue emails: the signed unsubscribe page and mailto, for the footer and List-Unsubscribe. */
+  unsubscribeUrl?: string;
+  unsubscribeMailto?: string;
+  /** Confirmation emails: the signed, expiring confirmation link. */
+  confirmUrl?: string;
+  /** The Date header; defaults to the time the message was prepared. */
+  date?: Date;
 }
 
 /**
- * One issue's message, encoded once. `build` fills it for one subscriber and
- * returns its bytes as chunks: the issue's encoded body is shared by every
+ * One message, encoded once. `build` fills it for one subscriber and
+ * returns its bytes as chunks: the encoded body is shared by every
  * message, never copied per subscriber.
  */
 export interface PreparedMessage {
@@ -29,54 +34,73 @@ type Segment = Buffer | PlaceholderName;
 const TOKEN_NAMES = new Map<string, PlaceholderName>(Object.entries(PLACEHOLDERS).map(([name, token]) => [token, name as PlaceholderName]));
 const TOKEN_RE = new RegExp(`(${Object.values(PLACEHOLDERS).map((t) => t.replace(/[[\]]/g, "\\$&")).join("|")})`);
 
+/** An issue's email, as the sender sends it: with List-Id and one-click List-Unsubscribe. */
+export function prepareMessage(input: { meta: EmailMeta; html: string; text: string; newsletter: Newsletter; date: Date }): PreparedMessage {
+  return encodeMessage({ subject: input.meta.subject, html: input.html, text: input.text, tag: String(input.meta.number) }, input.newsletter, input.date, true);
+}
+
+/** The double opt-in mail: no list headers, since the reader is not on the list yet. */
+export function prepareConfirmation(input: { subject: string; html: string; text: string; newsletter: Newsletter; date: Date }): PreparedMessage {
+  return encodeMessage({ subject: input.subject, html: input.html, text: input.text, tag: "confirm" }, input.newsletter, input.date, false);
+}
+
 /**
- * Encodes the issue's HTML and text parts as multipart/alternative once,
+ * Encodes the HTML and text parts as multipart/alternative once,
  * quoted-printable, each placeholder on a line of its own, so that filling
  * one for a subscriber is a QP-encode of a short value and a Buffer concat:
  * no MIME building, no scanning of the body, per message.
  */
-export function prepareMessage(input: { meta: EmailMeta; html: string; text: string; newsletter: Newsletter; date: Date }): PreparedMessage {
-  const { meta, newsletter } = input;
-  const digest = createHash("sha256").update(input.html).update(input.text).digest("hex");
+function encodeMessage(content: { subject: string; html: string; text: string; tag: string }, newsletter: Newsletter, preparedAt: Date, list: boolean): PreparedMessage {
+  const digest = createHash("sha256").update(content.html).update(content.text).digest("hex");
   // "=_" cannot occur in quoted-printable text (every "=" is encoded), so this
   // boundary can never collide with the content (RFC 2045 §6.7 note).
-  const boundary = `=_gazette_${meta.number}_${digest.slice(0, 24)}`;
+  const boundary = `=_gazette_${content.tag}_${digest.slice(0, 24)}`;
   const fromAddress = newsletter.sender.email;
   const from = formatMailbox(fromAddress, newsletter.sender.name);
-  const listId = `${encodeHeaderWords(newsletter.title)} <${listLabel(newsletter)}>`;
   const fixedHeaders = [
     `From: ${from}`,
-    `Subject: ${encodeHeaderWords(meta.subject)}`,
-    `Date: ${input.date.toUTCString().replace("GMT", "+0000")}`,
+    `Subject: ${encodeHeaderWords(content.subject)}`,
     "MIME-Version: 1.0",
-    `List-Id: ${listId}`,
-    "List-Unsubscribe-Post: List-Unsubscribe=One-Click",
+    ...(list ? [`List-Id: ${encodeHeaderWords(newsletter.title)} <${listLabel(newsletter)}>`, "List-Unsubscribe-Post: List-Unsubscribe=One-Click"] : []),
     `Content-Type: multipart/alternative;\r\n boundary="${boundary}"`,
   ].join("\r\n");
+  const preparedDate = dateHeader(preparedAt);
   const part = (type: string) => Buffer.from(`--${boundary}\r\nContent-Type: ${type}; charset=utf-8\r\nContent-Transfer-Encoding: quoted-printable\r\n\r\n`);
   const body: Segment[] = [
     Buffer.from("This is a multi-part message in MIME format.\r\n\r\n"),
     part("text/plain"),
-    ...segments(input.text),
+    ...segments(content.text),
     Buffer.from("\r\n"),
     part("text/html"),
-    ...segments(input.html),
+    ...segments(content.html),
     Buffer.from(`\r\n--${boundary}--\r\n`),
   ];
 
   return {
     from: fromAddress,
-    subject: meta.subject,
+    subject: content.subject,
     build(personal) {
+      if (list && (personal.unsubscribeUrl === undefined || personal.unsubscribeMailto === undefined)) throw new Error("an issue email needs its unsubscribe link and mailto");
       const headers =
-        `${fixedHeaders}\r\nTo: ${formatMailbox(personal.email, personal.name)}\r\nMessage-ID: ${personal.messageId}\r\n` +
-        `List-Unsubscribe: <${personal.unsubscribeUrl}>,\r\n <${personal.unsubscribeMailto}>\r\n\r\n`;
-      const values: Record<PlaceholderName, string> = { email: personal.email, unsubscribeUrl: personal.unsubscribeUrl };
+        `${fixedHeaders}\r\nDate: ${personal.date ? dateHeader(personal.date) : preparedDate}\r\nTo: ${formatMailbox(personal.email, personal.name)}\r\nMessage-ID: ${personal.messageId}\r\n` +
+        (list ? `List-Unsubscribe: <${personal.unsubscribeUrl}>,\r\n <${personal.unsubscribeMailto}>\r\n` : "") +
+        "\r\n";
       const chunks: Buffer[] = [Buffer.from(headers)];
-      for (const s of body) chunks.push(Buffer.isBuffer(s) ? s : Buffer.from(encodeQuotedPrintable(values[s], true) + "\r\n"));
+      for (const s of body) {
+        if (Buffer.isBuffer(s)) chunks.push(s);
+        else {
+          const value = s === "email" ? personal.email : personal[s];
+          if (value === undefined) throw new Error(`no value for ${PLACEHOLDERS[s]}`);
+          chunks.push(Buffer.from(encodeQuotedPrintable(value, true) + "\r\n"));
+        }
+      }
       return chunks;
     },
   };
+}
+
+function dateHeader(date: Date): string {
+  return date.toUTCString().replace("GMT", "+0000");
 }
 
 /** A part's text as encoded literal runs and the placeholders between them. */

@@ -1,7 +1,7 @@
 import type { FastifyInstance, FastifyReply } from "fastify";
 import { readdir, readFile, stat } from "node:fs/promises";
 import path from "node:path";
-import { kb, type EmailMeta } from "../build/emails.ts";
+import { kb, type ConfirmMeta, type EmailMeta } from "../build/emails.ts";
 import { packagePath } from "../paths.ts";
 import { fillPlaceholders, type PlaceholderValues } from "../render/email/placeholders.ts";
 import type { WebTemplates } from "../render/web/templates.ts";
@@ -20,7 +20,11 @@ export const SAMPLE_EMAIL = "reader@example.org";
 export async function registerPreview(app: FastifyInstance, distDir: string, templates: WebTemplates): Promise<void> {
   const reloadJs = await readFile(RELOAD_JS, "utf8");
   const emailsDir = path.join(distDir, "emails");
-  const sample = (origin: string): PlaceholderValues => ({ email: SAMPLE_EMAIL, unsubscribeUrl: `${origin}/_preview/unsubscribe` });
+  const sample = (origin: string): PlaceholderValues => ({
+    email: SAMPLE_EMAIL,
+    unsubscribeUrl: `${origin}/_preview/unsubscribe`,
+    confirmUrl: `${origin}/_preview/confirm`,
+  });
   const originOf = (host: string | undefined) => `http://${host ?? "127.0.0.1"}`;
 
   app.get("/_preview/reload.js", (_req, reply) => reply.type("text/javascript; charset=utf-8").send(reloadJs));
@@ -28,15 +32,16 @@ export async function registerPreview(app: FastifyInstance, distDir: string, tem
   app.get("/_preview/emails/", async (_req, reply) => {
     const names = await readdir(emailsDir).catch(() => [] as string[]);
     const metas = await Promise.all(names.filter((n) => n.endsWith(".json")).map((n) => readMeta(emailsDir, n.replace(/\.json$/, ""))));
-    const emails = metas.filter((m): m is EmailMeta => m !== undefined).sort((a, b) => b.number - a.number);
-    return html(reply, templates.previewIndex({ emails }));
+    const emails = metas.filter((m): m is EmailMeta => m !== undefined && !("kind" in m)).sort((a, b) => b.number - a.number);
+    const confirm = metas.find((m) => m && "kind" in m);
+    return html(reply, templates.previewIndex({ emails, confirm }));
   });
 
   app.get<{ Params: { n: string } }>("/_preview/emails/:n/", async (req, reply) => {
     const meta = await readMeta(emailsDir, req.params.n);
     if (!meta) return reply.code(404).type("text/plain; charset=utf-8").send(`No built email #${req.params.n}: run gazette build.`);
     const text = fillPlaceholders(await readFile(path.join(emailsDir, meta.text), "utf8"), sample(originOf(req.headers.host)), "text");
-    const base = `/_preview/emails/${meta.number}/`;
+    const base = `/_preview/emails/${req.params.n}/`;
     return html(
       reply,
       templates.preview({
@@ -47,7 +52,7 @@ export async function registerPreview(app: FastifyInstance, distDir: string, tem
         htmlUrl: `${base}html`,
         textUrl: `${base}text`,
         versionUrl: `${base}version`,
-        version: await versionOf(emailsDir, meta.number),
+        version: await versionOf(emailsDir, req.params.n),
         htmlKb: kb(meta.bytes.html),
         textKb: kb(meta.bytes.text),
       }),
@@ -77,12 +82,16 @@ export async function registerPreview(app: FastifyInstance, distDir: string, tem
   app.get("/_preview/unsubscribe", (_req, reply) =>
     reply.type("text/plain; charset=utf-8").send("In a sent email this link is the reader's own signed unsubscribe page."),
   );
+  app.get("/_preview/confirm", (_req, reply) =>
+    reply.type("text/plain; charset=utf-8").send("In a sent confirmation mail this link is the reader's own signed, expiring confirmation page."),
+  );
 }
 
-async function readMeta(dir: string, n: string): Promise<EmailMeta | undefined> {
-  if (!/^\d+$/.test(n)) return undefined;
+/** An issue's email (by number) or the confirmation mail ("confirm"). */
+async function readMeta(dir: string, n: string): Promise<EmailMeta | ConfirmMeta | undefined> {
+  if (!/^(\d+|confirm)$/.test(n)) return undefined;
   try {
-    return JSON.parse(await readFile(path.join(dir, `${n}.json`), "utf8")) as EmailMeta;
+    return JSON.parse(await readFile(path.join(dir, `${n}.json`), "utf8")) as EmailMeta | ConfirmMeta;
   } catch {
     return undefined;
   }

@@ -2,7 +2,7 @@ import type { Newsletter } from "../../model/newsletter.ts";
 import { isCjk, type Labels } from "../labels.ts";
 import type { IssueSummary, IssueView } from "../view.ts";
 import type { SiteView } from "../web/archive.ts";
-import { PLACEHOLDERS } from "./placeholders.ts";
+import { ISSUE_PLACEHOLDERS as PLACEHOLDERS } from "./placeholders.ts";
 
 /**
  * Fonts for every text element, CJK faces first (their Latin is fine, and

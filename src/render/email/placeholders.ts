@@ -7,23 +7,31 @@
 export const PLACEHOLDERS = {
   /** The subscriber's address, e.g. in "why you get this mail". */
   email: "[[gazette:email]]",
-  /** The subscriber's signed one-click unsubscribe page. */
+  /** The subscriber's signed one-click unsubscribe page (issue emails). */
   unsubscribeUrl: "[[gazette:unsubscribe_url]]",
+  /** The signed, expiring link that confirms a signup (the confirmation email). */
+  confirmUrl: "[[gazette:confirm_url]]",
 } as const;
 
 export type PlaceholderName = keyof typeof PLACEHOLDERS;
-export type PlaceholderValues = Record<PlaceholderName, string>;
+export type PlaceholderValues = Partial<Record<PlaceholderName, string>>;
 
-const TOKEN_RE = /\[\[gazette:(email|unsubscribe_url)\]\]/g;
-const NAME_OF: Record<string, PlaceholderName> = { email: "email", unsubscribe_url: "unsubscribeUrl" };
+/** The placeholders each kind of email carries. */
+export const ISSUE_PLACEHOLDERS = { email: PLACEHOLDERS.email, unsubscribeUrl: PLACEHOLDERS.unsubscribeUrl } as const;
+export const CONFIRM_PLACEHOLDERS = { email: PLACEHOLDERS.email, confirmUrl: PLACEHOLDERS.confirmUrl } as const;
+
+const TOKEN_RE = /\[\[gazette:(email|unsubscribe_url|confirm_url)\]\]/g;
+const NAME_OF: Record<string, PlaceholderName> = { email: "email", unsubscribe_url: "unsubscribeUrl", confirm_url: "confirmUrl" };
 
 /**
  * Fills every placeholder. In HTML the values are escaped, so an address
- * with & or ' cannot break the markup.
+ * with & or ' cannot break the markup. A placeholder without a value is an
+ * error: no mail may go out with one left in.
  */
 export function fillPlaceholders(template: string, values: PlaceholderValues, format: "html" | "text"): string {
-  return template.replace(TOKEN_RE, (_, key: string) => {
+  return template.replace(TOKEN_RE, (token, key: string) => {
     const value = values[NAME_OF[key]!];
+    if (value === undefined) throw new Error(`no value for ${token}`);
     return format === "html" ? escapeHtmlAttr(value) : value;
   });
 }

@@ -3,6 +3,8 @@ import { compileTemplateSet, type TemplateSources } from "../template-set.ts";
 
 export interface EmailTemplates {
   issue: Handlebars.TemplateDelegate;
+  /** The double opt-in mail. */
+  confirm: Handlebars.TemplateDelegate;
   /** Shown in errors: where the templates came from. */
   dir: string;
   /** Identifies the sources, for cache keys. */
@@ -11,6 +13,7 @@ export interface EmailTemplates {
 
 export const EMAIL_TEMPLATE_FILES = [
   "issue.mjml.hbs",
+  "confirm.mjml.hbs",
   "partials/head.mjml.hbs",
   "partials/masthead.mjml.hbs",
   "partials/item.mjml.hbs",
@@ -24,9 +27,9 @@ export const EMAIL_TEMPLATE_FILES = [
  * fails the build.
  */
 export function compileEmailTemplates(sources: TemplateSources, dir = "emails"): EmailTemplates {
-  let issue: Handlebars.TemplateDelegate | undefined;
+  let set: Record<string, Handlebars.TemplateDelegate> | undefined;
   const compile = () =>
-    compileTemplateSet(sources, {
+    (set ??= compileTemplateSet(sources, {
       dir,
       partials: {
         head: "partials/head.mjml.hbs",
@@ -34,8 +37,13 @@ export function compileEmailTemplates(sources: TemplateSources, dir = "emails"):
         item: "partials/item.mjml.hbs",
         footer: "partials/footer.mjml.hbs",
       },
-      templates: ["issue.mjml.hbs"],
-    })["issue.mjml.hbs"]!;
+      templates: ["issue.mjml.hbs", "confirm.mjml.hbs"],
+    }));
   const fingerprint = EMAIL_TEMPLATE_FILES.map((f) => `${f}\0${sources[f]}`).join("\0");
-  return { issue: (context, options) => (issue ??= compile())(context, options), dir, fingerprint };
+  return {
+    issue: (context, options) => compile()["issue.mjml.hbs"]!(context, options),
+    confirm: (context, options) => compile()["confirm.mjml.hbs"]!(context, options),
+    dir,
+    fingerprint,
+  };
 }
