@@ -1,18 +1,24 @@
 import { availableParallelism } from "node:os";
 import { benchBuild, formatRuns } from "./build.ts";
 import { benchPersonalise, benchSend, formatSendRuns } from "./send.ts";
+import { benchServe, formatServeRuns } from "./serve.ts";
 
 // npm run bench: prints figures; asserts nothing. Goals are in the README.
-// BENCH_ONLY=build|send runs one part; BENCH_SEND_COUNTS="10000,100000" sets the send sizes.
+// BENCH_ONLY=build|send|serve runs one part; BENCH_SEND_COUNTS="10000,100000" sets the send sizes;
+// BENCH_SERVE_SECONDS and BENCH_SERVE_CONNECTIONS shape the server load.
 const only = process.env.BENCH_ONLY;
 console.log(`gazette benchmarks (node ${process.version}, ${availableParallelism()} cores)\n`);
-if (only !== "send") {
+if (!only || only === "build") {
   console.log("build:");
   console.log(formatRuns(await benchBuild()));
 }
-if (only !== "build") {
+if (!only || only === "send") {
   const counts = (process.env.BENCH_SEND_COUNTS ?? "10000,100000").split(",").map(Number);
   console.log(`\nsend: personalising one message takes ${(await benchPersonalise()).toFixed(1)} µs (issue 36, 20,000 after warm-up)`);
   console.log("send (into Postfix smtp-sink on 127.0.0.1):");
   console.log(formatSendRuns(await benchSend(counts)));
+}
+if (!only || only === "serve") {
+  console.log(`\nserve (gazette serve on 127.0.0.1, autocannon with ${process.env.BENCH_SERVE_CONNECTIONS ?? 32} connections, ${process.env.BENCH_SERVE_SECONDS ?? 5} s per route):`);
+  console.log(formatServeRuns(await benchServe()));
 }

@@ -1,7 +1,6 @@
 import { spawn, spawnSync, type ChildProcess } from "node:child_process";
 import { existsSync } from "node:fs";
 import { cp, mkdtemp, readFile, rm, stat } from "node:fs/promises";
-import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
@@ -10,6 +9,7 @@ import type { EmailMeta } from "../src/build/emails.ts";
 import { loadContent } from "../src/content/load.ts";
 import { prepareMessage } from "../src/send/message.ts";
 import { SqliteStore } from "../src/store/sqlite.ts";
+import { freePort } from "../test/helpers/processes.ts";
 
 // npm run bench (send part): gazette send of issue 36 to N confirmed
 // subscribers over SMTP into Postfix's smtp-sink on 127.0.0.1, and Postfix's
@@ -135,17 +135,6 @@ async function sizeOfOne(root: string): Promise<number> {
   } finally {
     await rm(outboxRoot, { recursive: true, force: true });
   }
-}
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.listen(0, "127.0.0.1", () => {
-      const { port } = server.address() as { port: number };
-      server.close(() => resolve(port));
-    });
-    server.on("error", reject);
-  });
 }
 
 async function waitForPort(port: number): Promise<void> {

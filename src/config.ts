@@ -22,6 +22,21 @@ const EnvSchema = z.object({
   DKIM_KEY_FILE: optionalText,
   /** First retry delay for temporary send failures (doubles each time). */
   GAZETTE_RETRY_BASE_MS: z.coerce.number().int().min(0).default(2000),
+  /**
+   * Where the links in mail (confirm, unsubscribe) point, when not at the
+   * newsletter's base_url: the public address of \`gazette serve\`.
+   */
+  GAZETTE_PUBLIC_URL: optionalText.refine((v) => v === undefined || /^https?:\/\/[^\s]+$/.test(v), { message: "expected an absolute http(s) URL" }),
+  /** Hours a confirmation link stays valid. */
+  GAZETTE_CONFIRM_HOURS: z.coerce.number().min(0.01).max(24 * 30).default(48),
+  /** Signups one client address may post per 15 minutes. */
+  GAZETTE_SIGNUPS_PER_CLIENT: z.coerce.number().int().min(1).default(10),
+  /**
+   * Behind a reverse proxy: the proxy's address(es), comma-separated, or
+   * "true", so per-client limits see each reader's address (X-Forwarded-For)
+   * rather than the proxy's.
+   */
+  GAZETTE_TRUST_PROXY: optionalText,
   /** Token secret; when unset one is generated into the data folder. */
   GAZETTE_SECRET: optionalText,
 });
@@ -39,4 +54,18 @@ export function readConfig(env: NodeJS.ProcessEnv = process.env): Config {
     throw Object.assign(new Error("invalid environment: DKIM needs all of DKIM_DOMAIN, DKIM_SELECTOR and DKIM_KEY_FILE"), { code: "GAZETTE_CONFIG" });
   }
   return result.data;
+}
+
+/**
+ * The base of every link Gazette mails (confirm, unsubscribe): the
+ * configured public URL; else, when mail goes to the local outbox, this
+ * machine's server (the embedded defaults are a demo that must work end to
+ * end on one machine); else the newsletter's base_url.
+ */
+export function linkBase(config: Pick<Config, "GAZETTE_PUBLIC_URL" | "SMTP_URL" | "HOST" | "PORT">, baseUrl: string, listening?: string): string {
+  if (config.GAZETTE_PUBLIC_URL) return config.GAZETTE_PUBLIC_URL.endsWith("/") ? config.GAZETTE_PUBLIC_URL : `${config.GAZETTE_PUBLIC_URL}/`;
+  if (config.SMTP_URL) return baseUrl;
+  if (listening) return `${listening.replace(/\/$/, "")}/`;
+  const host = config.HOST === "0.0.0.0" || config.HOST === "::" ? "127.0.0.1" : config.HOST.includes(":") ? `[${config.HOST}]` : config.HOST;
+  return `http://${host}:${config.PORT}/`;
 }

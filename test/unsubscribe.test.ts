@@ -11,7 +11,7 @@ import { prepareMessage } from "../src/send/message.ts";
 import { readSecret } from "../src/send/tokens.ts";
 import { createOutboxTransport } from "../src/send/transport.ts";
 import { createApp } from "../src/server/app.ts";
-import { maskAddress } from "../src/server/unsubscribe.ts";
+import { maskAddress } from "../src/server/pages.ts";
 import { SqliteStore } from "../src/store/sqlite.ts";
 import { httpRequest } from "./helpers/http.ts";
 import { makeProject } from "./helpers/project.ts";

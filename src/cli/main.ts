@@ -47,14 +47,14 @@ export function createProgram(io: Io): Command {
 
   program
     .command("serve")
-    .description("serve dist/ on localhost: archive and feeds with conditional GET, and email previews")
+    .description("serve dist/ on localhost: archive and feeds with conditional GET, signup with double opt-in, unsubscribe, email previews")
     .option("-p, --port <port>", "port (0 picks a free one; default $PORT or 8080)", parsePort)
     .option("--host <host>", "address to listen on (default $HOST or 127.0.0.1)")
     .option("-o, --out <dir>", "the built folder to serve", "dist")
     .action(async (opts: ServeOptions) => {
       const root = rootOf(program);
       await serveUntilStopped(io, root, opts, (base) => [
-        `  archive  ${base}/`,
+        `  archive  ${base}/  (every page has the signup form)`,
         `  RSS      ${base}/rss.xml`,
         `  Atom     ${base}/atom.xml`,
         `  JSON     ${base}/feed.json`,
@@ -112,34 +112,23 @@ async function buildAndReport(io: Io, root: string, outDir: string): Promise<Bui
 
 async function serveUntilStopped(io: Io, root: string, opts: ServeOptions, urls: (base: string) => string[]): Promise<void> {
   const config = readConfig();
+  const distDir = path.resolve(root, opts.out);
   // Imported here: a build should not pay for loading the HTTP stack.
   const { createApp } = await import("../server/app.ts");
-  const subscriptions = await openSubscriptions(io, root, config);
-  const app = await createApp({ distDir: path.resolve(root, opts.out), subscriptions });
-  app.addHook("onClose", async () => subscriptions?.store.close());
+  const { openSubscriptions } = await import("./serve.ts");
+  const subscriptions = await openSubscriptions(io, root, distDir, config);
+  const trustProxy = config.GAZETTE_TRUST_PROXY === "true" ? true : config.GAZETTE_TRUST_PROXY;
+  const app = await createApp({ distDir, subscriptions: subscriptions?.deps, trustProxy });
+  app.addHook("onClose", async () => subscriptions?.close());
   const address = await app.listen({ port: opts.port ?? config.PORT, host: opts.host ?? config.HOST });
   const base = address.replace("0.0.0.0", "127.0.0.1");
-  io.out([`serving ${opts.out}/ at ${base}/`, ...urls(base), "press Ctrl-C to stop", ""].join("\n"));
+  subscriptions?.listening(base);
+  io.out([`serving ${opts.out}/ at ${base}/`, ...urls(base), ...(subscriptions?.describe() ?? []), "press Ctrl-C to stop", ""].join("\n"));
   await new Promise<void>((resolve) => {
     const stop = () => void app.close().then(resolve);
     process.once("SIGINT", stop);
     process.once("SIGTERM", stop);
   });
-}
-
-/** Store, secret and newsletter for /unsubscribe; without a valid newsletter.yaml the server runs without them. */
-async function openSubscriptions(io: Io, root: string, config: ReturnType<typeof readConfig>) {
-  const { readFile } = await import("node:fs/promises");
-  const { parseNewsletter } = await import("../content/parse.ts");
-  const text = await readFile(path.join(root, NEWSLETTER_FILE), "utf8").catch(() => undefined);
-  const parsed = text === undefined ? undefined : parseNewsletter(text, NEWSLETTER_FILE);
-  if (!parsed?.ok) {
-    io.err(`gazette: no valid ${NEWSLETTER_FILE}: serving without /unsubscribe\n`);
-    return undefined;
-  }
-  const { openStore } = await import("../store/open.ts");
-  const { readSecret } = await import("../send/tokens.ts");
-  return { store: openStore(root, config), secret: readSecret(path.resolve(root, config.GAZETTE_DATA_DIR), config.GAZETTE_SECRET), newsletter: parsed.value };
 }
 
 /** The text a person reads for an error this CLI expects. */

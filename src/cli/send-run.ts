@@ -2,7 +2,7 @@ import { readFile } from "node:fs/promises";
 import path from "node:path";
 import { createInterface } from "node:readline/promises";
 import type { EmailMeta } from "../build/emails.ts";
-import { readConfig } from "../config.ts";
+import { linkBase, readConfig } from "../config.ts";
 import { NEWSLETTER_FILE } from "../content/load.ts";
 import { parseNewsletter } from "../content/parse.ts";
 import { ContentError } from "../errors.ts";
@@ -47,7 +47,7 @@ export async function send(io: Io, root: string, number: number, opts: SendOptio
           email: address.address,
           name: null,
           messageId: `<issue${number}.test.${Date.now()}@${newsletter.sender.email.split("@")[1]}>`,
-          unsubscribeUrl: new URL("unsubscribe/test", newsletter.base_url).href,
+          unsubscribeUrl: new URL("unsubscribe/test", linkBase(config, newsletter.base_url)).href,
           unsubscribeMailto: `mailto:${newsletter.sender.email}?subject=unsubscribe`,
         }),
         `test-${Date.now()}`,
@@ -95,6 +95,7 @@ export async function send(io: Io, root: string, number: number, opts: SendOptio
         transport,
         message,
         secret,
+        linkBase: linkBase(config, newsletter.base_url),
         concurrency: config.SMTP_URL ? config.SMTP_POOL_SIZE * 2 : 4,
         retry: { attempts: 5, baseDelayMs: config.GAZETTE_RETRY_BASE_MS, maxDelayMs: config.GAZETTE_RETRY_BASE_MS * 30 },
         resendUncertain: !!opts.resendUncertain,

@@ -19,6 +19,8 @@ export interface Labels {
   draftNotice: string;
   noIssues: string;
   tags: string;
+  /** The signup form on every archive page. */
+  signup: { heading: string; note: string; email: string; button: string };
   /** Between a label and its value: "作者:" / "Authors: ". */
   colon: string;
 }
@@ -45,6 +47,7 @@ const zh: Labels = {
   draftNotice: "草稿:尚未发布,不在订阅源和目录中。",
   noIssues: "还没有发布的期刊。",
   tags: "主题",
+  signup: { heading: "邮件订阅", note: "每期发到你的邮箱,随时可以退订。", email: "邮箱地址", button: "订阅" },
   colon: ":",
 };
 
@@ -72,6 +75,7 @@ const en: Labels = {
   draftNotice: "Draft: not published; left out of the feeds and the index.",
   noIssues: "No issues published yet.",
   tags: "Topics",
+  signup: { heading: "Get it by email", note: "Every issue in your inbox; unsubscribe any time.", email: "Email address", button: "Subscribe" },
   colon: ": ",
 };
 

@@ -22,6 +22,8 @@ export interface CampaignOptions {
   transport: Transport;
   message: PreparedMessage;
   secret: Buffer;
+  /** Base of the unsubscribe links; defaults to the newsletter's base_url. */
+  linkBase?: string;
   /** Messages in flight at once: bounded, so memory stays flat. */
   concurrency: number;
   retry: RetryPolicy;
@@ -104,7 +106,7 @@ async function deliver(options: CampaignOptions & { settled: Outcome[] }, subscr
   const { store, issue, retry } = options;
   const messageId = messageIdFor(options, subscriber);
   const token = signToken(options.secret, "unsubscribe", subscriber);
-  const unsubscribeUrl = new URL(`unsubscribe/${token}`, options.newsletter.base_url).href;
+  const unsubscribeUrl = new URL(`unsubscribe/${token}`, options.linkBase ?? options.newsletter.base_url).href;
   const raw = options.message.build({
     email: subscriber.email,
     name: subscriber.name,

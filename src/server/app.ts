@@ -3,8 +3,14 @@ import Fastify, { type FastifyInstance } from "fastify";
 import path from "node:path";
 import { readWebTemplates } from "../build/read-templates.ts";
 import { registerPreview } from "./preview.ts";
-import { registerUnsubscribe, type SubscriptionDeps } from "./unsubscribe.ts";
 import fastifyFormbody from "@fastify/formbody";
+import fastifyRateLimit from "@fastify/rate-limit";
+import { createSiteView } from "../render/web/archive.ts";
+import { sendNotice } from "./pages.ts";
+import { registerSignup } from "./signup.ts";
+import type { SubscriptionDeps } from "./subscriptions.ts";
+import { registerUnsubscribe } from "./unsubscribe.ts";
+import { serverWords } from "./words.ts";
 
 /** Content types a feed reader expects, by URL path; the static plugin would say application/xml. */
 const CONTENT_TYPES: Record<string, string> = {
@@ -17,7 +23,9 @@ export interface AppOptions {
   /** The built site. */
   distDir: string;
   logger?: boolean;
-  /** Subscriber store, token secret and newsletter: enables /unsubscribe/:token. */
+  /** Fastify's trustProxy: the reverse proxy's addresses, or true. */
+  trustProxy?: boolean | string;
+  /** Subscriber store, token secret, newsletter and mailer: enables /subscribe, /confirm and /unsubscribe. */
   subscriptions?: SubscriptionDeps;
 }
 
@@ -27,8 +35,13 @@ export interface AppOptions {
  * bytes did not change, so validators stay the same across rebuilds.
  */
 export async function createApp(options: AppOptions): Promise<FastifyInstance> {
-  const app = Fastify({ logger: options.logger ?? false, bodyLimit: 16 * 1024 });
+  const app = Fastify({ logger: options.logger ?? false, bodyLimit: 16 * 1024, trustProxy: options.trustProxy ?? false });
   await app.register(fastifyFormbody);
+  // Limits are set per route (see subscriptions.ts); static files and feeds have none.
+  await app.register(fastifyRateLimit, {
+    global: false,
+    errorResponseBuilder: (_req, context) => Object.assign(new Error(`rate limit exceeded, retry in ${context.after}`), { statusCode: context.statusCode }),
+  });
   app.addHook("onSend", async (request, reply, payload) => {
     const type = CONTENT_TYPES[request.url.split("?")[0]!.replace(/^\//, "")];
     if (type && reply.statusCode === 200) reply.header("Content-Type", type);
@@ -53,6 +66,24 @@ export async function createApp(options: AppOptions): Promise<FastifyInstance> {
   });
   const templates = await readWebTemplates();
   await registerPreview(app, options.distDir, templates);
-  if (options.subscriptions) registerUnsubscribe(app, options.subscriptions, templates);
+  const subscriptions = options.subscriptions;
+  if (subscriptions) {
+    registerSignup(app, subscriptions, templates);
+    registerUnsubscribe(app, subscriptions, templates);
+  }
+  // A reader who posts a form gets a page in the newsletter's language, not JSON.
+  const site = subscriptions && createSiteView(subscriptions.newsletter);
+  const words = subscriptions && serverWords(subscriptions.newsletter).errors;
+  app.setErrorHandler((error: Error & { statusCode?: number }, request, reply) => {
+    const status = error.statusCode && error.statusCode >= 400 ? error.statusCode : 500;
+    if (status >= 500) request.log.error(error);
+    const text =
+      status === 429 ? words?.tooMany ?? "Too many requests; try again in a few minutes."
+      : status === 413 ? words?.tooLarge ?? "That form was too large."
+      : status < 500 ? words?.badForm ?? "That request could not be read."
+      : "Something went wrong on the server.";
+    if (!site) return reply.code(status).type("text/plain; charset=utf-8").send(text);
+    return sendNotice(reply, status, templates, site, { title: `${status}`, paragraphs: [{ text }] });
+  });
   return app;
 }

@@ -1,0 +1,87 @@
+import { spawnSync } from "node:child_process";
+import { cp, mkdtemp, readdir, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import path from "node:path";
+import { fileURLToPath } from "node:url";
+import autocannon from "autocannon";
+import { CLI, freePort, startServe } from "../test/helpers/processes.ts";
+
+// npm run bench (serve part): the real `gazette serve` process on 127.0.0.1
+// with issue 36 built, loaded by autocannon from this process (one core
+// each on a 2-core machine) for a few seconds per route. Signups go through
+// the whole path: validation, a SQLite transaction, and a confirmation mail
+// written to the local outbox; the per-client limit is lifted for the run
+// (every request comes from 127.0.0.1), so what is measured is the work,
+// not the 429s.
+
+const REPO = fileURLToPath(new URL("../", import.meta.url));
+const SECONDS = Number(process.env.BENCH_SERVE_SECONDS ?? 5);
+const CONNECTIONS = Number(process.env.BENCH_SERVE_CONNECTIONS ?? 32);
+
+export interface ServeRun {
+  name: string;
+  requestsPerSecond: number;
+  p50Ms: number;
+  p99Ms: number;
+  statuses: Record<string, number>;
+  note?: string;
+}
+
+export async function benchServe(): Promise<ServeRun[]> {
+  const root = await mkdtemp(path.join(tmpdir(), "gazette-bench-serve-"));
+  let server: Awaited<ReturnType<typeof startServe>> | undefined;
+  try {
+    await cp(path.join(REPO, "content"), path.join(root, "content"), { recursive: true });
+    const env = { ...process.env, SMTP_URL: "", GAZETTE_SIGNUPS_PER_CLIENT: "1000000000", GAZETTE_SECRET: "bench" };
+    const built = spawnSync(process.execPath, [CLI, "build"], { cwd: root, env, encoding: "utf8" });
+    if (built.status !== 0) throw new Error(`gazette build failed: ${built.stderr}`);
+    const port = await freePort();
+    const base = `http://127.0.0.1:${port}`;
+    server = await startServe(root, port, env);
+
+    const etag = (await fetch(`${base}/rss.xml`)).headers.get("etag")!;
+    const runs: ServeRun[] = [];
+    runs.push(await load("GET /rss.xml (200, full feed)", { url: `${base}/rss.xml` }));
+    runs.push(await load("GET /rss.xml with a matching If-None-Match (304)", { url: `${base}/rss.xml`, headers: { "if-none-match": etag } }));
+    let n = 0;
+    const signup = (address: () => string) => ({
+      url: `${base}/subscribe`,
+      method: "POST" as const,
+      headers: { "content-type": "application/x-www-form-urlencoded", origin: base },
+      requests: [{ setupRequest: (req: Record<string, unknown>) => ({ ...req, body: `email=${encodeURIComponent(address())}&website=` }) }],
+    });
+    const fresh = await load("POST /subscribe, a new address each time (store + confirmation mail)", signup(() => `reader${n++}@example.org`));
+    // The mailer works through its queue (the store) after the answers have gone: time it.
+    const outbox = path.join(root, "data/outbox/confirm");
+    const loadEnded = Date.now();
+    let written = 0;
+    while (Date.now() - loadEnded < 120_000) {
+      written = (await readdir(outbox).catch(() => [])).filter((f) => f.endsWith(".eml")).length;
+      if (written >= n) break;
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    fresh.note = `${written} of ${n} confirmation mails in the outbox ${((Date.now() - loadEnded) / 1000).toFixed(1)} s after the load ended`;
+    runs.push(fresh);
+    runs.push(await load("POST /subscribe, one address over and over (throttled: no mail)", signup(() => "same@example.org")));
+    return runs;
+  } finally {
+    await server?.stop();
+    await rm(root, { recursive: true, force: true });
+  }
+}
+
+async function load(name: string, options: Record<string, unknown>): Promise<ServeRun> {
+  const result = await autocannon({ connections: CONNECTIONS, duration: SECONDS, ...options } as autocannon.Options);
+  const statuses: Record<string, number> = {};
+  for (const [key, value] of Object.entries(result.statusCodeStats ?? {})) statuses[key] = (value as { count: number }).count;
+  return { name, requestsPerSecond: result.requests.average, p50Ms: result.latency.p50, p99Ms: result.latency.p99, statuses };
+}
+
+export function formatServeRuns(runs: ServeRun[]): string {
+  return runs
+    .map((r) => {
+      const codes = Object.entries(r.statuses).map(([code, count]) => `${code}×${count}`).join(" ");
+      return `  ${r.name}\n    ${Math.round(r.requestsPerSecond)} req/s, p50 ${r.p50Ms} ms, p99 ${r.p99Ms} ms  [${codes}]${r.note ? `\n    ${r.note}` : ""}`;
+    })
+    .join("\n");
+}

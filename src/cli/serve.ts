@@ -1,0 +1,92 @@
+import { readFile } from "node:fs/promises";
+import path from "node:path";
+import { CONFIRM_META_FILE, type ConfirmMeta } from "../build/emails.ts";
+import { linkBase, type Config } from "../config.ts";
+import { NEWSLETTER_FILE } from "../content/load.ts";
+import { parseNewsletter } from "../content/parse.ts";
+import type { Newsletter } from "../model/newsletter.ts";
+import { ConfirmationMailer } from "../send/confirmations.ts";
+import { prepareConfirmation } from "../send/message.ts";
+import { readSecret } from "../send/tokens.ts";
+import { createOutboxTransport, createSmtpTransport } from "../send/transport.ts";
+import type { SubscriptionDeps } from "../server/subscriptions.ts";
+import { openStore } from "../store/open.ts";
+
+interface Io {
+  out: (text: string) => void;
+  err: (text: string) => void;
+}
+
+export interface Subscriptions {
+  deps: SubscriptionDeps;
+  /** Tell it the address the server listens on, once known. */
+  listening(address: string): void;
+  /** Lines for the start-up message: where confirmation mails go and where their links point. */
+  describe(): string[];
+  /** Waits for confirmation mails in flight, then closes the store. */
+  close(): Promise<void>;
+}
+
+/**
+ * The store, secret, newsletter and confirmation mailer behind /subscribe,
+ * /confirm and /unsubscribe. Without a valid newsletter.yaml the server runs
+ * without them; without a built confirmation mail, without signups.
+ */
+export async function openSubscriptions(io: Io, root: string, distDir: string, config: Config): Promise<Subscriptions | undefined> {
+  const text = await readFile(path.join(root, NEWSLETTER_FILE), "utf8").catch(() => undefined);
+  const parsed = text === undefined ? undefined : parseNewsletter(text, NEWSLETTER_FILE);
+  if (!parsed?.ok) {
+    io.err(`gazette: no valid ${NEWSLETTER_FILE}: serving without /subscribe, /confirm and /unsubscribe\n`);
+    return undefined;
+  }
+  const newsletter = parsed.value;
+  const dataDir = path.resolve(root, config.GAZETTE_DATA_DIR);
+  const store = openStore(root, config);
+  const secret = readSecret(dataDir, config.GAZETTE_SECRET);
+  let listeningAt: string | undefined;
+  const links = () => linkBase(config, newsletter.base_url, listeningAt);
+  const outboxDir = path.join(dataDir, "outbox", "confirm");
+  const confirmation = await readConfirmation(distDir, newsletter);
+  if (!confirmation) io.err(`gazette: no ${path.join(path.relative(process.cwd(), distDir) || ".", CONFIRM_META_FILE)}: run gazette build; until then signups are closed\n`);
+  const mailer =
+    confirmation &&
+    new ConfirmationMailer({
+      message: confirmation,
+      transport: config.SMTP_URL ? await createSmtpTransport(config) : createOutboxTransport(outboxDir),
+      store,
+      secret,
+      newsletter,
+      ttlMs: config.GAZETTE_CONFIRM_HOURS * 3600_000,
+      linkBase: links,
+      now: () => new Date(),
+      onError: (err, mail) => io.err(`gazette: confirmation mail to ${mail.subscriber.email} failed: ${err.message}\n`),
+    });
+  mailer?.wake(); // mails left queued when the server last stopped
+  const publicOrigins = config.GAZETTE_PUBLIC_URL ? [new URL(config.GAZETTE_PUBLIC_URL).origin] : [];
+  return {
+    deps: { store, secret, newsletter, mailer, publicOrigins, limits: { subscribe: { max: config.GAZETTE_SIGNUPS_PER_CLIENT, windowMs: 15 * 60_000 } } },
+    listening(address) {
+      listeningAt = address;
+    },
+    describe() {
+      if (!mailer) return ["  signups  closed until gazette build writes the confirmation mail"];
+      const where = config.SMTP_URL ? mailer.description : `${path.relative(process.cwd(), outboxDir) || outboxDir}/ (no SMTP_URL set: open the .eml files in any mail client)`;
+      return [`  signups  confirmation mails go to ${where}`, `           their links start ${links()}`];
+    },
+    async close() {
+      await mailer?.close();
+      store.close();
+    },
+  };
+}
+
+async function readConfirmation(distDir: string, newsletter: Newsletter) {
+  try {
+    const meta = JSON.parse(await readFile(path.join(distDir, CONFIRM_META_FILE), "utf8")) as ConfirmMeta;
+    const dir = path.join(distDir, "emails");
+    const [html, text] = await Promise.all([readFile(path.join(dir, meta.html), "utf8"), readFile(path.join(dir, meta.text), "utf8")]);
+    return prepareConfirmation({ subject: meta.subject, html, text, newsletter, date: new Date() });
+  } catch {
+    return undefined;
+  }
+}

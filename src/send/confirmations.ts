@@ -1,0 +1,126 @@
+import { randomBytes } from "node:crypto";
+import { setTimeout as sleep } from "node:timers/promises";
+import type { Newsletter } from "../model/newsletter.ts";
+import type { QueuedConfirmation, SignupStore } from "../store/store.ts";
+import type { PreparedMessage } from "./message.ts";
+import { signConfirmToken } from "./tokens.ts";
+import { SendFailure, type Transport } from "./transport.ts";
+
+export interface ConfirmationMailerOptions {
+  message: PreparedMessage;
+  transport: Transport;
+  store: SignupStore;
+  secret: Buffer;
+  newsletter: Newsletter;
+  /** How long a confirmation link stays valid. */
+  ttlMs: number;
+  /** Base of the confirmation links (the server's public URL). */
+  linkBase: () => string;
+  now: () => Date;
+  /** Attempts per mail for temporary failures, and the first back-off (doubles). */
+  attempts?: number;
+  retryDelayMs?: number;
+  /** A mail still queued this long after it was asked for is skipped, not sent (default 1 hour). */
+  maxAgeMs?: number;
+  onError?: (err: Error, mail: QueuedConfirmation) => void;
+}
+
+/**
+ * Sends confirmation mails off the request path, so a signup answers at
+ * once, the same way whether or not a mail goes out, and a slow relay never
+ * holds up the page. The queue is the store's confirmation_mails table: a
+ * burst of signups waits there rather than in memory, and mails queued when
+ * the server stopped go out when it starts again. Two mails in flight at
+ * most; each mail's outcome (sent, failed with the relay's reason, or
+ * skipped) is recorded on its row; temporary failures are retried with
+ * back-off.
+ */
+export class ConfirmationMailer {
+  private lastId = 0;
+  private running = 0;
+  private batch: QueuedConfirmation[] = [];
+  private idle: (() => void)[] = [];
+  private closed = false;
+  private readonly domain: string;
+
+  constructor(private readonly options: ConfirmationMailerOptions) {
+    this.domain = options.newsletter.sender.email.split("@")[1]!;
+  }
+
+  /** Where the mails go, for people. */
+  get description(): string {
+    return this.options.transport.description;
+  }
+
+  /** Looks for queued mails: call after queueing one, and once at start. */
+  wake(): void {
+    if (!this.closed) this.pump();
+  }
+
+  /** Resolves once no queued mail is left unsent. */
+  drain(): Promise<void> {
+    this.pump();
+    if (this.running === 0 && this.batch.length === 0) return Promise.resolve();
+    return new Promise((resolve) => this.idle.push(resolve));
+  }
+
+  /** Finishes the mails in flight (those still queued stay queued for the next start), then closes the transport. */
+  async close(): Promise<void> {
+    this.closed = true;
+    this.batch = [];
+    if (this.running > 0) await new Promise<void>((resolve) => this.idle.push(resolve));
+    await this.options.transport.close();
+  }
+
+  private pump(): void {
+    while (this.running < 2 && !this.closed) {
+      if (this.batch.length === 0) {
+        this.batch = this.options.store.queuedConfirmations(this.lastId, 50);
+        if (this.batch.length === 0) break;
+        this.lastId = this.batch[this.batch.length - 1]!.mailId;
+      }
+      const mail = this.batch.shift()!;
+      this.running++;
+      void this.deliver(mail)
+        .catch((err: Error) => this.options.onError?.(err, mail))
+        .finally(() => {
+          this.running--;
+          this.pump();
+          if (this.running === 0 && this.batch.length === 0) for (const resolve of this.idle.splice(0)) resolve();
+        });
+    }
+  }
+
+  private async deliver(mail: QueuedConfirmation): Promise<void> {
+    const { options } = this;
+    const now = options.now();
+    const skip = (why: string) => options.store.recordConfirmationMail(mail.mailId, "skipped", why, now);
+    if (!mail.nonce) return skip("the subscriber left before it was sent");
+    if (mail.subscriber.status === "confirmed") return skip("already confirmed");
+    if (now.getTime() - Date.parse(mail.requestedAt) > (options.maxAgeMs ?? 3600_000)) return skip("queued too long to be worth sending");
+    const token = signConfirmToken(options.secret, { id: mail.subscriber.id, email: mail.subscriber.email, nonce: mail.nonce }, new Date(now.getTime() + options.ttlMs));
+    const raw = options.message.build({
+      email: mail.subscriber.email,
+      name: null,
+      messageId: `<confirm.${mail.mailId}.${randomBytes(6).toString("hex")}@${this.domain}>`,
+      confirmUrl: new URL(`confirm/${token}`, options.linkBase()).href,
+      date: now,
+    });
+    const attempts = options.attempts ?? 3;
+    for (let attempt = 1; ; attempt++) {
+      try {
+        const response = await options.transport.send({ from: options.message.from, to: mail.subscriber.email }, raw, `${now.getTime()}-${mail.mailId}`);
+        options.store.recordConfirmationMail(mail.mailId, "sent", response, options.now());
+        return;
+      } catch (err) {
+        const failure = err instanceof SendFailure ? err : new SendFailure((err as Error).message, "temporary", "error", false);
+        if (failure.kind === "permanent" || attempt >= attempts) {
+          options.store.recordConfirmationMail(mail.mailId, "failed", `${failure.reason}: ${failure.message}`, options.now());
+          options.onError?.(failure, mail);
+          return;
+        }
+        await sleep((options.retryDelayMs ?? 2000) * 2 ** (attempt - 1));
+      }
+    }
+  }
+}

@@ -1,0 +1,41 @@
+import type { FastifyReply, FastifyRequest } from "fastify";
+import type { SiteView } from "../render/web/archive.ts";
+import type { WebTemplates } from "../render/web/templates.ts";
+
+/** One of the server's own pages: the archive's layout with a notice body. */
+export interface NoticeView {
+  title: string;
+  paragraphs: { text: string; strong?: string; status?: boolean }[];
+  forms?: { action: string; button: string; secondary?: boolean }[];
+  /** Show the signup form, with what was typed and what was wrong with it. */
+  signup?: { email?: string; error?: string };
+}
+
+export function sendNotice(reply: FastifyReply, status: number, templates: WebTemplates, site: SiteView, view: NoticeView): FastifyReply {
+  const page = { title: `${view.title} · ${site.title}`, description: site.description, ogType: "website", root: "/", noindex: true, hideSignup: true };
+  const body = templates.notice({ site, heading: view.title, ...view });
+  return reply.code(status).type("text/html; charset=utf-8").header("Cache-Control", "no-store").send(templates.layout({ site, page, body }));
+}
+
+/**
+ * A browser form post from this site: its Origin (or, failing that, its
+ * Referer) is this server as the browser reached it, or the public URL the
+ * mail links use. Browsers send Origin on every cross-site POST, so a form
+ * on another site cannot act for a reader.
+ */
+export function sameOrigin(req: FastifyRequest, publicOrigins: string[]): boolean {
+  const claimed = req.headers.origin ?? req.headers.referer;
+  if (!claimed) return false;
+  try {
+    const url = new URL(claimed);
+    return url.host === req.headers.host || publicOrigins.includes(url.origin);
+  } catch {
+    return false;
+  }
+}
+
+/** r*****@example.org: enough to recognise, not enough to harvest. */
+export function maskAddress(email: string): string {
+  const [local, domain] = email.split("@") as [string, string];
+  return `${local.slice(0, 1)}${"*".repeat(Math.max(1, local.length - 1))}@${domain}`;
+}
