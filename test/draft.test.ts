@@ -7,6 +7,7 @@ import { itemKeys, normalizeUrl, parseArxivId, typeLink } from "../src/draft/lin
 import { parseFeed } from "../src/draft/parse-feed.ts";
 import { readSource } from "../src/draft/read-source.ts";
 import { SourceError } from "../src/errors.ts";
+import { calendarDate } from "../src/model/fields.ts";
 import { markdownToPlainText, renderMarkdown } from "../src/render/markdown.ts";
 import { FEEDS, startFeedServer } from "./helpers/feed-server.ts";
 
@@ -107,6 +108,14 @@ describe("HTML in feeds becomes Markdown that says the same thing", () => {
   });
 });
 
+describe("today", () => {
+  it("is the calendar date at the newsletter's UTC offset, not at UTC", () => {
+    expect(calendarDate(new Date("2022-01-23T16:30:00Z"), "+08:00")).toBe("2022-01-24");
+    expect(calendarDate(new Date("2022-01-24T03:00:00Z"), "-05:00")).toBe("2022-01-23");
+    expect(calendarDate(new Date("2022-01-24T03:00:00Z"), "+00:00")).toBe("2022-01-24");
+  });
+});
+
 describe("parsing feeds", () => {
   it("reads arXiv's RSS 1.0 (RDF) listing: every author from dc:creator's links, the HTML abstract, the listing's date", async () => {
     const feed = await parseFeed(await fixture("arxiv-cs-lg.rdf"));
@@ -147,13 +156,14 @@ describe("parsing feeds", () => {
 describe("reading a source over HTTP", () => {
   let server: Awaited<ReturnType<typeof startFeedServer>>;
   beforeAll(async () => {
-    server = await startFeedServer({ slowMs: 2_000 });
+    server = await startFeedServer({ slowMs: 5_000 });
   });
   afterAll(() => server.close());
 
-  const limits = { timeoutMs: 400, maxBytes: 5 * 1024 * 1024, maxRedirects: 5 };
-  const failure = (url: string) =>
-    readSource(url, limits).then(
+  // Generous for everything but the slow source, so that a busy machine cannot turn another failure into a timeout.
+  const limits = { timeoutMs: 20_000, maxBytes: 5 * 1024 * 1024, maxRedirects: 5 };
+  const failure = (url: string, timeoutMs = limits.timeoutMs) =>
+    readSource(url, { ...limits, timeoutMs }).then(
       () => undefined,
       (err: SourceError) => ({ kind: err.kind, message: err.message }),
     );
@@ -167,7 +177,7 @@ describe("reading a source over HTTP", () => {
 
   it("names each way a source fails", async () => {
     expect(await failure(`${server.base}/loop-a`)).toEqual({ kind: "redirects", message: `too many redirects (more than 5); the last one was to ${server.base}/loop-a` });
-    expect(await failure(`${server.base}/slow.xml`)).toEqual({ kind: "timeout", message: "timed out: no complete answer within 0.4 s" });
+    expect(await failure(`${server.base}/slow.xml`, 400)).toEqual({ kind: "timeout", message: "timed out: no complete answer within 0.4 s" });
     expect(await failure(`${server.base}/huge.xml`)).toEqual({ kind: "too-large", message: "too large: more than the 5.0 MB limit" });
     expect(await failure(`${server.base}/missing.xml`)).toEqual({ kind: "http", message: "HTTP 404 Not Found" });
     expect(await failure(`http://127.0.0.1:${await closedPort()}/feed.xml`)).toEqual({ kind: "unreachable", message: "unreachable: connection refused" });

@@ -11,7 +11,7 @@ interface Io {
 }
 
 interface DraftFlags {
-  from: string[];
+  from?: string[];
   section?: string;
   since?: string;
   limit?: number;
@@ -26,7 +26,7 @@ export function registerDraftCommands(program: Command, io: Io, rootOf: () => st
   program
     .command("draft")
     .description("gather the new items of the newsletter's feeds into content/issues/<next>-draft.md")
-    .option("--from <url-or-file>", "read this feed instead of newsletter.yaml's sources (repeatable)", (value: string, list: string[]) => [...list, value], [])
+    .option("--from <url-or-file>", "read this feed instead of newsletter.yaml's sources (repeatable)", (value: string, list: string[] = []) => [...list, value])
     .option("--section <title>", "section for the --from feeds' items")
     .option("--since <date>", "items on or after YYYY-MM-DD (default: the last published issue's date)", parseDay)
     .option("--limit <n>", "at most this many new items per feed", parseCount)
@@ -39,7 +39,7 @@ export function registerDraftCommands(program: Command, io: Io, rootOf: () => st
       const { draftNextIssue } = await import("../draft/draft.ts");
       const result = await draftNextIssue({
         root: rootOf(),
-        ...(flags.from.length > 0 ? { from: flags.from.map(resolveSource) } : {}),
+        ...(flags.from ? { from: flags.from.map(resolveSource) } : {}),
         ...(flags.section ? { section: flags.section } : {}),
         ...(flags.since ? { since: flags.since } : {}),
         ...(flags.limit ? { limit: flags.limit } : {}),

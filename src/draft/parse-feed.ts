@@ -47,14 +47,17 @@ interface CustomItem {
   "content:encoded"?: string;
 }
 
-const parser = new Parser<CustomFeed, CustomItem>({
-  defaultRSS: 2,
-  customFields: {
-    feed: ["dc:date", "dc:language"],
-    // Every author, not just the first: arXiv's RDF has one dc:creator per item listing them all; other feeds repeat the element.
-    item: [["dc:creator", "creators", { keepArray: true }], ["author", "authorList", { keepArray: true }]],
-  },
-});
+/** A parser per feed: rss-parser keeps one xml2js parser, whose state concurrent reads must not share. */
+function createParser() {
+  return new Parser<CustomFeed, CustomItem>({
+    defaultRSS: 2,
+    customFields: {
+      feed: ["dc:date", "dc:language"],
+      // Every author, not just the first: arXiv's RDF has one dc:creator per item listing them all; other feeds repeat the element.
+      item: [["dc:creator", "creators", { keepArray: true }], ["author", "authorList", { keepArray: true }]],
+    },
+  });
+}
 
 const FEED_ROOTS = new Set(["rss", "rdf:RDF", "feed"]);
 
@@ -66,9 +69,9 @@ export async function parseFeed(text: string, from: { mediaType?: string; url?: 
   }
   const root = checkWellFormed(text);
   if (!FEED_ROOTS.has(root.name)) throw new SourceError("not-a-feed", `not a feed: the root element is <${root.name}>; expected <rss>, <rdf:RDF> or <feed>`);
-  let feed: Awaited<ReturnType<typeof parser.parseString>>;
+  let feed: Awaited<ReturnType<ReturnType<typeof createParser>["parseString"]>>;
   try {
-    feed = await parser.parseString(text);
+    feed = await createParser().parseString(text);
   } catch (err) {
     throw new SourceError("not-a-feed", `not a feed: ${(err as Error).message}`, { cause: err });
   }
