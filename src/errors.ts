@@ -52,6 +52,22 @@ export class OutputError extends Error {
   }
 }
 
+/** Why one feed could not be read; `gazette draft` reports it and goes on with the others. */
+export type SourceFailure = "unreachable" | "http" | "timeout" | "redirects" | "too-large" | "not-a-feed" | "malformed" | "unreadable";
+
+/** One feed that could not be read, named by its URL or file. */
+export class SourceError extends Error {
+  readonly code = "GAZETTE_SOURCE";
+  constructor(
+    readonly kind: SourceFailure,
+    message: string,
+    options?: { cause?: unknown },
+  ) {
+    super(message, options);
+    this.name = "SourceError";
+  }
+}
+
 /**
  * Groups problems by file:
  *

@@ -101,4 +101,13 @@ describe("gazette build", () => {
     // Issue 36's email does not depend on its neighbours, nor the confirmation mail on issues: untouched.
     expect(third.unchanged).toEqual(["assets/style.css", "emails/36.html", "emails/36.json", "emails/36.txt", "emails/confirm.html", "emails/confirm.json", "emails/confirm.txt"]);
   });
+
+  it("renders nothing again when only the feeds gazette draft reads change", async () => {
+    const root = await makeProject("issue-36");
+    await build({ root });
+    await writeFile(path.join(root, "content/newsletter.yaml"), `${await readFile(path.join(root, "content/newsletter.yaml"), "utf8")}sources:\n  - url: https://export.arxiv.org/rss/cs.CL\n`);
+    const again = await build({ root });
+    expect(again.written).toEqual([]);
+    expect(again.emails.map((e) => e.compiled)).toEqual([false]);
+  });
 });

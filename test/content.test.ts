@@ -147,6 +147,25 @@ describe("gazette check errors name the file, the field, the line, what was expe
   });
 });
 
+describe("sources in newsletter.yaml", () => {
+  const base = "title: T\ndescription: D\nlanguage: en\nbase_url: https://example.org/\nid: tag:example.org,2022:w\neditor: { name: E }\nsender: { name: S, email: s@example.org }\n";
+
+  it("are feeds, each with an optional section and limit", () => {
+    const result = parseNewsletter(`${base}sources:\n  - url: https://export.arxiv.org/rss/cs.CL\n    section: Papers\n    limit: 10\n  - url: https://lab.example.org/feed.xml\n`, "content/newsletter.yaml");
+    expect(result.ok && result.value.sources).toEqual([{ url: "https://export.arxiv.org/rss/cs.CL", section: "Papers", limit: 10 }, { url: "https://lab.example.org/feed.xml" }]);
+  });
+
+  it("are checked like every other field, with lines", () => {
+    const result = parseNewsletter(`${base}sources:\n  - url: export.arxiv.org/rss/cs.CL\n    limit: 0\n  - url: https://lab.example.org/feed.xml\n    secton: News\n`, "content/newsletter.yaml");
+    expect(result.ok).toBe(false);
+    if (result.ok) return;
+    expect(formatProblems(result.problems)).toBe(`content/newsletter.yaml: 3 problems
+  line 9   sources[0].url: expected an absolute http(s) URL, received "export.arxiv.org/rss/cs.CL"
+  line 10  sources[0].limit: expected a whole number from 1 up, received 0
+  line 12  sources[1].secton: unknown key "secton"; did you mean "section"?`);
+  });
+});
+
 describe("characters XML cannot carry", () => {
   it("are stripped with a warning naming the line, whether raw or written as YAML escapes", () => {
     const text = '---\nnumber: 1\ndate: 2022-01-01\ntitle: "Bell \\u0007 here"\nsections:\n  - title: S\n    items:\n      - title: I\n        summary: raw \u0001 control\n---\nLead \u001b.\n';

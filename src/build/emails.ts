@@ -10,7 +10,7 @@ import { renderEmailText } from "../render/email/text.ts";
 import type { PlannedIssue } from "../render/site.ts";
 import type { SiteView } from "../render/web/archive.ts";
 import type { MjmlPool } from "./compile-emails.ts";
-import { OutputCache } from "./output-cache.ts";
+import { newsletterKey, OutputCache } from "./output-cache.ts";
 import type { DistFile } from "./write-dist.ts";
 
 /** Gmail clips a message's HTML past about 102 KB; warn well before. */
@@ -57,7 +57,7 @@ export async function buildEmails(
   compiler: MjmlPool,
 ): Promise<{ files: Map<string, DistFile>; reports: EmailReport[]; warnings: Problem[]; keys: Set<string> }> {
   const template = `${templates.dir}/issue.mjml.hbs`;
-  const shared = [codeVersion, templates.fingerprint, JSON.stringify(newsletter)];
+  const shared = [codeVersion, templates.fingerprint, newsletterKey(newsletter)];
   const keys = planned.map((p) => OutputCache.keyOf([...shared, p.fingerprint]));
   const sizes = keys.map((key) => cache.sizes(key, ["html", "txt"]));
 
@@ -141,7 +141,7 @@ export async function buildConfirmEmail(
   codeVersion: string,
   compiler: MjmlPool,
 ): Promise<{ files: Map<string, DistFile>; key: string }> {
-  const key = OutputCache.keyOf([codeVersion, templates.fingerprint, JSON.stringify(newsletter), "confirm"]);
+  const key = OutputCache.keyOf([codeVersion, templates.fingerprint, newsletterKey(newsletter), "confirm"]);
   const context = createConfirmEmailContext(site, newsletter);
   let sizes = cache.sizes(key, ["html", "txt"]);
   if (!sizes) {

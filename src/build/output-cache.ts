@@ -2,6 +2,13 @@ import { createHash } from "node:crypto";
 import { statSync } from "node:fs";
 import { mkdir, readdir, rename, rm, writeFile } from "node:fs/promises";
 import path from "node:path";
+import type { Newsletter } from "../model/newsletter.ts";
+
+/** The newsletter as outputs are made from it: all but `sources`, which only gazette draft reads. */
+export function newsletterKey(newsletter: Newsletter): string {
+  const { sources: _draftOnly, ...rendered } = newsletter;
+  return JSON.stringify(rendered);
+}
 
 /** A dist/ file that is the same bytes as a file already on disk: hard-linked, never read. */
 export interface LinkedFile {

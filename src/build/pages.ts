@@ -2,7 +2,7 @@ import type { Newsletter } from "../model/newsletter.ts";
 import { renderPlannedIssuePage, type PlannedIssue } from "../render/site.ts";
 import type { IssueSummary } from "../render/view.ts";
 import type { WebTemplates } from "../render/web/templates.ts";
-import { OutputCache } from "./output-cache.ts";
+import { newsletterKey, OutputCache } from "./output-cache.ts";
 import type { DistFile } from "./write-dist.ts";
 
 /**
@@ -17,7 +17,7 @@ export async function buildIssuePages(
   cache: OutputCache,
   codeVersion: string,
 ): Promise<{ files: Map<string, DistFile>; keys: Set<string>; rendered: number }> {
-  const shared = [codeVersion, templates.fingerprint, JSON.stringify(newsletter)];
+  const shared = [codeVersion, templates.fingerprint, newsletterKey(newsletter)];
   const files = new Map<string, DistFile>();
   const keys = new Set<string>();
   let rendered = 0;

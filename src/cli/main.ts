@@ -2,6 +2,7 @@ import { Command, CommanderError, InvalidArgumentError } from "commander";
 import path from "node:path";
 import { build, type BuildResult } from "../build/build.ts";
 import { watchAndRebuild } from "../build/watch.ts";
+import { registerDraftCommands } from "./draft.ts";
 import { registerSendCommand } from "./send.ts";
 import { registerSubscriberCommands } from "./subscribers.ts";
 import { EMAIL_WARN_BYTES, kb, type EmailReport } from "../build/emails.ts";
@@ -87,6 +88,7 @@ export function createProgram(io: Io): Command {
       }
     });
 
+  registerDraftCommands(program, io, () => rootOf(program));
   registerSubscriberCommands(program, io, () => rootOf(program));
   registerSendCommand(program, io, () => rootOf(program));
   return program;

@@ -52,6 +52,13 @@ export function parseContentDate(value: string, utcOffset: string): Date {
   return new Date(iso);
 }
 
+/** The calendar date (YYYY-MM-DD) an instant falls on at a UTC offset such as "+08:00". */
+export function calendarDate(instant: Date, utcOffset: string): string {
+  const m = /^([+-])(\d{2}):(\d{2})$/.exec(utcOffset);
+  const minutes = m ? (m[1] === "-" ? -1 : 1) * (Number(m[2]) * 60 + Number(m[3])) : 0;
+  return new Date(instant.getTime() + minutes * 60_000).toISOString().slice(0, 10);
+}
+
 /** A BCP 47 language tag such as zh-CN or en. */
 export const languageTag = z.string({ error: "expected a BCP 47 language tag such as zh-CN or en" }).trim().refine(isLanguageTag, {
   error: "expected a BCP 47 language tag such as zh-CN or en",

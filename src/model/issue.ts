@@ -26,6 +26,8 @@ export const ItemSchema = z.strictObject({
   summary: text,
   links: links.default({}),
   tags: textList.default([]),
+  /** The feed `gazette draft` found the item in (URL or file), for the editor; no page, feed or email shows it. */
+  source: text.optional(),
 });
 
 export const SectionSchema = z.strictObject({

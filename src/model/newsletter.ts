@@ -7,6 +7,17 @@ const person = z.strictObject({
   url: httpUrl.optional(),
 });
 
+const COUNT = "expected a whole number from 1 up";
+
+/** A feed that `gazette draft` reads items from. */
+const source = z.strictObject({
+  url: httpUrl,
+  /** Section title its items are filed under in a draft; defaults to one per language ("新内容", "New"). */
+  section: text.optional(),
+  /** At most this many new items from this feed per draft. */
+  limit: z.number({ error: COUNT }).int({ error: COUNT }).min(1, { error: COUNT }).optional(),
+});
+
 /** A feed or archive id: a tag: URI (RFC 4151) or an absolute http(s) URL. */
 const feedId = z
   .string({ error: "expected a tag: URI such as tag:example.org,2022:weekly, or an absolute http(s) URL" })
@@ -45,7 +56,10 @@ export const NewsletterSchema = z.strictObject({
       limit: z.number({ error: "expected a whole number from 1 to 500" }).int().min(1).max(500).default(20),
     })
     .default({ limit: 20 }),
+  /** Feeds (RSS, RDF, Atom) that `gazette draft` gathers new items from. Not part of any output. */
+  sources: z.array(source, { error: "expected a list of sources, each { url, section?, limit? }" }).default([]),
 });
 
 export type Newsletter = z.infer<typeof NewsletterSchema>;
 export type Person = z.infer<typeof person>;
+export type Source = z.infer<typeof source>;

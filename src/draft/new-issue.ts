@@ -1,0 +1,62 @@
+import { existsSync } from "node:fs";
+import path from "node:path";
+import { loadContent, type Content } from "../content/load.ts";
+import { ContentError } from "../errors.ts";
+import { calendarDate } from "../model/fields.ts";
+import type { DraftItem } from "./draft-item.ts";
+import { FileExistsError, planNextIssue, renderIssueFile, writeIssueFile } from "./issue-file.ts";
+import { draftLabelsFor, type DraftLabels } from "./labels.ts";
+
+// gazette new: the next issue, empty but valid, for editors who do not
+// start from feeds. The schema wants one section with one item, so it has a
+// placeholder item, marked as such, that the editor replaces.
+
+export interface NewIssueOptions {
+  root: string;
+  /** YYYY-MM-DD: the issue's date; else `now`'s date at the newsletter's UTC offset. */
+  date?: string;
+  now: Date;
+  force: boolean;
+}
+
+export async function createNextIssue(options: NewIssueOptions): Promise<{ number: number; file: string; date: string }> {
+  const content = await loadForDraft(options.root);
+  const next = planNextIssue(content.issues);
+  refuseExisting(options.root, next.file, options.force);
+  const labels = draftLabelsFor(content.newsletter.language);
+  const date = options.date ?? calendarDate(options.now, content.newsletter.utc_offset);
+  const text = renderIssueFile(
+    {
+      number: next.number,
+      date,
+      title: labels.title,
+      sections: placeholderSections(labels),
+      lead: labels.lead,
+      comment: [`Issue ${next.number}, started by gazette new. Replace everything marked ${labels.marks},`, "then set draft: false to publish it."],
+    },
+    content.newsletter,
+    next.file,
+  );
+  await writeIssueFile(options.root, next.file, text, { force: options.force });
+  return { number: next.number, file: next.file, date };
+}
+
+/** One section holding one clearly marked placeholder item. */
+export function placeholderSections(labels: DraftLabels): { title: string; items: DraftItem[] }[] {
+  return [{ title: labels.placeholderSection, items: [{ title: labels.placeholderTitle, summary: labels.placeholderSummary }] }];
+}
+
+/** The project's content, or every problem in it with "no draft was written". */
+export async function loadForDraft(root: string): Promise<Content> {
+  try {
+    return await loadContent(root);
+  } catch (err) {
+    if (err instanceof ContentError) throw new ContentError(err.problems, err.warnings, "no draft was written");
+    throw err;
+  }
+}
+
+/** Fails early, before any feed is fetched; the write itself checks again. */
+export function refuseExisting(root: string, file: string, force: boolean): void {
+  if (!force && existsSync(path.join(root, file))) throw new FileExistsError(file);
+}
