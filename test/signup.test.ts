@@ -362,6 +362,15 @@ describe("signing up with double opt-in", () => {
     expect(pages.map((p) => p.status)).toEqual([200, 200, 429]);
   });
 
+  it("answers a path that is not there with a page in the newsletter's language that leads back to the archive", async () => {
+    const { base } = await serve();
+    const res = await httpRequest(`${base}/issues/99/`);
+    expect(res.status).toBe(404);
+    expect(res.headers["content-type"]).toBe("text/html; charset=utf-8");
+    expect(res.body).toContain("找不到这个页面。");
+    expect(res.body).toContain('<a class="masthead-title" href="/">预训练周刊</a>');
+  });
+
   it("sends security headers and no inline script on every page it answers with", async () => {
     const { base, subscribe } = await serve();
     for (const res of [await httpRequest(`${base}/subscribe`), await subscribe("h@example.org"), await httpRequest(`${base}/confirm/1.x.y`)]) {

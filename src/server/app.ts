@@ -85,5 +85,10 @@ export async function createApp(options: AppOptions): Promise<FastifyInstance> {
     if (!site) return reply.code(status).type("text/plain; charset=utf-8").send(text);
     return sendNotice(reply, status, templates, site, { title: `${status}`, paragraphs: [{ text }] });
   });
+  app.setNotFoundHandler((_request, reply) => {
+    const text = words?.notFound ?? "There is no page here.";
+    if (!site) return reply.code(404).type("text/plain; charset=utf-8").send(text);
+    return sendNotice(reply, 404, templates, site, { title: "404", paragraphs: [{ text }], forms: [] });
+  });
   return app;
 }

@@ -52,6 +52,23 @@ describe("the email in headless Chromium", () => {
     await page.close();
   });
 
+  it("shows the confirmation mail on a phone: its button, its link as text, Chinese in a CJK font", async () => {
+    const page = await browser.newPage({ viewport: { width: 375, height: 900 } });
+    await page.goto(`${issue36}/_preview/emails/`);
+    await page.getByRole("link", { name: "the confirmation mail" }).click();
+    expect(await page.locator("#subject").innerText()).toBe("请确认订阅《预训练周刊》");
+    await page.goto(`${issue36}/_preview/emails/confirm/html`);
+    expect(await horizontalOverflow(page)).toBe(0);
+    const button = page.getByRole("link", { name: "确认订阅" });
+    const box = (await button.boundingBox())!;
+    expect(box.x + box.width).toBeLessThanOrEqual(375);
+    expect(await button.getAttribute("href")).toBe(`${issue36}/_preview/confirm`);
+    expect(await page.locator("body").innerText()).toContain("有人(希望是你)用 reader@example.org 订阅了《预训练周刊》");
+    const fonts = await platformFonts(page, "h1");
+    expect(fonts.some((f) => /CJK|Han Sans|Noto Sans SC/i.test(f.familyName)), JSON.stringify(fonts)).toBe(true);
+    await page.close();
+  });
+
   it("renders the hostile fixture's 60 items on a phone, with its <script> as text", async () => {
     const page = await browser.newPage({ viewport: { width: 375, height: 900 } });
     await page.goto(`${hostile}/_preview/emails/3/html`);
