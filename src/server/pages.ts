@@ -2,6 +2,15 @@ import type { FastifyReply, FastifyRequest } from "fastify";
 import type { SiteView } from "../render/web/archive.ts";
 import type { WebTemplates } from "../render/web/templates.ts";
 
+/** A parsed urlencoded form body (@fastify/formbody); undefined when there was none. */
+export type Form = Record<string, string | string[] | undefined> | undefined;
+
+/** One text field of a form body; "" when absent; the first when repeated. */
+export function field(body: Form, name: string): string {
+  const value = body?.[name];
+  return (Array.isArray(value) ? value[0] : value) ?? "";
+}
+
 /** One of the server's own pages: the archive's layout with a notice body. */
 export interface NoticeView {
   title: string;

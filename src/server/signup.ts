@@ -3,11 +3,9 @@ import { createSiteView } from "../render/web/archive.ts";
 import type { WebTemplates } from "../render/web/templates.ts";
 import { verifyConfirmToken } from "../send/tokens.ts";
 import { parseAddress } from "../store/address.ts";
-import { maskAddress, sameOrigin, sendNotice, type NoticeView } from "./pages.ts";
+import { field, maskAddress, sameOrigin, sendNotice, type Form, type NoticeView } from "./pages.ts";
 import { DEFAULT_LIMITS, limitConfig, type SubscriptionDeps } from "./subscriptions.ts";
 import { serverWords } from "./words.ts";
-
-type Form = Record<string, string | string[] | undefined> | undefined;
 
 /**
  * Double opt-in. POST /subscribe takes the form on every archive page:
@@ -75,10 +73,4 @@ export function registerSignup(app: FastifyInstance, deps: SubscriptionDeps, tem
     if (outcome === "stale") return invalidLink(reply);
     return page(reply, 200, { title: words.confirm.title, paragraphs: [{ text: outcome === "confirmed" ? words.confirm.done : words.confirm.already, status: true }] });
   });
-}
-
-/** One text field of a form body; "" when absent; the first when repeated. */
-export function field(body: Form, name: string): string {
-  const value = body?.[name];
-  return (Array.isArray(value) ? value[0] : value) ?? "";
 }

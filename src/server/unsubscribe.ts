@@ -2,12 +2,9 @@ import type { FastifyInstance, FastifyReply } from "fastify";
 import { createSiteView } from "../render/web/archive.ts";
 import type { WebTemplates } from "../render/web/templates.ts";
 import { verifyToken } from "../send/tokens.ts";
-import { maskAddress, sameOrigin, sendNotice, type NoticeView } from "./pages.ts";
-import { field } from "./signup.ts";
+import { field, maskAddress, sameOrigin, sendNotice, type Form, type NoticeView } from "./pages.ts";
 import { DEFAULT_LIMITS, limitConfig, type SubscriptionDeps } from "./subscriptions.ts";
 import { serverWords } from "./words.ts";
-
-type Form = Record<string, string | string[] | undefined> | undefined;
 
 /**
  * /unsubscribe/:token, the link in every issue. GET shows the masked
