@@ -100,10 +100,11 @@ export function describeValue(value: unknown, max = 60): string {
   if (value === null) return "null (an empty value)";
   if (Array.isArray(value)) return `a list of ${value.length}`;
   if (typeof value === "object") return "a mapping";
-  return typeof value === "string" ? JSON.stringify(cut(value, max)) : String(value);
+  return typeof value === "string" ? JSON.stringify(shorten(value, max)) : String(value);
 }
 
-function cut(text: string, max: number): string {
+/** At most `max` characters (code points), the last of them "…" when cut. */
+export function shorten(text: string, max: number): string {
   const chars = Array.from(text);
   return chars.length <= max ? text : `${chars.slice(0, max - 1).join("")}…`;
 }

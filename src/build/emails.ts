@@ -27,18 +27,23 @@ export interface EmailReport {
   compiled: boolean;
 }
 
-/** What the sender reads beside each email: dist/emails/<number>.json. */
-export interface EmailMeta {
-  number: number;
+/** What a built email's .json says: dist/emails/<number>.json, dist/emails/confirm.json. */
+interface BuiltEmailMeta {
   subject: string;
   preheader: string;
-  url: string;
-  draft: boolean;
+  /** File names of the HTML and text parts, beside the .json. */
   html: string;
   text: string;
   /** Placeholder name → token, to fill per subscriber. */
   placeholders: Partial<Record<PlaceholderName, string>>;
   bytes: { html: number; text: number };
+}
+
+/** What the sender reads beside each issue's email. */
+export interface EmailMeta extends BuiltEmailMeta {
+  number: number;
+  url: string;
+  draft: boolean;
 }
 
 /**
@@ -115,15 +120,9 @@ export async function buildEmails(
   return { files, reports, warnings, keys: new Set(keys) };
 }
 
-/** What the server reads beside the confirmation mail: dist/emails/confirm.json. */
-export interface ConfirmMeta {
+/** What the server reads beside the confirmation mail. */
+export interface ConfirmMeta extends BuiltEmailMeta {
   kind: "confirm";
-  subject: string;
-  preheader: string;
-  html: string;
-  text: string;
-  placeholders: Partial<Record<PlaceholderName, string>>;
-  bytes: { html: number; text: number };
 }
 
 export const CONFIRM_META_FILE = "emails/confirm.json";

@@ -3,6 +3,7 @@ import path from "node:path";
 import { fileURLToPath } from "node:url";
 import type { SourceReport } from "../draft/compose.ts";
 import type { DraftResult } from "../draft/draft.ts";
+import { DEFAULT_LIMITS } from "../draft/read-source.ts";
 import { isValidDate } from "../model/fields.ts";
 
 interface Io {
@@ -30,7 +31,7 @@ export function registerDraftCommands(program: Command, io: Io, rootOf: () => st
     .option("--section <title>", "section for the --from feeds' items")
     .option("--since <date>", "items on or after YYYY-MM-DD (default: the last published issue's date)", parseDay)
     .option("--limit <n>", "at most this many new items per feed", parseCount)
-    .option("--timeout <seconds>", "give up on a feed after this long", parseSeconds, 15)
+    .option("--timeout <seconds>", "give up on a feed after this long", parseSeconds, DEFAULT_LIMITS.timeoutMs / 1000)
     .option("--date <date>", "the draft's date, YYYY-MM-DD (default: today)", parseDay)
     .option("--force", "replace the draft file if it exists")
     .option("--allow-empty", "write a draft with a placeholder item even when nothing is new")
@@ -47,7 +48,7 @@ export function registerDraftCommands(program: Command, io: Io, rootOf: () => st
         now: new Date(),
         force: Boolean(flags.force),
         allowEmpty: Boolean(flags.allowEmpty),
-        limits: { timeoutMs: flags.timeout * 1000, maxBytes: 5 * 1024 * 1024, maxRedirects: 5 },
+        limits: { ...DEFAULT_LIMITS, timeoutMs: flags.timeout * 1000 },
       });
       report(io, result);
     });

@@ -1,4 +1,5 @@
 import type { z } from "zod";
+import { shorten } from "../errors.ts";
 import type { ItemSchema } from "../model/issue.ts";
 import type { DraftLabels } from "./labels.ts";
 import { htmlToPlainLine, parseHtmlText, renderMarkdownParagraphs } from "./html-text.ts";
@@ -76,7 +77,7 @@ function linksFor(link: string | undefined, summaryLinks: string[], feed: Parsed
 function labelFor(url: string, feed: ParsedFeed): string {
   const host = new URL(url).hostname.replace(/^www\./, "");
   const siteHost = feed.site ? safeHost(feed.site) : undefined;
-  return feed.title && siteHost === host ? cut(feed.title, 40) : host;
+  return feed.title && siteHost === host ? shorten(feed.title, 40) : host;
 }
 
 /** Titles are text, but feeds put markup and entities in them; arXiv adds "(arXiv:… [cs.LG])". */
@@ -116,9 +117,4 @@ function safeHost(url: string): string | undefined {
   } catch {
     return undefined;
   }
-}
-
-function cut(text: string, max: number): string {
-  const chars = Array.from(text);
-  return chars.length <= max ? text : `${chars.slice(0, max - 1).join("")}…`;
 }

@@ -1,9 +1,9 @@
 import { calendarDate, parseContentDate } from "../model/fields.ts";
 import { SourceError } from "../errors.ts";
 import { composeDraft, knownItemKeys, type DraftSource, type SourceOutcome, type SourceReport } from "./compose.ts";
-import { planNextIssue, renderIssueFile, writeIssueFile } from "./issue-file.ts";
+import { planNextIssue } from "./issue-file.ts";
 import { draftLabelsFor } from "./labels.ts";
-import { loadForDraft, placeholderSections, refuseExisting } from "./new-issue.ts";
+import { loadForDraft, placeholderSections, refuseExisting, writeDraftFile } from "./new-issue.ts";
 import { parseFeed } from "./parse-feed.ts";
 import { DEFAULT_LIMITS, readSource, type ReadLimits } from "./read-source.ts";
 
@@ -27,8 +27,10 @@ export interface DraftOptions {
   /** Write a draft (with a placeholder item) even when no feed has anything new. */
   allowEmpty: boolean;
   limits?: ReadLimits;
-  concurrency?: number;
 }
+
+/** Feeds fetched at once. */
+const CONCURRENCY = 4;
 
 export interface DraftResult {
   number: number;
@@ -53,7 +55,7 @@ export async function draftNextIssue(options: DraftOptions): Promise<DraftResult
     throw Object.assign(new Error("no sources: list feeds under sources: in content/newsletter.yaml, or pass --from URL"), { code: "GAZETTE_INPUT" });
   }
 
-  const outcomes = await readAll(sources, options.limits ?? DEFAULT_LIMITS, options.concurrency ?? 4);
+  const outcomes = await readAll(sources, options.limits ?? DEFAULT_LIMITS, CONCURRENCY);
   const since = options.since ? parseContentDate(options.since, newsletter.utc_offset) : next.lastPublished?.date;
   const labels = draftLabelsFor(newsletter.language);
   const date = options.date ?? calendarDate(options.now, newsletter.utc_offset);
@@ -70,23 +72,16 @@ export async function draftNextIssue(options: DraftOptions): Promise<DraftResult
   const failed = reports.filter((r) => r.error).length;
   if (failed === reports.length || (items === 0 && !options.allowEmpty)) return result;
 
-  const text = renderIssueFile(
-    {
-      number: next.number,
-      date,
-      title: labels.title,
-      sections: items > 0 ? sections : placeholderSections(labels),
-      lead: labels.lead,
-      comment: [
-        `Issue ${next.number}, drafted by gazette draft on ${date} from ${reports.length} source${reports.length === 1 ? "" : "s"}${failed ? ` (${failed} failed)` : ""}${sinceText ? `, items since ${sinceText}` : ""}.`,
-        `Each item's source: says which feed it came from. Replace everything marked ${labels.marks},`,
-        "translate and trim the items, then set draft: false to publish.",
-      ],
-    },
-    newsletter,
-    next.file,
-  );
-  await writeIssueFile(options.root, next.file, text, { force: options.force });
+  await writeDraftFile(options.root, next, newsletter, {
+    date,
+    sections: items > 0 ? sections : placeholderSections(labels),
+    comment: [
+      `Issue ${next.number}, drafted by gazette draft on ${date} from ${reports.length} source${reports.length === 1 ? "" : "s"}${failed ? ` (${failed} failed)` : ""}${sinceText ? `, items since ${sinceText}` : ""}.`,
+      `Each item's source: says which feed it came from. Replace everything marked ${labels.marks},`,
+      "translate and trim the items, then set draft: false to publish.",
+    ],
+    force: options.force,
+  });
   return { ...result, written: true };
 }
 

@@ -1,3 +1,5 @@
+import { isChinese } from "../render/labels.ts";
+
 // The words a draft is written with, in the newsletter's language: the
 // default section title and the placeholders an editor replaces.
 
@@ -41,5 +43,5 @@ const en: DraftLabels = {
 
 /** Chinese for zh*, English otherwise (as the rendered pages do). */
 export function draftLabelsFor(language: string): DraftLabels {
-  return language.toLowerCase().startsWith("zh") ? zh : en;
+  return isChinese(language) ? zh : en;
 }

@@ -3,8 +3,9 @@ import path from "node:path";
 import { loadContent, type Content } from "../content/load.ts";
 import { ContentError } from "../errors.ts";
 import { calendarDate } from "../model/fields.ts";
+import type { Newsletter } from "../model/newsletter.ts";
 import type { DraftItem } from "./draft-item.ts";
-import { FileExistsError, planNextIssue, renderIssueFile, writeIssueFile } from "./issue-file.ts";
+import { FileExistsError, planNextIssue, renderIssueFile, writeIssueFile, type NextIssue } from "./issue-file.ts";
 import { draftLabelsFor, type DraftLabels } from "./labels.ts";
 
 // gazette new: the next issue, empty but valid, for editors who do not
@@ -25,20 +26,29 @@ export async function createNextIssue(options: NewIssueOptions): Promise<{ numbe
   refuseExisting(options.root, next.file, options.force);
   const labels = draftLabelsFor(content.newsletter.language);
   const date = options.date ?? calendarDate(options.now, content.newsletter.utc_offset);
+  await writeDraftFile(options.root, next, content.newsletter, {
+    date,
+    sections: placeholderSections(labels),
+    comment: [`Issue ${next.number}, started by gazette new. Replace everything marked ${labels.marks},`, "then set draft: false to publish it."],
+    force: options.force,
+  });
+  return { number: next.number, file: next.file, date };
+}
+
+/** The next issue's draft file, with the placeholder title and lead in the newsletter's language; checked, then written atomically. */
+export async function writeDraftFile(
+  root: string,
+  next: NextIssue,
+  newsletter: Newsletter,
+  draft: { date: string; sections: { title: string; items: DraftItem[] }[]; comment: string[]; force: boolean },
+): Promise<void> {
+  const labels = draftLabelsFor(newsletter.language);
   const text = renderIssueFile(
-    {
-      number: next.number,
-      date,
-      title: labels.title,
-      sections: placeholderSections(labels),
-      lead: labels.lead,
-      comment: [`Issue ${next.number}, started by gazette new. Replace everything marked ${labels.marks},`, "then set draft: false to publish it."],
-    },
-    content.newsletter,
+    { number: next.number, date: draft.date, title: labels.title, sections: draft.sections, lead: labels.lead, comment: draft.comment },
+    newsletter,
     next.file,
   );
-  await writeIssueFile(options.root, next.file, text, { force: options.force });
-  return { number: next.number, file: next.file, date };
+  await writeIssueFile(root, next.file, text, { force: draft.force });
 }
 
 /** One section holding one clearly marked placeholder item. */

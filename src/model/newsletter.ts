@@ -62,4 +62,3 @@ export const NewsletterSchema = z.strictObject({
 
 export type Newsletter = z.infer<typeof NewsletterSchema>;
 export type Person = z.infer<typeof person>;
-export type Source = z.infer<typeof source>;

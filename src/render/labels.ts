@@ -1,3 +1,5 @@
+import { calendarDate } from "../model/fields.ts";
+
 /** The words Gazette itself puts on pages, feeds and mail, per language. */
 export interface Labels {
   issueNumber(n: number): string;
@@ -81,7 +83,12 @@ const en: Labels = {
 
 /** Labels for a BCP 47 tag: Chinese for zh*, English otherwise. */
 export function labelsFor(language: string): Labels {
-  return language.toLowerCase().startsWith("zh") ? zh : en;
+  return isChinese(language) ? zh : en;
+}
+
+/** Which languages get Gazette's Chinese words (pages, mail, drafts); all others get English. */
+export function isChinese(language: string): boolean {
+  return language.toLowerCase().startsWith("zh");
 }
 
 /** Whether a language writes without spaces between words (CJK). */
@@ -90,9 +97,7 @@ export function isCjk(language: string): boolean {
 }
 
 /** Year, month, day of an instant at a fixed UTC offset ("+08:00"). */
-export function localDate(d: Date, utcOffset: string): [number, number, number] {
-  const sign = utcOffset.startsWith("-") ? -1 : 1;
-  const [h, m] = utcOffset.slice(1).split(":").map(Number);
-  const shifted = new Date(d.getTime() + sign * ((h ?? 0) * 60 + (m ?? 0)) * 60_000);
-  return [shifted.getUTCFullYear(), shifted.getUTCMonth() + 1, shifted.getUTCDate()];
+function localDate(d: Date, utcOffset: string): [number, number, number] {
+  const [y, m, day] = calendarDate(d, utcOffset).split("-").map(Number);
+  return [y!, m!, day!];
 }

@@ -1,3 +1,4 @@
+import { shorten } from "../../errors.ts";
 import type { Newsletter } from "../../model/newsletter.ts";
 import { isCjk, type Labels } from "../labels.ts";
 import type { IssueSummary, IssueView } from "../view.ts";
@@ -63,7 +64,5 @@ function emailLabels(labels: Labels, newsletter: Newsletter): EmailLabels {
 
 /** The inbox preview line: the description, cut at about 110 display characters. */
 function preheaderOf(description: string, language: string): string {
-  const max = isCjk(language) ? 70 : 110;
-  const chars = Array.from(description.replace(/\s+/g, " ").trim());
-  return chars.length <= max ? chars.join("") : `${chars.slice(0, max - 1).join("")}…`;
+  return shorten(description.replace(/\s+/g, " ").trim(), isCjk(language) ? 70 : 110);
 }

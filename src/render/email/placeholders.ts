@@ -1,3 +1,5 @@
+import { escapeHtml } from "../html.ts";
+
 // Per-subscriber values in a built email. The build writes these tokens into
 // the HTML and text parts; the sender fills them with one pass of a regular
 // expression per message, with no Handlebars or MJML work per subscriber.
@@ -32,15 +34,11 @@ export function fillPlaceholders(template: string, values: PlaceholderValues, fo
   return template.replace(TOKEN_RE, (token, key: string) => {
     const value = values[NAME_OF[key]!];
     if (value === undefined) throw new Error(`no value for ${token}`);
-    return format === "html" ? escapeHtmlAttr(value) : value;
+    return format === "html" ? escapeHtml(value) : value;
   });
 }
 
 /** Placeholders still present (none should be after filling). */
 export function findPlaceholders(text: string): string[] {
   return [...text.matchAll(/\[\[gazette:[a-z_]+\]\]/g)].map((m) => m[0]);
-}
-
-function escapeHtmlAttr(value: string): string {
-  return value.replace(/[&<>"']/g, (c) => ({ "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&#39;" })[c]!);
 }

@@ -1,6 +1,7 @@
 import { Feed } from "feed";
 import type { Person } from "../../model/newsletter.ts";
-import { channelOptions, entryTitle, escapeHtml, type FeedInput } from "./feed-input.ts";
+import { channelOptions, entryTitle, type FeedInput } from "./feed-input.ts";
+import { escapeHtml } from "../html.ts";
 import { finalize, protect } from "./xml-guard.ts";
 
 /**

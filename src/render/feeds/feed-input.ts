@@ -54,6 +54,3 @@ export function entryTitle(view: IssueView): string {
   return `${view.numberLabel}: ${view.title}`;
 }
 
-export function escapeHtml(text: string): string {
-  return text.replace(/[&<>"']/g, (c) => ({ "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&#39;" })[c]!);
-}

@@ -1,5 +1,6 @@
 import { Feed } from "feed";
-import { channelOptions, entryTitle, escapeHtml, type FeedInput } from "./feed-input.ts";
+import { channelOptions, entryTitle, type FeedInput } from "./feed-input.ts";
+import { escapeHtml } from "../html.ts";
 import { finalize, protect } from "./xml-guard.ts";
 
 /**
