@@ -98,6 +98,26 @@ describe("sending over SMTP", () => {
     p.store.close();
   });
 
+  it.each([
+    ["a wrong password", { login: { user: "gazette", pass: "right" } }, "smtp://gazette:wrong@", "535 5.7.8"],
+    ["a refused sender address", { onMailFrom: () => ({ code: 550, message: "5.1.8 <weekly@pretraining-weekly.example.org>: Sender address rejected: Domain does not exist" }) }, "smtp://", "550 5.1.8"],
+  ] as const)("stops at %s without charging it to any reader: nobody rejected or bounced, a rerun sends", async (_name, behaviour, scheme, reason) => {
+    const smtp = await startSmtpServer(behaviour);
+    servers.push(smtp);
+    const p = await project(readers(6));
+    const report = await campaign(p, smtp.url.replace("smtp://", scheme));
+    expect(report.relayRefused).toMatch(new RegExp(`^${reason}: `));
+    expect(report).toMatchObject({ sent: 0, failed: 0, bounced: 0 });
+    expect(p.store.countSubscribers("confirmed")).toBe(6);
+    // Only the messages already in flight were tried, and they stay owed.
+    expect(p.store.deliveries(36).length).toBeLessThanOrEqual(2);
+    expect(p.store.deliveries(36).every((d) => d.state === "deferred")).toBe(true);
+    const fixed = await startSmtpServer();
+    servers.push(fixed);
+    expect(await campaign(p, fixed.url)).toMatchObject({ sent: 6, failed: 0 });
+    p.store.close();
+  });
+
   it("retries a 451 with backoff and delivers once", async () => {
     const smtp = await startSmtpServer({ onRcpt: (address, attempt) => (address === "reader2@example.org" && attempt <= 2 ? { code: 451, message: "4.7.1 try again later" } : undefined) });
     servers.push(smtp);

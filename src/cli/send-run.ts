@@ -108,6 +108,7 @@ export async function send(io: Io, root: string, number: number, opts: SendOptio
       io.out(formatReport(report, number));
       // 130: stopped by Ctrl-C, as shells report it; the report above says how to resume.
       if (report.stopped) throw Object.assign(new Error(""), { code: "GAZETTE_STOPPED", exitCode: 130 });
+      if (report.relayRefused) throw Object.assign(new Error(""), { code: "GAZETTE_RELAY", exitCode: 1 });
     } finally {
       store.close();
       release();
@@ -127,6 +128,9 @@ export function formatReport(report: CampaignReport, number: number): string {
   if (report.deferred) lines.push(`${report.deferred} deferred by temporary failures: run gazette send ${number} again later to retry them`);
   if (report.uncertain) lines.push(`${report.uncertain} uncertain (in flight when an earlier run stopped; may have arrived): gazette send ${number} --resend-uncertain resends them`);
   if (report.stopped) lines.push(`stopped before the end: run gazette send ${number} to continue where it left off`);
+  if (report.relayRefused) {
+    lines.push(`stopped: the relay refused to send at all (${report.relayRefused}); no reader was marked failed or bounced for it. Check SMTP_URL and the sender address, then run gazette send ${number} again`);
+  }
   return `${lines.join("\n")}\n`;
 }
 

@@ -51,7 +51,10 @@ export interface CampaignReport extends CampaignProgress {
   uncertain: number;
   /** Marked bounced during this run. */
   bounced: number;
+  /** Ctrl-C (or the signal) stopped the run before the end. */
   stopped: boolean;
+  /** The relay refused the session (login, sender address): the run stopped; what it said. */
+  relayRefused?: string;
   durationMs: number;
 }
 
@@ -76,23 +79,26 @@ export async function runCampaign(options: CampaignOptions): Promise<CampaignRep
   const flush = () => store.recordOutcomes(settled.splice(0));
   const timer = setInterval(flush, 100);
   timer.unref();
-  const ctx = { ...options, settled };
+  const ctx = { ...options, settled, halt: { reason: undefined as string | undefined } };
   let afterId = 0;
   outer: for (;;) {
     const page = store.recipientsOwed(issue, { includeUncertain: options.resendUncertain, afterId, limit: 500 });
     if (page.length === 0) break;
     for (const subscriber of page) {
+      // Checked after waiting for a free slot: a stop that came meanwhile starts nothing more.
+      while (inFlight.size >= options.concurrency) await Promise.race(inFlight);
       if (options.signal?.aborted) {
         report.stopped = true;
         break outer;
       }
-      while (inFlight.size >= options.concurrency) await Promise.race(inFlight);
+      if (ctx.halt.reason) break outer;
       const task = deliver(ctx, subscriber, report).finally(() => inFlight.delete(task));
       inFlight.add(task);
     }
     afterId = page[page.length - 1]!.id;
   }
   await Promise.all(inFlight);
+  if (ctx.halt.reason) report.relayRefused = ctx.halt.reason;
   clearInterval(timer);
   flush();
   const states = store.countByState(issue);
@@ -102,7 +108,7 @@ export async function runCampaign(options: CampaignOptions): Promise<CampaignRep
   return report;
 }
 
-async function deliver(options: CampaignOptions & { settled: Outcome[] }, subscriber: Subscriber, report: CampaignReport): Promise<void> {
+async function deliver(options: CampaignOptions & { settled: Outcome[]; halt: { reason?: string } }, subscriber: Subscriber, report: CampaignReport): Promise<void> {
   const { store, issue, retry } = options;
   const messageId = messageIdFor(options, subscriber);
   const token = signToken(options.secret, "unsubscribe", subscriber);
@@ -137,7 +143,12 @@ async function deliver(options: CampaignOptions & { settled: Outcome[] }, subscr
         break;
       }
       options.settled.push({ issue, subscriberId: subscriber.id, state: "deferred", detail: `${failure.reason}: ${failure.message}` });
-      if (attempt >= retry.attempts || options.signal?.aborted) {
+      if (failure.kind === "relay") {
+        // Not this reader's fault: left deferred (a rerun sends it) and no more are started.
+        options.halt.reason ??= `${failure.reason}: ${failure.message}`;
+        break;
+      }
+      if (attempt >= retry.attempts || options.signal?.aborted || options.halt.reason) {
         countFailure(report, failure.reason);
         break;
       }

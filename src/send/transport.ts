@@ -23,8 +23,13 @@ export interface Transport {
 export class SendFailure extends Error {
   constructor(
     message: string,
-    /** temporary: 4xx, reset, timeout (retry); permanent: 5xx (never retry). */
-    readonly kind: "temporary" | "permanent",
+    /**
+     * temporary: 4xx, reset, timeout (retry); permanent: this recipient's 5xx
+     * (never retry); relay: the relay refused the session itself (login,
+     * sender address): nothing to do with this recipient, and every other
+     * message would fail the same way.
+     */
+    readonly kind: "temporary" | "permanent" | "relay",
     /** A short reason for reports: "451", "550 5.1.1", "ECONNRESET". */
     readonly reason: string,
     /** The address does not exist (5.1.1 and friends): mark the subscriber bounced. */
@@ -89,13 +94,22 @@ export function createOutboxTransport(dir: string): Transport {
 
 const TEMPORARY_CODES = new Set(["ECONNECTION", "ETIMEDOUT", "ESOCKET", "ECONNRESET", "EPIPE", "ECONNREFUSED", "EDNS", "ETLS", "EPROTOCOL"]);
 
-/** Sorts a nodemailer error into temporary or permanent, with its reason. */
-export function classify(err: Error & { responseCode?: number; response?: string; code?: string }): SendFailure {
+/**
+ * Sorts a nodemailer error into temporary, permanent or relay, with its
+ * reason. Only a reply to RCPT TO or DATA is about the recipient; a 5xx to
+ * the login or to MAIL FROM is the relay refusing us. An enhanced status
+ * code (RFC 3463), when the reply has one, decides "unknown user"; the
+ * wording only when it has none.
+ */
+export function classify(err: Error & { responseCode?: number; response?: string; code?: string; command?: string }): SendFailure {
   const response = err.response ?? err.message;
   const enhanced = /\b([245]\.\d{1,3}\.\d{1,3})\b/.exec(response)?.[1];
+  const aboutRecipient = err.command === undefined || /^(RCPT|DATA)\b/i.test(err.command);
   if (err.responseCode && err.responseCode >= 500) {
-    const unknownUser = enhanced === "5.1.1" || enhanced === "5.1.10" || /user unknown|no such user|mailbox unavailable|does not exist/i.test(response);
-    return new SendFailure(response, "permanent", `${err.responseCode}${enhanced ? ` ${enhanced}` : ""}`, unknownUser);
+    const reason = `${err.responseCode}${enhanced ? ` ${enhanced}` : ""}`;
+    if (!aboutRecipient) return new SendFailure(`${err.command}: ${response}`, "relay", reason, false);
+    const unknownUser = enhanced ? enhanced === "5.1.1" || enhanced === "5.1.10" : /user unknown|no such user|mailbox unavailable|does not exist/i.test(response);
+    return new SendFailure(response, "permanent", reason, unknownUser);
   }
   if (err.responseCode && err.responseCode >= 400) return new SendFailure(response, "temporary", `${err.responseCode}${enhanced ? ` ${enhanced}` : ""}`, false);
   if (err.code && TEMPORARY_CODES.has(err.code)) return new SendFailure(response, "temporary", err.code, false);

@@ -13,6 +13,10 @@ export interface SmtpBehaviour {
   onData?: (to: string[], attempt: number) => "accept" | "drop" | { code: number; message: string };
   /** Milliseconds to wait before answering each DATA. */
   delayMs?: number;
+  /** Answer for MAIL FROM: undefined accepts. */
+  onMailFrom?: (address: string) => { code: number; message: string } | undefined;
+  /** Require this login (PLAIN/LOGIN over the plain connection). */
+  login?: { user: string; pass: string };
 }
 
 /**
@@ -24,8 +28,19 @@ export async function startSmtpServer(behaviour: SmtpBehaviour = {}) {
   const rcptAttempts = new Map<string, number>();
   const dataAttempts = new Map<string, number>();
   const server = new SMTPServer({
-    authOptional: true,
+    authOptional: !behaviour.login,
+    allowInsecureAuth: true,
     disabledCommands: ["STARTTLS"],
+    onAuth(auth, _session, callback) {
+      const ok = behaviour.login && auth.username === behaviour.login.user && auth.password === behaviour.login.pass;
+      if (!ok) return callback(Object.assign(new Error("5.7.8 Authentication credentials invalid"), { responseCode: 535 }));
+      callback(null, { user: auth.username });
+    },
+    onMailFrom(address, _session, callback) {
+      const answer = behaviour.onMailFrom?.(address.address);
+      if (answer) return callback(Object.assign(new Error(answer.message), { responseCode: answer.code }));
+      callback();
+    },
     logger: false,
     size: 10 * 1024 * 1024,
     onRcptTo(address, _session, callback) {
