@@ -118,6 +118,22 @@ describe("sending over SMTP", () => {
     p.store.close();
   });
 
+  it("escapes the reader's address in the HTML part, and only there", async () => {
+    const smtp = await startSmtpServer();
+    servers.push(smtp);
+    const p = await project([{ email: "o'brien&co@example.org" }]);
+    expect(await campaign(p, smtp.url)).toMatchObject({ sent: 1 });
+    const raw = smtp.accepted[0]!.raw.toString();
+    const html = raw.slice(raw.indexOf("Content-Type: text/html"));
+    const text = raw.slice(raw.indexOf("Content-Type: text/plain"), raw.indexOf("Content-Type: text/html"));
+    const mail = await simpleParser(smtp.accepted[0]!.raw);
+    expect(mail.html).toContain("是因为 o&#39;brien&amp;co@example.org 订阅了");
+    expect(mail.text).toContain("是因为 o'brien&co@example.org 订阅了");
+    expect(html).not.toMatch(/o'brien&co/);
+    expect(text).toMatch(/o'brien&co/);
+    p.store.close();
+  });
+
   it("retries a 451 with backoff and delivers once", async () => {
     const smtp = await startSmtpServer({ onRcpt: (address, attempt) => (address === "reader2@example.org" && attempt <= 2 ? { code: 451, message: "4.7.1 try again later" } : undefined) });
     servers.push(smtp);

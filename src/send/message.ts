@@ -2,6 +2,7 @@ import { createHash } from "node:crypto";
 import type { EmailMeta } from "../build/emails.ts";
 import type { Newsletter } from "../model/newsletter.ts";
 import { PLACEHOLDERS, type PlaceholderName } from "../render/email/placeholders.ts";
+import { escapeHtml } from "../render/html.ts";
 import { encodeHeaderWords, encodeQuotedPrintable, formatMailbox } from "./qp.ts";
 
 /** What differs per subscriber. */
@@ -29,7 +30,8 @@ export interface PreparedMessage {
   build(personal: Personal): Buffer[];
 }
 
-type Segment = Buffer | PlaceholderName;
+/** Encoded literal bytes, or a placeholder to fill (HTML-escaped in the HTML part). */
+type Segment = Buffer | { name: PlaceholderName; html: boolean };
 
 const TOKEN_NAMES = new Map<string, PlaceholderName>(Object.entries(PLACEHOLDERS).map(([name, token]) => [token, name as PlaceholderName]));
 const TOKEN_RE = new RegExp(`(${Object.values(PLACEHOLDERS).map((t) => t.replace(/[[\]]/g, "\\$&")).join("|")})`);
@@ -69,10 +71,10 @@ function encodeMessage(content: { subject: string; html: string; text: string; t
   const body: Segment[] = [
     Buffer.from("This is a multi-part message in MIME format.\r\n\r\n"),
     part("text/plain"),
-    ...segments(content.text),
+    ...segments(content.text, false),
     Buffer.from("\r\n"),
     part("text/html"),
-    ...segments(content.html),
+    ...segments(content.html, true),
     Buffer.from(`\r\n--${boundary}--\r\n`),
   ];
 
@@ -89,9 +91,9 @@ function encodeMessage(content: { subject: string; html: string; text: string; t
       for (const s of body) {
         if (Buffer.isBuffer(s)) chunks.push(s);
         else {
-          const value = s === "email" ? personal.email : personal[s];
-          if (value === undefined) throw new Error(`no value for ${PLACEHOLDERS[s]}`);
-          chunks.push(Buffer.from(encodeQuotedPrintable(value, true) + "\r\n"));
+          const value = s.name === "email" ? personal.email : personal[s.name];
+          if (value === undefined) throw new Error(`no value for ${PLACEHOLDERS[s.name]}`);
+          chunks.push(Buffer.from(encodeQuotedPrintable(s.html ? escapeHtml(value) : value, true) + "\r\n"));
         }
       }
       return chunks;
@@ -104,11 +106,11 @@ function dateHeader(date: Date): string {
 }
 
 /** A part's text as encoded literal runs and the placeholders between them. */
-function segments(text: string): Segment[] {
+function segments(text: string, html: boolean): Segment[] {
   const out: Segment[] = [];
   const pieces = text.split(TOKEN_RE);
   pieces.forEach((piece, i) => {
-    if (i % 2 === 1) out.push(TOKEN_NAMES.get(piece)!);
+    if (i % 2 === 1) out.push({ name: TOKEN_NAMES.get(piece)!, html });
     else if (piece !== "") {
       const isLast = i === pieces.length - 1;
       out.push(Buffer.from(encodeQuotedPrintable(piece, !isLast) + (isLast ? "" : "\r\n")));
