@@ -78,7 +78,7 @@ function median(runs: Run[]): Run {
 /** No dist/ and no spare tree beside it: the build makes every folder. */
 async function emptyDist(root: string): Promise<void> {
   await rm(path.join(root, "dist"), { recursive: true, force: true });
-  await rm(path.join(root, ".gazette-tmp-spare"), { recursive: true, force: true });
+  await rm(path.join(root, ".gazette-tmp-dist-spare"), { recursive: true, force: true });
 }
 
 export function formatRuns(runs: Run[]): string {

@@ -1,6 +1,6 @@
 import { spawn } from "node:child_process";
 import { watch } from "node:fs";
-import { cp, readdir, readFile, rm, stat, writeFile } from "node:fs/promises";
+import { cp, mkdtemp, readdir, readFile, rm, stat, writeFile } from "node:fs/promises";
 import path from "node:path";
 import { describe, expect, it } from "vitest";
 import { build } from "../src/build/build.ts";
@@ -50,7 +50,7 @@ describe("gazette build", () => {
     const child = spawn(process.execPath, [CLI, "-C", root, "build"], { stdio: "ignore" });
     const killed = new Promise<string>((resolve) => {
       const watcher = watch(root, (_event, name) => {
-        if (name?.startsWith(".gazette-tmp-new")) {
+        if (name?.startsWith(".gazette-tmp-dist-new")) {
           child.kill("SIGKILL");
           watcher.close();
           resolve(name);
@@ -66,7 +66,7 @@ describe("gazette build", () => {
     expect(result.written).toContain("issues/100/index.html");
     // The interrupted staging tree was reused: the result equals a build from scratch.
     expect(await snapshotTree(path.join(root, "dist"))).toEqual(await cleanBuildOf(root));
-    expect((await readdir(root)).sort()).toEqual([".gazette", ".gazette-tmp-spare", "content", "dist"]);
+    expect((await readdir(root)).sort()).toEqual([".gazette", ".gazette-tmp-dist-spare", "content", "dist"]);
   });
 
   it("reuses the retired tree for the next build, and still ends equal to a build from scratch", async () => {
@@ -83,6 +83,27 @@ describe("gazette build", () => {
     expect(fourth.written).toEqual([]);
     expect(await snapshotTree(path.join(root, "dist"))).toEqual(await cleanBuildOf(root));
     await expect(stat(path.join(root, "dist/issues/102"))).rejects.toThrow();
+  });
+
+  it.each(["content", "content/issues", ".", "..", "data", "emails"])("refuses -o %s, which would replace the project or its sources, and touches nothing", async (out) => {
+    const root = await makeProject("issue-36");
+    const before = await snapshotTree(root);
+    await expect(build({ root, outDir: path.resolve(root, out) })).rejects.toThrow(/a build replaces it whole, and it would replace (the project folder itself|the project's (content|data|emails)\/); choose a folder of its own, such as dist$/);
+    expect(await snapshotTree(root)).toEqual(before);
+  });
+
+  it("builds onto another file system (copies where it cannot link), and an unchanged rebuild writes nothing", async () => {
+    const root = await makeProject("issue-36");
+    const elsewhere = await mkdtemp("/dev/shm/gazette-test-");
+    try {
+      const outDir = path.join(elsewhere, "site");
+      expect((await build({ root, outDir })).written.length).toBeGreaterThan(10);
+      expect(await snapshotTree(outDir)).toEqual(await cleanBuildOf(root));
+      expect((await build({ root, outDir })).written).toEqual([]);
+      expect((await readdir(elsewhere)).sort()).toEqual([".gazette-tmp-site-spare", "site"]);
+    } finally {
+      await rm(elsewhere, { recursive: true, force: true });
+    }
   });
 
   it("writes only files whose bytes changed, so unchanged files keep their modification time", async () => {

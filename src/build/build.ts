@@ -47,6 +47,7 @@ export async function build(options: BuildOptions): Promise<BuildResult> {
 
 async function buildWith(options: BuildOptions, compiler: MjmlPool): Promise<BuildResult> {
   const outDir = options.outDir ?? path.join(options.root, "dist");
+  refuseOutDir(options.root, outDir);
   const cacheDir = options.cacheDir ?? path.join(options.root, ".gazette/cache");
   const version = await codeVersion();
   const cache = new OutputCache(path.join(cacheDir, "out"));
@@ -76,4 +77,24 @@ async function buildWith(options: BuildOptions, compiler: MjmlPool): Promise<Bui
     emails: emails.reports,
     warnings: [...content.warnings, ...emails.warnings],
   };
+}
+
+/** Folders of the project that a build must never replace: the output folder is swapped in whole. */
+const PROJECT_FOLDERS = ["content", "emails", "data", ".gazette", "node_modules", "src"];
+
+/**
+ * The output folder is replaced as a whole, so it must be a folder of its
+ * own: not the project, not a folder holding it, not inside its sources.
+ */
+function refuseOutDir(root: string, outDir: string): void {
+  const project = path.resolve(root);
+  const out = path.resolve(outDir);
+  const inside = (dir: string, maybeParent: string) => dir === maybeParent || dir.startsWith(`${maybeParent}${path.sep}`);
+  const clash = inside(project, out) ? "the project folder itself" : PROJECT_FOLDERS.find((f) => inside(out, path.join(project, f)));
+  if (clash) {
+    const what = clash === "the project folder itself" ? clash : `the project's ${clash}/`;
+    throw Object.assign(new Error(`output folder ${path.relative(process.cwd(), out) || "."}: a build replaces it whole, and it would replace ${what}; choose a folder of its own, such as dist`), {
+      code: "GAZETTE_OUTDIR",
+    });
+  }
 }

@@ -1,4 +1,4 @@
-import { linkSync, mkdirSync, readdirSync, readFileSync, renameSync, rmdirSync, rmSync, statSync, unlinkSync, writeFileSync } from "node:fs";
+import { copyFileSync, linkSync, mkdirSync, readdirSync, readFileSync, renameSync, rmdirSync, rmSync, statSync, unlinkSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { acquireLock } from "../lock.ts";
 import type { LinkedFile } from "./output-cache.ts";
@@ -24,11 +24,16 @@ import type { LinkedFile } from "./output-cache.ts";
 /** A file's bytes, or a file on disk to hard-link (see OutputCache). */
 export type DistFile = string | Buffer | LinkedFile;
 
-const TMP_PREFIX = ".gazette-tmp-";
-const STAGING = `${TMP_PREFIX}new`;
-const RETIRED = `${TMP_PREFIX}old`;
-const SPARE = `${TMP_PREFIX}spare`;
-const LOCK = `${TMP_PREFIX}lock`;
+/**
+ * The folders and lock beside the output folder, named after it, so two
+ * output folders in one parent (dist/, site/) never take each other's trees.
+ */
+function tmpPaths(distDir: string): { staging: string; retired: string; spare: string; lock: string } {
+  const prefix = path.join(path.dirname(distDir), `.gazette-tmp-${path.basename(distDir)}-`);
+  return { staging: `${prefix}new`, retired: `${prefix}old`, spare: `${prefix}spare`, lock: `${prefix}lock` };
+}
+
+type TmpPaths = ReturnType<typeof tmpPaths>;
 
 export interface WriteReport {
   /** Files whose bytes changed or are new. */
@@ -45,12 +50,12 @@ export interface WriteReport {
  * server's Last-Modified and ETag) stays put when content did not change.
  */
 export async function writeDist(distDir: string, files: Map<string, DistFile>): Promise<WriteReport> {
-  const parent = path.dirname(distDir);
-  mkdirSync(parent, { recursive: true });
-  const release = acquireLock(path.join(parent, LOCK), `another build is writing ${distDir}`);
+  mkdirSync(path.dirname(distDir), { recursive: true });
+  const tmp = tmpPaths(distDir);
+  const release = acquireLock(tmp.lock, `another build is writing ${distDir}`);
   try {
-    recover(parent, distDir);
-    const staging = prepareStaging(parent);
+    recover(tmp, distDir);
+    const staging = prepareStaging(tmp);
     const report: WriteReport = { written: [], unchanged: [], removed: [] };
     const entries = [...files].sort(([a], [b]) => a.localeCompare(b));
     const stagedFiles = new Set(listFiles(staging));
@@ -62,7 +67,7 @@ export async function writeDist(distDir: string, files: Map<string, DistFile>): 
     }
     removeEmptyDirs(staging);
     report.removed = listFiles(distDir).filter((rel) => !files.has(rel));
-    swap(parent, distDir, staging);
+    swap(tmp, distDir);
     return report;
   } finally {
     release();
@@ -79,7 +84,7 @@ function place(previous: string, target: string, content: DistFile, staged: bool
   let unchanged: boolean;
   if (linked !== undefined) {
     unchanged = sameFile(previous, linked);
-    if (!unchanged && sameBytes(previous, readFileSync(linked))) {
+    if (!unchanged && sameContents(previous, linked)) {
       // Same bytes, other inode (the cache was rebuilt): keep the published
       // file and its mtime, and make the cache share it from now on.
       relink(previous, linked);
@@ -92,36 +97,32 @@ function place(previous: string, target: string, content: DistFile, staged: bool
   if (staged && source !== undefined && sameFile(target, source)) return unchanged ? "unchanged" : "written";
   if (staged) unlinkSync(target);
   else if (exists(target)) rmSync(target, { recursive: true, force: true }); // a folder where a file belongs
-  if (source !== undefined) linkSync(source, target);
+  if (source !== undefined) linkOrCopy(source, target);
   else writeFileSync(target, content as string | Buffer);
   return unchanged ? "unchanged" : "written";
 }
 
 /** The staging folder: a crashed build's, else the spare tree, else a new one. */
-function prepareStaging(parent: string): string {
-  const staging = path.join(parent, STAGING);
+function prepareStaging({ staging, spare }: TmpPaths): string {
   if (exists(staging)) return staging;
-  const spare = path.join(parent, SPARE);
   if (exists(spare)) renameSync(spare, staging);
   else mkdirSync(staging);
   return staging;
 }
 
 /** dist → retired, staging → dist, retired → spare (the next build's staging). */
-function swap(parent: string, distDir: string, staging: string): void {
-  const retired = path.join(parent, RETIRED);
+function swap({ staging, retired, spare }: TmpPaths, distDir: string): void {
   const hadOld = exists(distDir);
   if (hadOld) renameSync(distDir, retired);
   renameSync(staging, distDir);
-  if (hadOld) renameSync(retired, path.join(parent, SPARE));
+  if (hadOld) renameSync(retired, spare);
 }
 
 /** Puts back a dist/ that a crash left retired; keeps or clears the rest. */
-function recover(parent: string, distDir: string): void {
-  const retired = path.join(parent, RETIRED);
+function recover({ retired, spare }: TmpPaths, distDir: string): void {
   if (!exists(retired)) return;
   if (!exists(distDir)) renameSync(retired, distDir);
-  else if (!exists(path.join(parent, SPARE))) renameSync(retired, path.join(parent, SPARE));
+  else if (!exists(spare)) renameSync(retired, spare);
   else rmSync(retired, { recursive: true, force: true });
 }
 
@@ -142,12 +143,35 @@ function safeRelative(rel: string): string {
   return normal;
 }
 
-/** Replaces `file` with a hard link to `source`, atomically. */
+/** Replaces `file` with a hard link to `source`, atomically; leaves it be across file systems. */
 function relink(source: string, file: string): void {
   const tmp = `${file}.${process.pid}.relink`;
   rmSync(tmp, { force: true });
-  linkSync(source, tmp);
+  try {
+    linkSync(source, tmp);
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === "EXDEV") return;
+    throw err;
+  }
   renameSync(tmp, file);
+}
+
+/** A hard link when both are on one file system (the cache under .gazette/ and dist/ usually are), else a copy. */
+function linkOrCopy(source: string, target: string): void {
+  try {
+    linkSync(source, target);
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code !== "EXDEV") throw err;
+    copyFileSync(source, target);
+  }
+}
+
+/** Two files with the same bytes; sizes first, so a missing or different-sized file is never read. */
+function sameContents(a: string, b: string): boolean {
+  const x = statSync(a, { throwIfNoEntry: false });
+  const y = statSync(b, { throwIfNoEntry: false });
+  if (!x?.isFile() || !y?.isFile() || x.size !== y.size) return false;
+  return readFileSync(a).equals(readFileSync(b));
 }
 
 /** The same inode: the previous build linked this very file. */
