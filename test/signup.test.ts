@@ -12,6 +12,7 @@ import { ConfirmationMailer } from "../src/send/confirmations.ts";
 import { prepareConfirmation } from "../src/send/message.ts";
 import { readSecret, signConfirmToken, signToken, verifyConfirmToken } from "../src/send/tokens.ts";
 import { createSmtpTransport } from "../src/send/transport.ts";
+import { openSubscriptions } from "../src/cli/serve.ts";
 import { createApp } from "../src/server/app.ts";
 import type { SubscriptionLimits } from "../src/server/subscriptions.ts";
 import { SqliteStore } from "../src/store/sqlite.ts";
@@ -57,7 +58,7 @@ describe("signing up with double opt-in", () => {
   afterAll(async () => smtp.close());
 
   /** A server with its own SQLite file, mailing through the test's SMTP server. */
-  async function serve(limits: Partial<SubscriptionLimits> = {}) {
+  async function serve(limits: Partial<SubscriptionLimits> = {}, app_: { trustProxy?: boolean } = {}) {
     const store = new SqliteStore(path.join(root, `data/signup-${open.length}-${Date.now()}.sqlite`));
     const config = readConfig({ SMTP_URL: smtp.url, SMTP_POOL_SIZE: "1" });
     let base = "";
@@ -73,6 +74,7 @@ describe("signing up with double opt-in", () => {
       retryDelayMs: 1,
     });
     const app = await createApp({
+      ...app_,
       distDir: path.join(root, "dist"),
       subscriptions: { store, secret, newsletter, mailer, now: () => new Date(clock), limits: { subscribe: { max: 1000, windowMs: HOUR }, ...limits } },
     });
@@ -126,7 +128,7 @@ describe("signing up with double opt-in", () => {
     expect(mail!.text).toContain(`/confirm/${token}`);
     expect(store.confirmationMails(subscriber.id)).toMatchObject([{ state: "sent" }]);
     const target = (id: number) => store.confirmTarget(id);
-    expect(verifyConfirmToken(secret, token, target, new Date(clock + 47 * HOUR))).toEqual({ ok: true, id: subscriber.id });
+    expect(verifyConfirmToken(secret, token, target, new Date(clock + 47 * HOUR))).toMatchObject({ ok: true, id: subscriber.id });
     expect(verifyConfirmToken(secret, token, target, new Date(clock + 48 * HOUR + 1000))).toEqual({ ok: false, reason: "expired" });
   });
 
@@ -173,7 +175,7 @@ describe("signing up with double opt-in", () => {
     const id = store.findSubscriber("bombed@example.org")!.id;
     for (const mail of await mailsTo("bombed@example.org")) {
       const token = confirmPath(mail).replace("/confirm/", "");
-      expect(verifyConfirmToken(secret, token, (n) => store.confirmTarget(n), new Date(clock))).toEqual({ ok: true, id });
+      expect(verifyConfirmToken(secret, token, (n) => store.confirmTarget(n), new Date(clock))).toMatchObject({ ok: true, id });
     }
   });
 
@@ -194,7 +196,7 @@ describe("signing up with double opt-in", () => {
     ["a header injection", "reader@example.org\r\nBcc: everyone@example.org"],
     ["a second address", "a@example.org, b@example.org"],
     ["markup", "<script>alert(1)</script>@example.org"],
-    ["an over-long address", `${"a".repeat(250)}@example.org`],
+    ["an address over 254 characters", `${"a".repeat(64)}@${"b".repeat(60)}.${"c".repeat(60)}.${"d".repeat(60)}.${"e".repeat(10)}.org`],
     ["nothing", ""],
   ])("refuses %s with the form again, what was typed escaped, and stores nothing", async (_name, typed) => {
     const { store, subscribe } = await serve();
@@ -240,18 +242,67 @@ describe("signing up with double opt-in", () => {
     expect(store.confirmationMails(id)).toMatchObject([{ state: "failed", detail: expect.stringMatching(/^550 5\.1\.1: .*User unknown/) }]);
   });
 
-  it("sends, after a restart, the confirmations still queued when the server stopped; skips those too old to matter", async () => {
-    const { store, mailer } = await serve();
+  it("sends, when gazette serve starts, the confirmations still queued when it stopped; skips those too old to matter", async () => {
+    // Queued by an earlier server that stopped before sending them (real time: serve's own clock).
+    const earlier = new SqliteStore(path.join(root, "data/gazette.sqlite"));
     const throttle = { minIntervalMs: 0, maxPerDay: 10 };
-    const stale = store.requestSignup("stale@example.org", { source: "web", now: new Date(clock - 2 * HOUR), throttle });
-    const waiting = store.requestSignup("waiting@example.org", { source: "web", now: new Date(clock - 60_000), throttle });
-    expect(store.confirmationMails(waiting.subscriber.id)).toMatchObject([{ state: "queued" }]);
-    mailer.wake(); // what gazette serve does at start
+    const stale = earlier.requestSignup("stale@example.org", { source: "web", now: new Date(Date.now() - 2 * HOUR), throttle });
+    const waiting = earlier.requestSignup("waiting@example.org", { source: "web", now: new Date(Date.now() - 60_000), throttle });
+    expect(earlier.confirmationMails(waiting.subscriber.id)).toMatchObject([{ state: "queued" }]);
+    earlier.close();
+    const io = { out: () => {}, err: () => {} };
+    const started = (await openSubscriptions(io, root, path.join(root, "dist"), readConfig({ SMTP_URL: smtp.url })))!;
+    try {
+      // Nothing but starting up sends it: no signup, no drain() here.
+      for (let i = 0; i < 100 && (await mailsTo("waiting@example.org")).length === 0; i++) await new Promise((r) => setTimeout(r, 50));
+      expect((await mailsTo("waiting@example.org")).length).toBe(1);
+      await started.deps.mailer!.drain();
+      expect(started.deps.store.confirmationMails(waiting.subscriber.id)).toMatchObject([{ state: "sent" }]);
+      expect(await mailsTo("stale@example.org")).toEqual([]);
+      expect(started.deps.store.confirmationMails(stale.subscriber.id)).toMatchObject([{ state: "skipped", detail: "queued too long to be worth sending" }]);
+    } finally {
+      await started.close();
+    }
+  });
+
+  it("never mails, confirms or re-subscribes a bounced or complained address from the web", async () => {
+    const { store, mailer, subscribe, post } = await serve();
+    for (const status of ["bounced", "complained"] as const) {
+      const s = store.addSubscriber({ email: `${status}@example.org`, status });
+      const signup = await subscribe(s.email);
+      expect(signup.status).toBe(200);
+      expect(signup.body).toContain(`请查收 ${s.email} 的邮箱`);
+      const link = `/unsubscribe/${signToken(secret, "unsubscribe", s)}`;
+      expect((await post(link, "")).status).toBe(200);
+      expect((await post(`${link}/resubscribe`, "")).status).toBe(400);
+      expect(store.getSubscriber(s.id)!.status).toBe(status);
+      expect(store.confirmationMails(s.id)).toEqual([]);
+    }
     await mailer.drain();
-    expect((await mailsTo("waiting@example.org")).length).toBe(1);
-    expect(store.confirmationMails(waiting.subscriber.id)).toMatchObject([{ state: "sent" }]);
-    expect(await mailsTo("stale@example.org")).toEqual([]);
-    expect(store.confirmationMails(stale.subscriber.id)).toMatchObject([{ state: "skipped", detail: "queued too long to be worth sending" }]);
+    expect(await mailsTo("bounced@example.org")).toEqual([]);
+  });
+
+  it("reads a JSON body as an empty form, and caps confirm and unsubscribe bodies at 1 KB", async () => {
+    const { store, post, base } = await serve();
+    const json = await post("/subscribe", JSON.stringify({ email: { a: 1 }, website: "" }), { Origin: base, "Content-Type": "application/json" });
+    expect(json.status).toBe(400);
+    expect(json.body).toContain("这不像一个邮箱地址");
+    const s = store.addSubscriber({ email: "big@example.org" });
+    for (const pathname of [`/unsubscribe/${signToken(secret, "unsubscribe", s)}`, "/confirm/1.x.y"]) {
+      expect((await post(pathname, `x=${"a".repeat(2000)}`)).status).toBe(413);
+    }
+    expect(store.getSubscriber(s.id)!.status).toBe("confirmed");
+  });
+
+  it("behind a trusted proxy, takes form posts from the public host the proxy names", async () => {
+    const { store, base } = await serve({}, { trustProxy: true });
+    const res = await httpRequest(`${base}/subscribe`, {
+      method: "POST",
+      headers: { "Content-Type": "application/x-www-form-urlencoded", "X-Forwarded-Host": "news.example.org", Origin: "https://news.example.org" },
+      body: "email=proxied%40example.org&website=",
+    });
+    expect(res.status).toBe(200);
+    expect(store.findSubscriber("proxied@example.org")!.status).toBe("pending");
   });
 
   it("confirms only by POST: GET (what link scanners do) shows a button; a second click says already", async () => {
@@ -369,6 +420,8 @@ describe("signing up with double opt-in", () => {
     expect(res.headers["content-type"]).toBe("text/html; charset=utf-8");
     expect(res.body).toContain("找不到这个页面。");
     expect(res.body).toContain('<a class="masthead-title" href="/">预训练周刊</a>');
+    // The preview reads only built emails, by name: no way out of dist/emails/.
+    expect((await httpRequest(`${base}/_preview/emails/..%2F..%2Fpackage/version`)).status).toBe(404);
   });
 
   it("sends security headers and no inline script on every page it answers with", async () => {

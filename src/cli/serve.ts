@@ -9,7 +9,7 @@ import { ConfirmationMailer } from "../send/confirmations.ts";
 import { prepareConfirmation } from "../send/message.ts";
 import { readSecret } from "../send/tokens.ts";
 import { createOutboxTransport, createSmtpTransport } from "../send/transport.ts";
-import type { SubscriptionDeps } from "../server/subscriptions.ts";
+import { DEFAULT_LIMITS, type SubscriptionDeps } from "../server/subscriptions.ts";
 import { openStore } from "../store/open.ts";
 
 interface Io {
@@ -64,7 +64,7 @@ export async function openSubscriptions(io: Io, root: string, distDir: string, c
   mailer?.wake(); // mails left queued when the server last stopped
   const publicOrigins = config.GAZETTE_PUBLIC_URL ? [new URL(config.GAZETTE_PUBLIC_URL).origin] : [];
   return {
-    deps: { store, secret, newsletter, mailer, publicOrigins, limits: { subscribe: { max: config.GAZETTE_SIGNUPS_PER_CLIENT, windowMs: 15 * 60_000 } } },
+    deps: { store, secret, newsletter, mailer, publicOrigins, limits: { subscribe: { ...DEFAULT_LIMITS.subscribe, max: config.GAZETTE_SIGNUPS_PER_CLIENT } } },
     listening(address) {
       listeningAt = address;
     },

@@ -58,7 +58,7 @@ export function signConfirmToken(secret: Buffer, target: ConfirmTarget & { nonce
   return `${target.id}.${expiry}.${mac(secret, "confirm", target.id, target.email, target.nonce, expiry)}`;
 }
 
-export type ConfirmCheck = { ok: true; id: number } | { ok: false; reason: "malformed" | "forged" | "expired" };
+export type ConfirmCheck = { ok: true; id: number; nonce: string } | { ok: false; reason: "malformed" | "forged" | "expired" };
 
 /**
  * Checks a confirmation token: well-formed, MAC right for the subscriber's
@@ -74,7 +74,7 @@ export function verifyConfirmToken(secret: Buffer, token: string, targetOf: (id:
   const expected = mac(secret, "confirm", id, target?.email ?? "", target?.nonce ?? "\0none", match[2]!);
   if (!macEquals(expected, match[3]!) || !target?.nonce) return { ok: false, reason: "forged" };
   if (parseInt(match[2]!, 36) * 1000 <= now.getTime()) return { ok: false, reason: "expired" };
-  return { ok: true, id };
+  return { ok: true, id, nonce: target.nonce };
 }
 
 /** A fresh nonce for a confirmation: 128 random bits. */

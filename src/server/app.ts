@@ -1,16 +1,14 @@
 import fastifyStatic from "@fastify/static";
-import Fastify, { type FastifyInstance } from "fastify";
+import Fastify, { type FastifyInstance, type FastifyReply } from "fastify";
 import path from "node:path";
 import { readWebTemplates } from "../build/read-templates.ts";
 import { registerPreview } from "./preview.ts";
 import fastifyFormbody from "@fastify/formbody";
 import fastifyRateLimit from "@fastify/rate-limit";
-import { createSiteView } from "../render/web/archive.ts";
-import { sendNotice } from "./pages.ts";
 import { registerSignup } from "./signup.ts";
-import type { SubscriptionDeps } from "./subscriptions.ts";
+import { createRouteContext, type SubscriptionDeps } from "./subscriptions.ts";
 import { registerUnsubscribe } from "./unsubscribe.ts";
-import { serverWords } from "./words.ts";
+import { errorWords } from "./words.ts";
 
 /** Content types a feed reader expects, by URL path; the static plugin would say application/xml. */
 const CONTENT_TYPES: Record<string, string> = {
@@ -66,29 +64,20 @@ export async function createApp(options: AppOptions): Promise<FastifyInstance> {
   });
   const templates = await readWebTemplates();
   await registerPreview(app, options.distDir, templates);
-  const subscriptions = options.subscriptions;
-  if (subscriptions) {
-    registerSignup(app, subscriptions, templates);
-    registerUnsubscribe(app, subscriptions, templates);
+  const ctx = options.subscriptions && createRouteContext(options.subscriptions, templates);
+  if (ctx) {
+    registerSignup(app, ctx);
+    registerUnsubscribe(app, ctx);
   }
   // A reader who posts a form gets a page in the newsletter's language, not JSON.
-  const site = subscriptions && createSiteView(subscriptions.newsletter);
-  const words = subscriptions && serverWords(subscriptions.newsletter).errors;
+  const words = ctx?.words.errors ?? errorWords("en");
+  const answer = (reply: FastifyReply, status: number, text: string) =>
+    ctx ? ctx.page(reply, status, { title: `${status}`, paragraphs: [{ text }] }) : reply.code(status).type("text/plain; charset=utf-8").send(text);
   app.setErrorHandler((error: Error & { statusCode?: number }, request, reply) => {
     const status = error.statusCode && error.statusCode >= 400 ? error.statusCode : 500;
     if (status >= 500) request.log.error(error);
-    const text =
-      status === 429 ? words?.tooMany ?? "Too many requests; try again in a few minutes."
-      : status === 413 ? words?.tooLarge ?? "That form was too large."
-      : status < 500 ? words?.badForm ?? "That request could not be read."
-      : "Something went wrong on the server.";
-    if (!site) return reply.code(status).type("text/plain; charset=utf-8").send(text);
-    return sendNotice(reply, status, templates, site, { title: `${status}`, paragraphs: [{ text }] });
+    return answer(reply, status, status === 429 ? words.tooMany : status === 413 ? words.tooLarge : status < 500 ? words.badForm : words.serverError);
   });
-  app.setNotFoundHandler((_request, reply) => {
-    const text = words?.notFound ?? "There is no page here.";
-    if (!site) return reply.code(404).type("text/plain; charset=utf-8").send(text);
-    return sendNotice(reply, 404, templates, site, { title: "404", paragraphs: [{ text }], forms: [] });
-  });
+  app.setNotFoundHandler((_request, reply) => answer(reply, 404, words.notFound));
   return app;
 }

@@ -5,10 +5,11 @@ import type { WebTemplates } from "../render/web/templates.ts";
 /** A parsed urlencoded form body (@fastify/formbody); undefined when there was none. */
 export type Form = Record<string, string | string[] | undefined> | undefined;
 
-/** One text field of a form body; "" when absent; the first when repeated. */
+/** One text field of a form body; "" when absent or not text (a JSON body, say); the first when repeated. */
 export function field(body: Form, name: string): string {
   const value = body?.[name];
-  return (Array.isArray(value) ? value[0] : value) ?? "";
+  const first = Array.isArray(value) ? value[0] : value;
+  return typeof first === "string" ? first : "";
 }
 
 /** One of the server's own pages: the archive's layout with a notice body. */
@@ -37,7 +38,8 @@ export function sameOrigin(req: FastifyRequest, publicOrigins: string[]): boolea
   if (!claimed) return false;
   try {
     const url = new URL(claimed);
-    return url.host === req.headers.host || publicOrigins.includes(url.origin);
+    // req.host: the Host header, or X-Forwarded-Host behind a trusted proxy.
+    return url.host === req.host || publicOrigins.includes(url.origin);
   } catch {
     return false;
   }

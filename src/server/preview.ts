@@ -76,6 +76,7 @@ export async function registerPreview(app: FastifyInstance, distDir: string, tem
   });
 
   app.get<{ Params: { n: string } }>("/_preview/emails/:n/version", async (req, reply) => {
+    if (!EMAIL_NAME.test(req.params.n)) return reply.code(404).send();
     return reply.header("Cache-Control", "no-store").send({ version: await versionOf(emailsDir, req.params.n) });
   });
 
@@ -87,9 +88,12 @@ export async function registerPreview(app: FastifyInstance, distDir: string, tem
   );
 }
 
+/** The built emails' names: an issue's number, or "confirm"; nothing else is ever read from dist/emails/. */
+const EMAIL_NAME = /^(\d+|confirm)$/;
+
 /** An issue's email (by number) or the confirmation mail ("confirm"). */
 async function readMeta(dir: string, n: string): Promise<EmailMeta | ConfirmMeta | undefined> {
-  if (!/^(\d+|confirm)$/.test(n)) return undefined;
+  if (!EMAIL_NAME.test(n)) return undefined;
   try {
     return JSON.parse(await readFile(path.join(dir, `${n}.json`), "utf8")) as EmailMeta | ConfirmMeta;
   } catch {

@@ -1,11 +1,8 @@
 import type { FastifyInstance, FastifyReply } from "fastify";
-import { createSiteView } from "../render/web/archive.ts";
-import type { WebTemplates } from "../render/web/templates.ts";
 import { verifyConfirmToken } from "../send/tokens.ts";
 import { parseAddress } from "../store/address.ts";
-import { field, maskAddress, sameOrigin, sendNotice, type Form, type NoticeView } from "./pages.ts";
-import { DEFAULT_LIMITS, limitConfig, type SubscriptionDeps } from "./subscriptions.ts";
-import { serverWords } from "./words.ts";
+import { field, maskAddress, sameOrigin, type Form } from "./pages.ts";
+import { limitConfig, type RouteContext } from "./subscriptions.ts";
 
 /**
  * Double opt-in. POST /subscribe takes the form on every archive page:
@@ -16,39 +13,28 @@ import { serverWords } from "./words.ts";
  * /confirm/:token only shows a button (link scanners follow GET links);
  * POST confirms. Bad, forged, expired and used-up tokens all get one page.
  */
-export function registerSignup(app: FastifyInstance, deps: SubscriptionDeps, templates: WebTemplates): void {
-  const site = createSiteView(deps.newsletter);
-  const words = serverWords(deps.newsletter);
-  const limits = { ...DEFAULT_LIMITS, ...deps.limits };
-  const now = deps.now ?? (() => new Date());
-  const origins = deps.publicOrigins ?? [];
-  const page = (reply: FastifyReply, status: number, view: NoticeView) => sendNotice(reply, status, templates, site, view);
-  const crossSite = (reply: FastifyReply) => page(reply, 403, { title: words.signup.title, paragraphs: [{ text: words.errors.crossSite }] });
-  const invalidLink = (reply: FastifyReply) => page(reply, 400, { title: words.confirm.title, paragraphs: [{ text: words.confirm.invalid }], signup: {} });
-  const check = (token: string) => verifyConfirmToken(deps.secret, token, (id) => deps.store.confirmTarget(id), now());
+export function registerSignup(app: FastifyInstance, ctx: RouteContext): void {
+  const { deps, limits, page } = ctx;
+  const words = ctx.words.signup;
+  const confirmWords = ctx.words.confirm;
+  const crossSite = (reply: FastifyReply) => page(reply, 403, { title: words.title, paragraphs: [{ text: ctx.words.errors.crossSite }] });
+  const invalidLink = (reply: FastifyReply) => page(reply, 400, { title: confirmWords.title, paragraphs: [{ text: confirmWords.invalid }], signup: {} });
+  const check = (token: string) => verifyConfirmToken(deps.secret, token, (id) => deps.store.confirmTarget(id), ctx.now());
+  const printable = (typed: string) => typed.replace(/[\u0000-\u001f\u007f]/g, "").slice(0, 254);
 
-  app.get("/subscribe", { config: limitConfig(limits.actions) }, async (_req, reply) =>
-    page(reply, 200, { title: words.signup.title, paragraphs: [{ text: site.labels.signup.note }], signup: {} }),
-  );
+  app.get("/subscribe", { config: limitConfig(limits.actions) }, async (_req, reply) => page(reply, 200, { title: words.title, paragraphs: [], signup: {} }));
 
   app.post<{ Body: Form }>("/subscribe", { config: limitConfig(limits.subscribe), bodyLimit: 4096 }, async (req, reply) => {
-    if (!sameOrigin(req, origins)) return crossSite(reply);
+    if (!sameOrigin(req, ctx.origins)) return crossSite(reply);
     const typed = field(req.body, "email");
     const sent = (address: string) =>
-      page(reply, 200, { title: words.signup.title, paragraphs: [{ text: words.signup.sent(address), status: true }, { text: words.signup.sentNote }] });
+      page(reply, 200, { title: words.title, paragraphs: [{ text: words.sent(address), status: true }, { text: words.sentNote }] });
     // A bot filled the field people never see: thank it, do nothing.
-    if (field(req.body, "website") !== "") return sent(typed.replace(/[\u0000-\u001f\u007f]/g, "").slice(0, 254));
+    if (field(req.body, "website") !== "") return sent(printable(typed));
     const address = parseAddress(typed);
-    if (!address.ok || typed.length > 254) {
-      return page(reply, 400, {
-        title: words.signup.title,
-        paragraphs: [],
-        signup: { email: typed.replace(/[\u0000-\u001f\u007f]/g, "").slice(0, 254), error: words.signup.invalidAddress },
-      });
-    }
-    if (!deps.mailer) return page(reply, 503, { title: words.signup.title, paragraphs: [{ text: words.signup.closed }] });
-    const decision = deps.store.requestSignup(address.address, { source: "web", now: now(), throttle: limits.throttle });
-    if (decision.mail) deps.mailer.wake();
+    if (!address.ok) return page(reply, 400, { title: words.title, paragraphs: [], signup: { email: printable(typed), error: words.invalidAddress } });
+    if (!deps.mailer) return page(reply, 503, { title: words.title, paragraphs: [{ text: words.closed }] });
+    if (deps.store.requestSignup(address.address, { source: "web", now: ctx.now(), throttle: limits.throttle }).mailQueued) deps.mailer.wake();
     return sent(address.address);
   });
 
@@ -56,21 +42,23 @@ export function registerSignup(app: FastifyInstance, deps: SubscriptionDeps, tem
     const result = check(req.params.token);
     if (!result.ok) return invalidLink(reply);
     const subscriber = deps.store.getSubscriber(result.id)!;
-    if (subscriber.status === "confirmed") return page(reply, 200, { title: words.confirm.title, paragraphs: [{ text: words.confirm.already, status: true }] });
+    if (subscriber.status === "confirmed") return page(reply, 200, { title: confirmWords.title, paragraphs: [{ text: confirmWords.already, status: true }] });
     return page(reply, 200, {
-      title: words.confirm.title,
-      paragraphs: [{ text: words.confirm.question, strong: maskAddress(subscriber.email) }],
-      forms: [{ action: `/confirm/${encodeURIComponent(req.params.token)}`, button: words.confirm.button }],
+      title: confirmWords.title,
+      paragraphs: [{ text: confirmWords.question, strong: maskAddress(subscriber.email) }],
+      forms: [{ action: `/confirm/${encodeURIComponent(req.params.token)}`, button: confirmWords.button }],
     });
   });
 
   app.post<{ Params: { token: string }; Body: Form }>("/confirm/:token", { config: limitConfig(limits.actions), bodyLimit: 1024 }, async (req, reply) => {
-    if (!sameOrigin(req, origins)) return crossSite(reply);
+    if (!sameOrigin(req, ctx.origins)) return crossSite(reply);
     const result = check(req.params.token);
     if (!result.ok) return invalidLink(reply);
-    const nonce = deps.store.confirmTarget(result.id)?.nonce;
-    const outcome = nonce ? deps.store.confirmSubscriber(result.id, nonce, now()) : "stale";
+    const outcome = deps.store.confirmSubscriber(result.id, result.nonce, ctx.now());
     if (outcome === "stale") return invalidLink(reply);
-    return page(reply, 200, { title: words.confirm.title, paragraphs: [{ text: outcome === "confirmed" ? words.confirm.done : words.confirm.already, status: true }] });
+    return page(reply, 200, {
+      title: confirmWords.title,
+      paragraphs: [{ text: outcome === "confirmed" ? confirmWords.done : confirmWords.already, status: true }],
+    });
   });
 }

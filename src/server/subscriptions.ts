@@ -1,6 +1,11 @@
+import type { FastifyReply } from "fastify";
 import type { Newsletter } from "../model/newsletter.ts";
+import { createSiteView, type SiteView } from "../render/web/archive.ts";
+import type { WebTemplates } from "../render/web/templates.ts";
 import type { ConfirmationMailer } from "../send/confirmations.ts";
 import type { SignupStore, SignupThrottle, SubscriberStore } from "../store/store.ts";
+import { sendNotice, type NoticeView } from "./pages.ts";
+import { serverWords, type ServerWords } from "./words.ts";
 
 /** What the subscription routes need: the store, the token secret, the newsletter, a mailer. */
 export interface SubscriptionDeps {
@@ -41,5 +46,31 @@ export function limitConfig(limit: { max: number; windowMs: number }, exempt?: (
       timeWindow: limit.windowMs,
       ...(exempt ? { allowList: (req: { body?: unknown }) => exempt(req.body), hook: "preHandler" as const } : {}),
     },
+  };
+}
+
+/** What every subscription route reads, made once when the server starts. */
+export interface RouteContext {
+  deps: SubscriptionDeps;
+  site: SiteView;
+  words: ServerWords;
+  limits: SubscriptionLimits;
+  now: () => Date;
+  /** Origins whose form posts count as this site's, besides the one the browser reached. */
+  origins: string[];
+  /** One of the server's own pages, in the archive's layout. */
+  page(reply: FastifyReply, status: number, view: NoticeView): FastifyReply;
+}
+
+export function createRouteContext(deps: SubscriptionDeps, templates: WebTemplates): RouteContext {
+  const site = createSiteView(deps.newsletter);
+  return {
+    deps,
+    site,
+    words: serverWords(deps.newsletter),
+    limits: { ...DEFAULT_LIMITS, ...deps.limits },
+    now: deps.now ?? (() => new Date()),
+    origins: deps.publicOrigins ?? [],
+    page: (reply, status, view) => sendNotice(reply, status, templates, site, view),
   };
 }

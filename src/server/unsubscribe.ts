@@ -1,10 +1,7 @@
 import type { FastifyInstance, FastifyReply } from "fastify";
-import { createSiteView } from "../render/web/archive.ts";
-import type { WebTemplates } from "../render/web/templates.ts";
 import { verifyToken } from "../send/tokens.ts";
-import { field, maskAddress, sameOrigin, sendNotice, type Form, type NoticeView } from "./pages.ts";
-import { DEFAULT_LIMITS, limitConfig, type SubscriptionDeps } from "./subscriptions.ts";
-import { serverWords } from "./words.ts";
+import { field, maskAddress, sameOrigin, type Form, type NoticeView } from "./pages.ts";
+import { limitConfig, type RouteContext } from "./subscriptions.ts";
 
 /**
  * /unsubscribe/:token, the link in every issue. GET shows the masked
@@ -16,16 +13,13 @@ import { serverWords } from "./words.ts";
  * page that says it is done offers to undo it (for a week); a forged or
  * stale token gets a page that reveals nothing.
  */
-export function registerUnsubscribe(app: FastifyInstance, deps: SubscriptionDeps, templates: WebTemplates): void {
-  const site = createSiteView(deps.newsletter);
-  const words = serverWords(deps.newsletter).unsubscribe;
-  const errors = serverWords(deps.newsletter).errors;
-  const limits = { ...DEFAULT_LIMITS, ...deps.limits };
-  const now = deps.now ?? (() => new Date());
-  const origins = deps.publicOrigins ?? [];
+export function registerUnsubscribe(app: FastifyInstance, ctx: RouteContext): void {
+  const { deps, limits } = ctx;
+  const words = ctx.words.unsubscribe;
   const idOf = (token: string) => verifyToken(deps.secret, "unsubscribe", token, (id) => deps.store.getSubscriber(id)?.email);
-  const page = (reply: FastifyReply, status: number, view: Omit<NoticeView, "title">) => sendNotice(reply, status, templates, site, { title: words.title, ...view });
+  const page = (reply: FastifyReply, status: number, view: Omit<NoticeView, "title">) => ctx.page(reply, status, { title: words.title, ...view });
   const invalid = (reply: FastifyReply) => page(reply, 400, { paragraphs: [{ text: words.invalid }] });
+  const crossSite = (reply: FastifyReply) => page(reply, 403, { paragraphs: [{ text: ctx.words.errors.crossSite }] });
   const done = (reply: FastifyReply, token: string) =>
     page(reply, 200, {
       paragraphs: [{ text: words.done, status: true }],
@@ -49,19 +43,19 @@ export function registerUnsubscribe(app: FastifyInstance, deps: SubscriptionDeps
     { config: limitConfig(limits.actions, isOneClick), bodyLimit: 1024 },
     async (req, reply) => {
       const oneClick = isOneClick(req.body);
-      if (!oneClick && !sameOrigin(req, origins)) return page(reply, 403, { paragraphs: [{ text: errors.crossSite }] });
+      if (!oneClick && !sameOrigin(req, ctx.origins)) return crossSite(reply);
       const id = idOf(req.params.token);
       if (id === undefined) return oneClick ? reply.code(400).type("text/plain; charset=utf-8").send("Invalid link.") : invalid(reply);
-      if (deps.store.getSubscriber(id)!.status !== "unsubscribed") deps.store.setStatus(id, "unsubscribed");
+      deps.store.unsubscribe(id, ctx.now());
       return oneClick ? reply.code(200).type("text/plain; charset=utf-8").send("Unsubscribed.") : done(reply, req.params.token);
     },
   );
 
   app.post<{ Params: { token: string } }>("/unsubscribe/:token/resubscribe", { config: limitConfig(limits.actions), bodyLimit: 1024 }, async (req, reply) => {
-    if (!sameOrigin(req, origins)) return page(reply, 403, { paragraphs: [{ text: errors.crossSite }] });
+    if (!sameOrigin(req, ctx.origins)) return crossSite(reply);
     const id = idOf(req.params.token);
     if (id === undefined) return invalid(reply);
-    const at = now();
+    const at = ctx.now();
     if (deps.store.resubscribe(id, new Date(at.getTime() - limits.resubscribeWindowMs), at) || deps.store.getSubscriber(id)!.status === "confirmed") {
       return page(reply, 200, { paragraphs: [{ text: words.resubscribed, status: true }] });
     }

@@ -1,5 +1,5 @@
 import type { Newsletter } from "../model/newsletter.ts";
-import { isCjk } from "../render/labels.ts";
+import { isChinese } from "../render/labels.ts";
 
 /** What the server's own pages say, in the newsletter's language. */
 export interface ServerWords {
@@ -22,12 +22,43 @@ export interface ServerWords {
     tooLate: string;
     invalid: string;
   };
-  errors: { crossSite: string; tooMany: string; tooLarge: string; badForm: string; notFound: string };
+  errors: ErrorWords;
+}
+
+export interface ErrorWords {
+  crossSite: string;
+  tooMany: string;
+  tooLarge: string;
+  badForm: string;
+  notFound: string;
+  serverError: string;
+}
+
+/** Error pages' words; these need no newsletter, so a server without one says them in English. */
+export function errorWords(language: string): ErrorWords {
+  return isChinese(language)
+    ? {
+        crossSite: "这个表单必须从本站提交。",
+        tooMany: "请求太频繁,请过几分钟再试。",
+        tooLarge: "提交的内容太大。",
+        badForm: "无法读取提交的表单。",
+        notFound: "找不到这个页面。",
+        serverError: "服务器出了问题。",
+      }
+    : {
+        crossSite: "This form must be sent from this site.",
+        tooMany: "Too many requests; try again in a few minutes.",
+        tooLarge: "That form was too large.",
+        badForm: "That form could not be read.",
+        notFound: "There is no page here.",
+        serverError: "Something went wrong on the server.",
+      };
 }
 
 export function serverWords(newsletter: Newsletter): ServerWords {
   const t = newsletter.title;
-  return isCjk(newsletter.language)
+  const errors = errorWords(newsletter.language);
+  return isChinese(newsletter.language)
     ? {
         signup: {
           title: "订阅",
@@ -54,13 +85,7 @@ export function serverWords(newsletter: Newsletter): ServerWords {
           tooLate: "这个链接已经不能重新订阅了。在下面重新订阅即可。",
           invalid: "这个链接无效或已过期。",
         },
-        errors: {
-          crossSite: "这个表单必须从本站提交。",
-          tooMany: "请求太频繁,请过几分钟再试。",
-          tooLarge: "提交的内容太大。",
-          badForm: "无法读取提交的表单。",
-          notFound: "找不到这个页面。",
-        },
+        errors,
       }
     : {
         signup: {
@@ -88,12 +113,6 @@ export function serverWords(newsletter: Newsletter): ServerWords {
           tooLate: "This link can no longer subscribe you again. Sign up below instead.",
           invalid: "This link is not valid.",
         },
-        errors: {
-          crossSite: "This form must be sent from this site.",
-          tooMany: "Too many requests; try again in a few minutes.",
-          tooLarge: "That form was too large.",
-          badForm: "That form could not be read.",
-          notFound: "There is no page here.",
-        },
+        errors,
       };
 }

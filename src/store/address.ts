@@ -16,6 +16,8 @@ export function parseAddress(input: string): AddressResult {
     return { ok: false, expected: "expected one email address with no line breaks or control characters" };
   }
   const value = input.trim();
+  // RFC 5321's limit on a path, less the angle brackets.
+  if (value.length > 254) return { ok: false, expected: "expected an email address of at most 254 characters" };
   const at = value.lastIndexOf("@");
   if (value === "" || at <= 0 || at === value.length - 1 || value.indexOf("@") !== at) {
     return { ok: false, expected: "expected an email address such as reader@example.org" };

@@ -78,6 +78,10 @@ export class SqliteStore implements SubscriberStore, DeliveryLedger, SignupStore
         `UPDATE subscribers SET status = 'confirmed', confirmed_at = @now, updated_at = @now
           WHERE id = @id AND confirm_nonce = @nonce AND status <> 'confirmed'`,
       ),
+      unsubscribe: this.db.prepare(
+        `UPDATE subscribers SET status = 'unsubscribed', unsubscribed_at = @now, updated_at = @now, confirm_nonce = NULL
+          WHERE id = @id AND status IN ('pending', 'confirmed')`,
+      ),
       resubscribe: this.db.prepare(
         `UPDATE subscribers SET status = 'confirmed', confirmed_at = @now, updated_at = @now
           WHERE id = @id AND status = 'unsubscribed' AND unsubscribed_at >= @since`,
@@ -176,20 +180,26 @@ export class SqliteStore implements SubscriberStore, DeliveryLedger, SignupStore
       if (!known) {
         const nonce = newNonce();
         const id = Number(this.stmt.insertPending!.run({ email, source: options.source, now: at, nonce }).lastInsertRowid);
-        return { subscriber: this.getSubscriber(id)!, kind: "new", mail: { id: this.queueMail(id, at) } };
+        this.queueMail(id, at);
+        return { subscriber: this.getSubscriber(id)!, mailQueued: true };
       }
-      if (known.status === "confirmed") return { subscriber: known, kind: "confirmed" };
+      if (known.status !== "pending" && known.status !== "unsubscribed") return { subscriber: known, mailQueued: false };
       if (!(this.stmt.nonceOf!.get(known.id) as { nonce: string | null }).nonce) this.stmt.setNonce!.run({ id: known.id, nonce: newNonce(), now: at });
       const dayAgo = new Date(options.now.getTime() - 24 * 3600_000).toISOString();
       const recent = this.stmt.recentMails!.get(known.id, dayAgo) as { n: number; last: string | null };
       const tooSoon = recent.last !== null && options.now.getTime() - Date.parse(recent.last) < options.throttle.minIntervalMs;
-      if (tooSoon || recent.n >= options.throttle.maxPerDay) return { subscriber: known, kind: "again" };
-      return { subscriber: known, kind: "again", mail: { id: this.queueMail(known.id, at) } };
+      if (tooSoon || recent.n >= options.throttle.maxPerDay) return { subscriber: known, mailQueued: false };
+      this.queueMail(known.id, at);
+      return { subscriber: known, mailQueued: true };
     })();
   }
 
-  private queueMail(subscriberId: number, at: string): number {
-    return Number(this.stmt.queueMail!.run({ id: subscriberId, now: at }).lastInsertRowid);
+  private queueMail(subscriberId: number, at: string): void {
+    this.stmt.queueMail!.run({ id: subscriberId, now: at });
+  }
+
+  unsubscribe(id: number, now: Date): boolean {
+    return this.stmt.unsubscribe!.run({ id, now: now.toISOString() }).changes > 0;
   }
 
   queuedConfirmations(afterId: number, limit: number): QueuedConfirmation[] {

@@ -28,19 +28,18 @@ export interface SignupThrottle {
 /** What became of one signup request. */
 export interface SignupDecision {
   subscriber: Subscriber;
-  /** new: address added as pending; again: known but not confirmed; confirmed: nothing to do. */
-  kind: "new" | "again" | "confirmed";
-  /** The confirmation mail queued for sending, unless the address is confirmed or throttled. */
-  mail?: { id: number };
+  /** A confirmation mail was queued: not when the address is confirmed, bounced or complained, or throttled. */
+  mailQueued: boolean;
 }
 
 /** Double opt-in: signups, confirmation mails, confirming and coming back. */
 export interface SignupStore {
   /**
-   * In one transaction: adds a new address as pending; gives a known,
-   * unconfirmed subscriber a confirmation nonce unless they hold one (so
-   * links already mailed keep working); and queues a confirmation mail
-   * unless the throttle says this address has had enough.
+   * In one transaction: adds a new address as pending; gives a known
+   * pending or unsubscribed subscriber a confirmation nonce unless they hold
+   * one (so links already mailed keep working); and queues a confirmation
+   * mail unless the throttle says this address has had enough. Confirmed,
+   * bounced and complained addresses get no mail.
    */
   requestSignup(email: string, options: { source: string; now: Date; throttle: SignupThrottle }): SignupDecision;
   /** Queued confirmation mails after `afterId`, oldest first, with what sending one needs. */
@@ -50,6 +49,8 @@ export interface SignupStore {
   confirmTarget(id: number): ConfirmTarget | undefined;
   /** Confirms the subscriber if they still hold `nonce`; "already" when they were confirmed before. */
   confirmSubscriber(id: number, nonce: string, now: Date): "confirmed" | "already" | "stale";
+  /** Unsubscribes a pending or confirmed subscriber (a bounced or complained one stays so); false when nothing changed. */
+  unsubscribe(id: number, now: Date): boolean;
   /** Undoes an unsubscribe made since `since`; false when there is none to undo. */
   resubscribe(id: number, since: Date, now: Date): boolean;
   confirmationMails(subscriberId: number): { id: number; state: ConfirmationState; requestedAt: string; detail: string | null }[];

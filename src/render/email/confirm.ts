@@ -1,5 +1,5 @@
 import type { Newsletter } from "../../model/newsletter.ts";
-import { isCjk } from "../labels.ts";
+import { isChinese } from "../labels.ts";
 import { wrapText } from "../text-wrap.ts";
 import type { SiteView } from "../web/archive.ts";
 import { EMAIL_FONT_STACK } from "./context.ts";
@@ -18,7 +18,7 @@ export interface ConfirmEmailContext {
 
 export function createConfirmEmailContext(site: SiteView, newsletter: Newsletter): ConfirmEmailContext {
   const email = CONFIRM_PLACEHOLDERS.email;
-  const zh = isCjk(newsletter.language);
+  const zh = isChinese(newsletter.language);
   const labels = zh
     ? {
         heading: "确认订阅",

@@ -1,6 +1,6 @@
 import { shorten } from "../../errors.ts";
 import type { Newsletter } from "../../model/newsletter.ts";
-import { isCjk, type Labels } from "../labels.ts";
+import { isChinese, isCjk, type Labels } from "../labels.ts";
 import type { IssueSummary, IssueView } from "../view.ts";
 import type { SiteView } from "../web/archive.ts";
 import { ISSUE_PLACEHOLDERS as PLACEHOLDERS } from "./placeholders.ts";
@@ -50,7 +50,7 @@ export function emailHeadline(issue: IssueSummary, newsletter: Newsletter): { su
 }
 
 function emailLabels(labels: Labels, newsletter: Newsletter): EmailLabels {
-  const zh = isCjk(newsletter.language);
+  const zh = isChinese(newsletter.language);
   return {
     viewInBrowser: zh ? "在浏览器中查看" : "View in your browser",
     why: zh
