@@ -197,6 +197,39 @@ describe("gazette draft", () => {
     expect(draft.sections[0]!.items[0]!.source).toBe(file);
   });
 
+  it("resolves an entry's relative link against the feed and leaves out links that are not web links", async () => {
+    const root = await makeProject("issue-36");
+    const result = await gazette(root, ["draft", "--from", `${server.base}/feeds/relative-links.atom`, "--from", `${server.base}/zh-digest.xml`]);
+    expect(result.status).toBe(0);
+    const items = (await readDraft(root)).sections.flatMap((s) => s.items);
+    expect(items.find((i) => i.title === "A post linked relative to the feed")!.links.other).toEqual([{ label: "127.0.0.1", url: `${server.base}/posts/1` }]);
+    expect(items.find((i) => i.title === "A post whose only link is an address")!.links).toEqual({});
+    expect(items.some((i) => i.source === `${server.base}/zh-digest.xml`)).toBe(true);
+  });
+
+  it("counts an item as already listed by any of its links, in this run as across runs", async () => {
+    // The blog post's summary links arXiv 2201.99999; the listing below has that paper too.
+    const root = await makeProject("issue-36");
+    await writeFile(
+      path.join(root, "listing.rdf"),
+      (await readFile(path.join(FEEDS, "arxiv-cs-lg.rdf"), "utf8")).replaceAll("2201.07207", "2201.99999"),
+    );
+    const result = await gazette(root, ["draft", "--from", `${server.base}/lab-blog.rss`, "--from", path.join(root, "listing.rdf")]);
+    expect(result.status).toBe(0);
+    const papers = (await readDraft(root)).sections.flatMap((s) => s.items).map((i) => i.links.paper);
+    expect(papers.filter((p) => p?.includes("2201.99999"))).toHaveLength(1);
+  });
+
+  it("with --force, replaces a draft left half edited and invalid", async () => {
+    const root = await makeProject("issue-36");
+    expect((await gazette(root, ["new", "--date", "2022-01-24"])).status).toBe(0);
+    const file = path.join(root, "content/issues/037-draft.md");
+    await writeFile(file, (await readFile(file, "utf8")).replace(/^title: .*$/m, 'title: ""'));
+    expect((await gazette(root, ["new", "--force", "--date", "2022-01-24"])).status).toBe(0);
+    expect((await gazette(root, ["draft", "--force", "--from", `${server.base}/zh-digest.xml`])).status).toBe(0);
+    expect((await gazette(root, ["check"])).status).toBe(0);
+  });
+
   it("says how to add sources when there are none", async () => {
     const root = await makeProject("issue-36");
     expect(await gazette(root, ["draft"])).toEqual({ status: 1, stdout: "", stderr: "gazette: no sources: list feeds under sources: in content/newsletter.yaml, or pass --from URL\n" });

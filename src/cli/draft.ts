@@ -33,7 +33,7 @@ export function registerDraftCommands(program: Command, io: Io, rootOf: () => st
     .option("--limit <n>", "at most this many new items per feed", parseCount)
     .option("--timeout <seconds>", "give up on a feed after this long", parseSeconds, DEFAULT_LIMITS.timeoutMs / 1000)
     .option("--date <date>", "the draft's date, YYYY-MM-DD (default: today)", parseDay)
-    .option("--force", "replace the draft file if it exists")
+    .option("--force", "replace the draft file if it exists (drafts named <NNN>-draft.md are then not read)")
     .option("--allow-empty", "write a draft with a placeholder item even when nothing is new")
     // Imported on use: rss-parser and htmlparser2 stay out of every other command.
     .action(async (flags: DraftFlags) => {
@@ -57,7 +57,7 @@ export function registerDraftCommands(program: Command, io: Io, rootOf: () => st
     .command("new")
     .description("start the next issue as content/issues/<next>-draft.md: valid, dated today, with a placeholder item")
     .option("--date <date>", "the issue's date, YYYY-MM-DD (default: today)", parseDay)
-    .option("--force", "replace the draft file if it exists")
+    .option("--force", "replace the draft file if it exists (drafts named <NNN>-draft.md are then not read)")
     .action(async (flags: { date?: string; force?: boolean }) => {
       const { createNextIssue } = await import("../draft/new-issue.ts");
       const created = await createNextIssue({ root: rootOf(), ...(flags.date ? { date: flags.date } : {}), now: new Date(), force: Boolean(flags.force) });

@@ -25,7 +25,7 @@ export const ISSUES_DIR = "content/issues";
  * ContentError listing every problem in every file. With a cache, files
  * whose text has not changed are not parsed again.
  */
-export async function loadContent(root: string, cache?: ContentCache): Promise<Content> {
+export async function loadContent(root: string, cache?: ContentCache, options: { skipFile?: (file: string) => boolean } = {}): Promise<Content> {
   const problems: Problem[] = [];
   const warnings: Problem[] = [];
 
@@ -39,7 +39,7 @@ export async function loadContent(root: string, cache?: ContentCache): Promise<C
 
   const issues: Issue[] = [];
   const fingerprints = new Map<string, string>();
-  const files = await listIssueFiles(root, problems);
+  const files = (await listIssueFiles(root, problems)).filter((file) => !options.skipFile?.(file));
   const utcOffset = newsletter?.utc_offset ?? "+00:00";
   for (const file of files) {
     const stamp = stampOf(path.join(root, file));

@@ -2,7 +2,7 @@ import type { SourceError } from "../errors.ts";
 import type { Issue } from "../model/issue.ts";
 import { toCandidate, type Candidate, type DraftItem, type ItemContext } from "./draft-item.ts";
 import type { DraftLabels } from "./labels.ts";
-import { itemKeys } from "./links.ts";
+import { itemKeys, linkUrls } from "./links.ts";
 import type { ParsedFeed } from "./parse-feed.ts";
 
 // Which entries go into the draft, and under which section. Pure: sources
@@ -86,9 +86,7 @@ export function knownItemKeys(issues: Issue[]): Set<string> {
   const keys = new Set<string>();
   for (const issue of issues) {
     for (const item of issue.sections.flatMap((s) => s.items)) {
-      const { code, paper, hub, other } = item.links;
-      const urls = [code, paper, hub, ...(other ?? []).map((o) => o.url)].filter((u): u is string => u !== undefined);
-      for (const key of itemKeys(urls)) keys.add(key);
+      for (const key of itemKeys(linkUrls(item.links))) keys.add(key);
     }
   }
   return keys;

@@ -3,7 +3,7 @@ import { shorten } from "../errors.ts";
 import type { ItemSchema } from "../model/issue.ts";
 import type { DraftLabels } from "./labels.ts";
 import { htmlToPlainLine, parseHtmlText, renderMarkdownParagraphs } from "./html-text.ts";
-import { itemKeys, normalizeUrl, parseArxivId, typeLink } from "./links.ts";
+import { itemKeys, linkUrls, normalizeUrl, parseArxivId, typeLink } from "./links.ts";
 import type { FeedEntry, ParsedFeed } from "./parse-feed.ts";
 
 // One feed entry → one issue item, as the editor will find it in the draft.
@@ -47,7 +47,8 @@ export function toCandidate(entry: FeedEntry, context: ItemContext): Candidate {
     links: linksFor(entry.link, summary.links, context.feed),
     source: context.source,
   };
-  const keys = itemKeys(entry.link ? [entry.link] : [], entry.ids);
+  // The same rule as for items already in issues (knownItemKeys): every link the item ends up with.
+  const keys = itemKeys([...(entry.link ? [entry.link] : []), ...linkUrls(item.links)], entry.ids);
   return { item, keys: keys.length > 0 ? keys : [`title:${title.toLowerCase()}`], date: entry.date };
 }
 
@@ -75,7 +76,7 @@ function linksFor(link: string | undefined, summaryLinks: string[], feed: Parsed
 
 /** The feed's title for links to its own site; else the link's host. */
 function labelFor(url: string, feed: ParsedFeed): string {
-  const host = new URL(url).hostname.replace(/^www\./, "");
+  const host = safeHost(url) ?? url;
   const siteHost = feed.site ? safeHost(feed.site) : undefined;
   return feed.title && siteHost === host ? shorten(feed.title, 40) : host;
 }

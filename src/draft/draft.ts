@@ -44,7 +44,7 @@ export interface DraftResult {
 }
 
 export async function draftNextIssue(options: DraftOptions): Promise<DraftResult> {
-  const content = await loadForDraft(options.root);
+  const content = await loadForDraft(options.root, options.force);
   const { newsletter } = content;
   const next = planNextIssue(content.issues);
   refuseExisting(options.root, next.file, options.force);

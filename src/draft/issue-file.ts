@@ -27,10 +27,15 @@ export interface NextIssue {
  * issue's draft, so a rerun targets it again (and needs --force to replace it).
  */
 export function planNextIssue(issues: Issue[]): NextIssue {
-  const others = issues.filter((i) => !/^\d+-draft\.md$/.test(path.basename(i.file)));
+  const others = issues.filter((i) => !isDraftFile(i.file));
   const number = Math.max(0, ...others.map((i) => i.number)) + 1;
   const published = issues.filter((i) => !i.draft).sort((a, b) => b.date.getTime() - a.date.getTime());
   return { number, file: `${ISSUES_DIR}/${String(number).padStart(3, "0")}-draft.md`, ...(published[0] ? { lastPublished: published[0] } : {}) };
+}
+
+/** A draft file `gazette draft` or `gazette new` wrote: content/issues/<NNN>-draft.md. */
+export function isDraftFile(file: string): boolean {
+  return /^\d+-draft\.md$/.test(path.basename(file));
 }
 
 export interface IssueText {
@@ -75,8 +80,8 @@ export async function writeIssueFile(root: string, file: string, text: string, o
   const target = path.join(root, file);
   await mkdir(path.dirname(target), { recursive: true });
   const tmp = path.join(path.dirname(target), `.${path.basename(target)}.${process.pid}.${randomBytes(4).toString("hex")}.tmp`);
-  await writeFile(tmp, text, { flag: "wx" });
   try {
+    await writeFile(tmp, text, { flag: "wx" });
     if (options.force) await rename(tmp, target);
     else await linkNoClobber(tmp, target);
   } catch (err) {

@@ -57,6 +57,12 @@ export function normalizeUrl(value: string): string | undefined {
   return `${host}${host === "github.com" ? path.toLowerCase() : path}${query ? `?${query}` : ""}`;
 }
 
+/** Every URL of an item's links, in the order issues list them. */
+export function linkUrls(links: { code?: string; paper?: string; hub?: string; other?: { url: string }[] } | undefined): string[] {
+  if (!links) return [];
+  return [links.code, links.paper, links.hub, ...(links.other ?? []).map((o) => o.url)].filter((u): u is string => u !== undefined);
+}
+
 /** Everything that identifies the item a set of links and ids stands for. */
 export function itemKeys(urls: readonly string[], ids: readonly string[] = []): string[] {
   const keys = new Set<string>();

@@ -5,7 +5,7 @@ import { ContentError } from "../errors.ts";
 import { calendarDate } from "../model/fields.ts";
 import type { Newsletter } from "../model/newsletter.ts";
 import type { DraftItem } from "./draft-item.ts";
-import { FileExistsError, planNextIssue, renderIssueFile, writeIssueFile, type NextIssue } from "./issue-file.ts";
+import { FileExistsError, isDraftFile, planNextIssue, renderIssueFile, writeIssueFile, type NextIssue } from "./issue-file.ts";
 import { draftLabelsFor, type DraftLabels } from "./labels.ts";
 
 // gazette new: the next issue, empty but valid, for editors who do not
@@ -21,7 +21,7 @@ export interface NewIssueOptions {
 }
 
 export async function createNextIssue(options: NewIssueOptions): Promise<{ number: number; file: string; date: string }> {
-  const content = await loadForDraft(options.root);
+  const content = await loadForDraft(options.root, options.force);
   const next = planNextIssue(content.issues);
   refuseExisting(options.root, next.file, options.force);
   const labels = draftLabelsFor(content.newsletter.language);
@@ -56,10 +56,14 @@ export function placeholderSections(labels: DraftLabels): { title: string; items
   return [{ title: labels.placeholderSection, items: [{ title: labels.placeholderTitle, summary: labels.placeholderSummary }] }];
 }
 
-/** The project's content, or every problem in it with "no draft was written". */
-export async function loadForDraft(root: string): Promise<Content> {
+/**
+ * The project's content, or every problem in it with "no draft was
+ * written". With --force the drafts Gazette wrote (<NNN>-draft.md) are not
+ * read: the one about to be replaced may be half edited and invalid.
+ */
+export async function loadForDraft(root: string, force: boolean): Promise<Content> {
   try {
-    return await loadContent(root);
+    return await loadContent(root, undefined, { skipFile: (file) => force && isDraftFile(file) });
   } catch (err) {
     if (err instanceof ContentError) throw new ContentError(err.problems, err.warnings, "no draft was written");
     throw err;

@@ -1,4 +1,5 @@
 import Parser from "rss-parser";
+import { isHttpUrl } from "../model/fields.ts";
 import { SaxesParser } from "saxes";
 import { SourceError } from "../errors.ts";
 import { htmlToPlainLine } from "./html-text.ts";
@@ -82,13 +83,27 @@ export async function parseFeed(text: string, from: { mediaType?: string; url?: 
     language: (feed.language ?? feed["dc:language"] ?? root.lang)?.trim() || undefined,
     entries: feed.items.map((item) => ({
       title: typeof item.title === "string" ? item.title : undefined,
-      link: typeof item.link === "string" ? item.link.trim() || undefined : undefined,
+      link: typeof item.link === "string" ? absoluteLink(item.link, from.url) : undefined,
       ids: [item.guid, item.id, item["rdf:about"]].filter((v): v is string => typeof v === "string" && v.trim() !== ""),
       date: toDate(item.isoDate) ?? feedDate,
       authors: authorsOf(item.creators ?? [], item.authorList ?? []),
       summaryHtml: [item.summary, item.content, item["content:encoded"]].find((v): v is string => typeof v === "string" && v.trim() !== ""),
     })),
   };
+}
+
+/**
+ * An entry's link as an absolute http(s) URL: relative ones (Atom allows
+ * them) resolved against where the feed came from; anything else (mailto:,
+ * a relative link in a local file) dropped.
+ */
+function absoluteLink(value: string, feedUrl: string | undefined): string | undefined {
+  try {
+    const url = new URL(value.trim(), feedUrl && isHttpUrl(feedUrl) ? feedUrl : undefined);
+    return isHttpUrl(url.href) ? url.href : undefined;
+  } catch {
+    return undefined;
+  }
 }
 
 /** Root element name and xml:lang; throws "malformed" with the line and column of the first error. */

@@ -12,6 +12,7 @@ const FILES: Record<string, [file: string, type: string]> = {
   "/zh-digest.xml": ["zh-digest.xml", "application/xml; charset=utf-8"],
   "/broken.xml": ["broken.xml", "application/xml"],
   "/lab-home.html": ["lab-home.html", "text/html; charset=utf-8"],
+  "/feeds/relative-links.atom": ["relative-links.atom", "application/atom+xml"],
 };
 
 /**
