@@ -7,7 +7,7 @@ import { NEWSLETTER_FILE } from "../content/load.ts";
 import { parseNewsletter } from "../content/parse.ts";
 import { ContentError } from "../errors.ts";
 import { acquireLock } from "../lock.ts";
-import { countRecipientsOwed, runCampaign, type CampaignReport } from "../send/campaign.ts";
+import { runCampaign, type CampaignReport } from "../send/campaign.ts";
 import { prepareMessage } from "../send/message.ts";
 import { readSecret } from "../send/tokens.ts";
 import { createOutboxTransport, createSmtpTransport } from "../send/transport.ts";
@@ -60,7 +60,9 @@ export async function send(io: Io, root: string, number: number, opts: SendOptio
     const release = acquireLock(path.join(dataDir, `send-${number}.lock`), `another gazette send ${number} is running`);
     const store = openStore(root, config);
     try {
-      const owed = countRecipientsOwed(store, number, !!opts.resendUncertain);
+      // Rows a crash left 'sending' are uncertain: say so before asking, and count them right.
+      store.markInFlightUncertain(number);
+      const owed = store.countOwed(number, !!opts.resendUncertain);
       const done = store.countByState(number);
       io.out(
         `issue #${number}: ${meta.subject}\n` +

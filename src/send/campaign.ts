@@ -69,7 +69,7 @@ export async function runCampaign(options: CampaignOptions): Promise<CampaignRep
   const { store, issue } = options;
   const startedAt = Date.now();
   store.markInFlightUncertain(issue);
-  const total = countRecipientsOwed(store, issue, options.resendUncertain);
+  const total = store.countOwed(issue, options.resendUncertain);
   const report: CampaignReport = { sent: 0, failed: 0, skipped: 0, total, startedAt, failures: {}, deferred: 0, uncertain: 0, bounced: 0, stopped: false, durationMs: 0 };
   const inFlight = new Set<Promise<void>>();
   // Outcomes are recorded with the next message's 'sending' mark (one commit
@@ -81,26 +81,30 @@ export async function runCampaign(options: CampaignOptions): Promise<CampaignRep
   timer.unref();
   const ctx = { ...options, settled, halt: { reason: undefined as string | undefined } };
   let afterId = 0;
-  outer: for (;;) {
-    const page = store.recipientsOwed(issue, { includeUncertain: options.resendUncertain, afterId, limit: 500 });
-    if (page.length === 0) break;
-    for (const subscriber of page) {
-      // Checked after waiting for a free slot: a stop that came meanwhile starts nothing more.
-      while (inFlight.size >= options.concurrency) await Promise.race(inFlight);
-      if (options.signal?.aborted) {
-        report.stopped = true;
-        break outer;
+  try {
+    outer: for (;;) {
+      const page = store.recipientsOwed(issue, { includeUncertain: options.resendUncertain, afterId, limit: 500 });
+      if (page.length === 0) break;
+      for (const subscriber of page) {
+        // Checked after waiting for a free slot: a stop that came meanwhile starts nothing more.
+        while (inFlight.size >= options.concurrency) await Promise.race(inFlight);
+        if (options.signal?.aborted) {
+          report.stopped = true;
+          break outer;
+        }
+        if (ctx.halt.reason) break outer;
+        const task = deliver(ctx, subscriber, report).finally(() => inFlight.delete(task));
+        inFlight.add(task);
       }
-      if (ctx.halt.reason) break outer;
-      const task = deliver(ctx, subscriber, report).finally(() => inFlight.delete(task));
-      inFlight.add(task);
+      afterId = page[page.length - 1]!.id;
     }
-    afterId = page[page.length - 1]!.id;
+  } finally {
+    // Whatever stopped the loop, the messages in flight finish and every outcome is recorded.
+    await Promise.allSettled(inFlight);
+    clearInterval(timer);
+    flush();
   }
-  await Promise.all(inFlight);
   if (ctx.halt.reason) report.relayRefused = ctx.halt.reason;
-  clearInterval(timer);
-  flush();
   const states = store.countByState(issue);
   report.uncertain = states.uncertain ?? 0;
   report.deferred = states.deferred ?? 0;
@@ -176,14 +180,4 @@ export function messageIdFor(options: Pick<CampaignOptions, "issue" | "newslette
   return `<issue${options.issue}.${subscriber.id}.${tag}@${domain}>`;
 }
 
-/** How many confirmed subscribers are still owed the issue (counted a page at a time). */
-export function countRecipientsOwed(ledger: DeliveryLedger, issue: number, includeUncertain: boolean): number {
-  let n = 0;
-  let afterId = 0;
-  for (;;) {
-    const page = ledger.recipientsOwed(issue, { includeUncertain, afterId, limit: 2000 });
-    if (page.length === 0) return n;
-    n += page.length;
-    afterId = page[page.length - 1]!.id;
-  }
-}
+

@@ -22,6 +22,9 @@ import {
 
 const MIGRATIONS = packagePath("src/store/migrations");
 
+/** A delivery row (d) that leaves its subscriber still owed the issue: none yet, deferred, or uncertain when asked. */
+const OWED = "(d.state IS NULL OR d.state IN ('queued', 'deferred') OR (@includeUncertain = 1 AND d.state = 'uncertain'))";
+
 type Row = Record<string, unknown>;
 
 export class SqliteStore implements SubscriberStore, DeliveryLedger, SignupStore {
@@ -90,12 +93,15 @@ export class SqliteStore implements SubscriberStore, DeliveryLedger, SignupStore
       countStatus: this.db.prepare("SELECT count(*) AS n FROM subscribers WHERE status = ?"),
       pageAll: this.db.prepare(`SELECT ${columns} FROM subscribers WHERE id > ? ORDER BY id LIMIT ?`),
       pageStatus: this.db.prepare(`SELECT ${columns} FROM subscribers WHERE status = ? AND id > ? ORDER BY id LIMIT ?`),
+      countOwed: this.db.prepare(
+        `SELECT count(*) AS n FROM subscribers s LEFT JOIN deliveries d ON d.issue = @issue AND d.subscriber_id = s.id
+          WHERE s.status = 'confirmed' AND ${OWED}`,
+      ),
       uncertain: this.db.prepare("UPDATE deliveries SET state = 'uncertain', updated_at = ? WHERE issue = ? AND state = 'sending'"),
       owed: this.db.prepare(
-        `SELECT s.id, s.email, s.name, s.status, s.source, s.created_at AS createdAt, s.updated_at AS updatedAt
+        `SELECT ${columns.split(", ").map((c) => `s.${c}`).join(", ")}
            FROM subscribers s LEFT JOIN deliveries d ON d.issue = @issue AND d.subscriber_id = s.id
-          WHERE s.status = 'confirmed' AND s.id > @afterId
-            AND (d.state IS NULL OR d.state IN ('queued', 'deferred') OR (@includeUncertain = 1 AND d.state = 'uncertain'))
+          WHERE s.status = 'confirmed' AND s.id > @afterId AND ${OWED}
           ORDER BY s.id LIMIT @limit`,
       ),
       begin: this.db.prepare(
@@ -104,8 +110,9 @@ export class SqliteStore implements SubscriberStore, DeliveryLedger, SignupStore
          ON CONFLICT (issue, subscriber_id) DO UPDATE SET state = 'sending', attempts = attempts + 1, updated_at = @now`,
       ),
       skip: this.db.prepare(
+        // From subscribers: one removed meanwhile has nothing left to record against.
         `INSERT INTO deliveries (issue, subscriber_id, state, attempts, message_id, updated_at, error)
-         VALUES (@issue, @id, 'skipped', 0, @messageId, @now, 'no longer confirmed')
+         SELECT @issue, @id, 'skipped', 0, @messageId, @now, 'no longer confirmed' FROM subscribers WHERE id = @id
          ON CONFLICT (issue, subscriber_id) DO UPDATE SET state = 'skipped', updated_at = @now, error = 'no longer confirmed'`,
       ),
       outcome: this.db.prepare(
@@ -237,6 +244,10 @@ export class SqliteStore implements SubscriberStore, DeliveryLedger, SignupStore
 
   markInFlightUncertain(issue: number): number {
     return this.stmt.uncertain!.run(now(), issue).changes;
+  }
+
+  countOwed(issue: number, includeUncertain: boolean): number {
+    return (this.stmt.countOwed!.get({ issue, includeUncertain: includeUncertain ? 1 : 0 }) as { n: number }).n;
   }
 
   recipientsOwed(issue: number, options: { includeUncertain: boolean; afterId?: number; limit: number }): Subscriber[] {

@@ -76,6 +76,8 @@ export interface DeliveryLedger {
    * skipped row; 'uncertain' only when asked), one page by id.
    */
   recipientsOwed(issue: number, options: { includeUncertain: boolean; afterId?: number; limit: number }): Subscriber[];
+  /** How many recipientsOwed would list, counted in the database. */
+  countOwed(issue: number, includeUncertain: boolean): number;
   /**
    * Records that the message is about to be handed to the transport, if the
    * subscriber is still confirmed; else records 'skipped' and returns false.
