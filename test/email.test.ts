@@ -112,6 +112,19 @@ describe("the issue 36 email", () => {
   });
 });
 
+describe("an item with a long first line, and one with no links", () => {
+  it("keeps every text line within 76 columns, numbers included, and puts no empty link in the HTML", async () => {
+    const title = "Scaling Laws for Neural Language Models Trained on Very Large and Diverse Multilingual Corpora of Web Text, Books, Code and Dialogue, with Ablations on Tokenisers";
+    const issue = `---\nnumber: 37\ndate: 2022-01-24\ntitle: 长标题\nsections:\n  - title: 论文推荐\n    items:\n${Array.from({ length: 10 }, (_, i) => `      - title: "${title} ${i}"\n        summary: 摘要。\n${i === 9 ? "" : "        links: { paper: https://arxiv.org/abs/2201.0000" + i + " }\n"}`).join("")}---\nLead.\n`;
+    const built = await buildFixture("issue-36", { "037.md": issue });
+    const [text, html] = await Promise.all([built.read("emails/37.txt"), built.read("emails/37.html")]);
+    expect(text).toContain("10. Scaling Laws for Neural Language Models");
+    for (const line of text.split("\n").filter((l) => !/^\s*\S*https?:\/\/\S+$/.test(l))) expect(displayWidth(line), line).toBeLessThanOrEqual(76);
+    expect(html).not.toContain('href=""');
+    expect(html).toContain(`${title} 9</span></h3>`);
+  });
+});
+
 describe("the confirmation (double opt-in) email", () => {
   it("is built beside the issues, in the newsletter's language, with the confirm link as button and as text, and no unsubscribe", async () => {
     const built = await buildFixture("issue-36");

@@ -20,7 +20,8 @@ export function renderEmailText(context: EmailContext): string {
       const head = `${item.index}. `;
       const indent = " ".repeat(head.length);
       const first = item.institutions || item.title;
-      out.push(wrapText(`${head}${first}`, WIDTH, "").replace(/\n/g, `\n${indent}`));
+      // Wrapped with the hanging indent, then the number put in the first line's indent: every line fits.
+      out.push(wrapText(first, WIDTH, indent).replace(indent, head));
       if (item.institutions) out.push(wrapText(item.title, WIDTH, indent));
       if (item.translation) out.push(wrapText(item.translation, WIDTH, indent));
       if (item.authors) out.push(wrapText(`${site.labels.authors}${site.labels.colon}${item.authors}`, WIDTH, indent));
