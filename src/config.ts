@@ -7,30 +7,45 @@ const optionalText = z
   .optional()
   .transform((v) => (v === undefined || v.trim() === "" ? undefined : v.trim()));
 
+/** A number from the environment; empty counts as unset (so the default applies), as for text. */
+const envNumber = (schema: z.ZodCoercedNumber, fallback: number) =>
+  z.preprocess((v) => (typeof v === "string" && v.trim() === "" ? undefined : v), schema.default(fallback));
+
+/** An absolute URL of one of these schemes that the URL parser accepts (port in range, host well-formed). */
+const urlOf = (schemes: string[], message: string) =>
+  optionalText.refine((v) => {
+    if (v === undefined) return true;
+    try {
+      return schemes.includes(new URL(v).protocol) && !/\s/.test(v);
+    } catch {
+      return false;
+    }
+  }, { message });
+
 const EnvSchema = z.object({
   HOST: z.string().min(1).default("127.0.0.1"),
-  PORT: z.coerce.number().int().min(0).max(65535).default(8080),
+  PORT: envNumber(z.coerce.number().int().min(0).max(65535), 8080),
   /** Where the subscriber database, the secret and the outbox live (relative to the project). */
   GAZETTE_DATA_DIR: z.string().min(1).default("data"),
   /** smtp://user:pass@host:587 or smtps://…; unset means the local outbox. */
-  SMTP_URL: optionalText.refine((v) => v === undefined || /^smtps?:\/\/[^\s]+$/.test(v), { message: "expected smtp://… or smtps://…" }),
-  SMTP_POOL_SIZE: z.coerce.number().int().min(1).max(64).default(8),
-  /** Messages per second; 0 for no limit. */
-  SMTP_RATE: z.coerce.number().min(0).default(0),
+  SMTP_URL: urlOf(["smtp:", "smtps:"], "expected smtp://user:pass@host:587 or smtps://…"),
+  SMTP_POOL_SIZE: envNumber(z.coerce.number().int().min(1).max(64), 8),
+  /** Messages per second (fractions too: 0.5 is one every two seconds); 0 for no limit. */
+  SMTP_RATE: envNumber(z.coerce.number().min(0), 0),
   DKIM_DOMAIN: optionalText,
   DKIM_SELECTOR: optionalText,
   DKIM_KEY_FILE: optionalText,
   /** First retry delay for temporary send failures (doubles each time). */
-  GAZETTE_RETRY_BASE_MS: z.coerce.number().int().min(0).default(2000),
+  GAZETTE_RETRY_BASE_MS: envNumber(z.coerce.number().int().min(0), 2000),
   /**
    * Where the links in mail (confirm, unsubscribe) point, when not at the
    * newsletter's base_url: the public address of \`gazette serve\`.
    */
-  GAZETTE_PUBLIC_URL: optionalText.refine((v) => v === undefined || /^https?:\/\/[^\s]+$/.test(v), { message: "expected an absolute http(s) URL" }),
+  GAZETTE_PUBLIC_URL: urlOf(["http:", "https:"], "expected an absolute http(s) URL"),
   /** Hours a confirmation link stays valid. */
-  GAZETTE_CONFIRM_HOURS: z.coerce.number().min(0.01).max(24 * 30).default(48),
+  GAZETTE_CONFIRM_HOURS: envNumber(z.coerce.number().min(0.01).max(24 * 30), 48),
   /** Signups one client address may post per 15 minutes. */
-  GAZETTE_SIGNUPS_PER_CLIENT: z.coerce.number().int().min(1).default(10),
+  GAZETTE_SIGNUPS_PER_CLIENT: envNumber(z.coerce.number().int().min(1), 10),
   /**
    * Behind a reverse proxy: the proxy's address(es), comma-separated, or
    * "true", so per-client limits see each reader's address (X-Forwarded-For)

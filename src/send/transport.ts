@@ -46,7 +46,11 @@ export async function createSmtpTransport(config: Pick<Config, "SMTP_URL" | "SMT
   const dkim = config.DKIM_KEY_FILE
     ? { domainName: config.DKIM_DOMAIN!, keySelector: config.DKIM_SELECTOR!, privateKey: await readFile(config.DKIM_KEY_FILE, "utf8") }
     : undefined;
-  const rate = config.SMTP_RATE > 0 ? { rateDelta: 1000, rateLimit: Math.max(1, Math.round(config.SMTP_RATE)) } : {};
+  // nodemailer counts whole messages per window: under 1/s, one message per longer window.
+  const rate =
+    config.SMTP_RATE <= 0 ? {}
+    : config.SMTP_RATE < 1 ? { rateDelta: Math.round(1000 / config.SMTP_RATE), rateLimit: 1 }
+    : { rateDelta: 1000, rateLimit: Math.round(config.SMTP_RATE) };
   const transporter = nodemailer.createTransport({
     pool: true,
     host: url.hostname,
