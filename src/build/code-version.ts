@@ -1,6 +1,5 @@
 import { createHash } from "node:crypto";
 import { readdir, readFile } from "node:fs/promises";
-import { createRequire } from "node:module";
 import path from "node:path";
 
 import { packagePath } from "../paths.ts";
@@ -9,19 +8,29 @@ const SRC = packagePath("src");
 
 let memo: Promise<string> | undefined;
 
+/** The packages whose version shapes what is parsed or written: an update to any of them must not serve old output. */
+const OUTPUT_DEPENDENCIES = ["mjml", "markdown-it", "handlebars", "feed", "yaml", "zod", "saxes"];
+
 /**
- * A hash of Gazette's own sources and of mjml's version. Every cache key
- * includes it, so a change to the code that parses or renders can never
- * serve output made by the old code.
+ * A hash of Gazette's own sources and of the versions of the packages that
+ * parse and render. Every cache key includes it, so a change to the code
+ * that parses or renders, or an npm update, can never serve output made by
+ * the old code.
  */
 export function codeVersion(): Promise<string> {
   memo ??= (async () => {
     const hash = createHash("sha256");
-    hash.update((createRequire(import.meta.url)("mjml/package.json") as { version: string }).version);
+    for (const name of OUTPUT_DEPENDENCIES) hash.update(`${name}@${await installedVersion(name)}\0`);
     for (const file of await listFiles(SRC)) hash.update(`\0${file}\0`).update(await readFile(path.join(SRC, file)));
     return hash.digest("hex");
   })();
   return memo;
+}
+
+/** The version npm installed (read from its package.json: some packages do not export that path). */
+async function installedVersion(name: string): Promise<string> {
+  const text = await readFile(packagePath(`node_modules/${name}/package.json`), "utf8").catch(() => "{}");
+  return (JSON.parse(text) as { version?: string }).version ?? "unknown";
 }
 
 async function listFiles(dir: string, prefix = ""): Promise<string[]> {
