@@ -71,7 +71,7 @@ describe("signing up with double opt-in", () => {
       ttlMs: 48 * HOUR,
       linkBase: () => `${base}/`,
       now: () => new Date(clock),
-      retryDelayMs: 1,
+      retry: { attempts: 3, baseDelayMs: 1, maxDelayMs: 1 },
     });
     const app = await createApp({
       ...app_,

@@ -55,15 +55,16 @@ async function buildWith(options: BuildOptions, compiler: MjmlPool): Promise<Bui
   const [webTemplates, emailTemplates] = await Promise.all([readWebTemplates(), readEmailTemplates(options.root)]);
   const { newsletter } = content;
   const planned = planSite(newsletter, content.issues, content.fingerprints);
-  const files = new Map<string, DistFile>(renderIndexAndFeeds(newsletter, planned, webTemplates));
-  // Emails first: their compiling runs on worker threads while this thread renders pages.
+  // What every page and email says about the site (its footer's Markdown included): made once.
   const site = createSiteView(newsletter);
+  const files = new Map<string, DistFile>(renderIndexAndFeeds(newsletter, site, planned, webTemplates));
+  // Emails first: their compiling runs on worker threads while this thread renders pages.
   const emailsBuilt = Promise.all([
     buildEmails(newsletter, site, planned, emailTemplates, cache, version, compiler),
     buildConfirmEmail(newsletter, site, emailTemplates, cache, version, compiler),
   ]);
   emailsBuilt.catch(() => {}); // awaited below; this only keeps a failure during pages from going unhandled
-  const pages = await buildIssuePages(newsletter, planned, webTemplates, cache, version);
+  const pages = await buildIssuePages(newsletter, site, planned, webTemplates, cache, version);
   const [emails, confirmation] = await emailsBuilt;
   for (const [file, body] of [...pages.files, ...emails.files, ...confirmation.files]) files.set(file, body);
   checkOutputs(files);

@@ -1,6 +1,7 @@
 import type { Newsletter } from "../model/newsletter.ts";
 import { renderPlannedIssuePage, type PlannedIssue } from "../render/site.ts";
 import type { IssueSummary } from "../render/view.ts";
+import type { SiteView } from "../render/web/archive.ts";
 import type { WebTemplates } from "../render/web/templates.ts";
 import { newsletterKey, OutputCache } from "./output-cache.ts";
 import type { DistFile } from "./write-dist.ts";
@@ -12,6 +13,7 @@ import type { DistFile } from "./write-dist.ts";
  */
 export async function buildIssuePages(
   newsletter: Newsletter,
+  site: SiteView,
   planned: PlannedIssue[],
   templates: WebTemplates,
   cache: OutputCache,
@@ -31,7 +33,7 @@ export async function buildIssuePages(
         return;
       }
       // Rendered into the cache, then linked like a hit: dist/ and the cache share the file.
-      await cache.put(key, "html", renderPlannedIssuePage(newsletter, p, templates));
+      await cache.put(key, "html", renderPlannedIssuePage(site, p, templates));
       rendered++;
       files.set(file, { linkFrom: cache.pathOf(key, "html") });
     }),

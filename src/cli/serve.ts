@@ -57,6 +57,7 @@ export async function openSubscriptions(io: Io, root: string, distDir: string, c
       secret,
       newsletter,
       ttlMs: config.GAZETTE_CONFIRM_HOURS * 3600_000,
+      retry: { attempts: 3, baseDelayMs: config.GAZETTE_RETRY_BASE_MS, maxDelayMs: config.GAZETTE_RETRY_BASE_MS * 30 },
       linkBase: links,
       now: () => new Date(),
       onError: (err, mail) => io.err(`gazette: confirmation mail to ${mail.subscriber.email} failed: ${err.message}\n`),

@@ -6,7 +6,7 @@ import { renderAtom } from "./feeds/atom.ts";
 import { renderJsonFeed } from "./feeds/json-feed.ts";
 import { renderRss } from "./feeds/rss.ts";
 import { createIssueSummary, createIssueView, type IssueSummary, type IssueView } from "./view.ts";
-import { createSiteView, renderIndexPage, renderIssueContent, renderIssuePage } from "./web/archive.ts";
+import { renderIndexPage, renderIssueContent, renderIssuePage, type SiteView } from "./web/archive.ts";
 import type { WebTemplates } from "./web/templates.ts";
 
 /** An issue with what lists and navigation need: its summary and its published neighbours. */
@@ -56,9 +56,8 @@ export function planSite(newsletter: Newsletter, issues: Issue[], fingerprints: 
  * The index and the three feeds, as path → text. Pure: the same content and
  * templates give the same bytes, whatever the clock says.
  */
-export function renderIndexAndFeeds(newsletter: Newsletter, planned: PlannedIssue[], templates: WebTemplates): Map<string, string> {
+export function renderIndexAndFeeds(newsletter: Newsletter, site: SiteView, planned: PlannedIssue[], templates: WebTemplates): Map<string, string> {
   const files = new Map<string, string>();
-  const site = createSiteView(newsletter);
   const published = planned.filter((p) => !p.summary.draft);
   files.set("index.html", renderIndexPage(site, published.map((p) => p.summary), templates));
   const entries = published.slice(0, newsletter.feed.limit).map((p) => ({ view: p.view(), contentHtml: renderIssueContent(site, p.view(), templates) }));
@@ -71,6 +70,6 @@ export function renderIndexAndFeeds(newsletter: Newsletter, planned: PlannedIssu
 }
 
 /** dist/issues/<slug>/index.html for one planned issue. Pure. */
-export function renderPlannedIssuePage(newsletter: Newsletter, planned: PlannedIssue, templates: WebTemplates): string {
-  return renderIssuePage(createSiteView(newsletter), planned.view(), { previous: planned.previous, next: planned.next }, templates);
+export function renderPlannedIssuePage(site: SiteView, planned: PlannedIssue, templates: WebTemplates): string {
+  return renderIssuePage(site, planned.view(), { previous: planned.previous, next: planned.next }, templates);
 }

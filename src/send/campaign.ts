@@ -5,7 +5,7 @@ import type { Newsletter } from "../model/newsletter.ts";
 import type { DeliveryLedger, Outcome, SubscriberStore } from "../store/store.ts";
 import type { PreparedMessage } from "./message.ts";
 import { signToken } from "./tokens.ts";
-import { SendFailure, type Transport } from "./transport.ts";
+import { asSendFailure, type Transport } from "./transport.ts";
 
 export interface RetryPolicy {
   /** Attempts per message in one run (temporary failures only). */
@@ -136,7 +136,7 @@ async function deliver(options: CampaignOptions & { settled: Outcome[]; halt: { 
       report.sent++;
       break;
     } catch (err) {
-      const failure = err instanceof SendFailure ? err : new SendFailure((err as Error).message, "temporary", "error", false);
+      const failure = asSendFailure(err);
       if (failure.kind === "permanent") {
         options.settled.push({ issue, subscriberId: subscriber.id, state: "rejected", detail: `${failure.reason}: ${failure.message}` });
         if (failure.unknownUser) {

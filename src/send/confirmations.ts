@@ -4,7 +4,8 @@ import type { Newsletter } from "../model/newsletter.ts";
 import type { QueuedConfirmation, SignupStore } from "../store/store.ts";
 import type { PreparedMessage } from "./message.ts";
 import { signConfirmToken } from "./tokens.ts";
-import { SendFailure, type Transport } from "./transport.ts";
+import { backoff, type RetryPolicy } from "./campaign.ts";
+import { asSendFailure, type Transport } from "./transport.ts";
 
 export interface ConfirmationMailerOptions {
   message: PreparedMessage;
@@ -17,9 +18,8 @@ export interface ConfirmationMailerOptions {
   /** Base of the confirmation links (the server's public URL). */
   linkBase: () => string;
   now: () => Date;
-  /** Attempts per mail for temporary failures, and the first back-off (doubles). */
-  attempts?: number;
-  retryDelayMs?: number;
+  /** Attempts per mail for temporary failures, and their back-off (as for issues). */
+  retry?: RetryPolicy;
   /** A mail still queued this long after it was asked for is skipped, not sent (default 1 hour). */
   maxAgeMs?: number;
   onError?: (err: Error, mail: QueuedConfirmation) => void;
@@ -106,20 +106,20 @@ export class ConfirmationMailer {
       confirmUrl: new URL(`confirm/${token}`, options.linkBase()).href,
       date: now,
     });
-    const attempts = options.attempts ?? 3;
+    const retry = options.retry ?? { attempts: 3, baseDelayMs: 2000, maxDelayMs: 30_000 };
     for (let attempt = 1; ; attempt++) {
       try {
         const response = await options.transport.send({ from: options.message.from, to: mail.subscriber.email }, raw, `${now.getTime()}-${mail.mailId}`);
         options.store.recordConfirmationMail(mail.mailId, "sent", response, options.now());
         return;
       } catch (err) {
-        const failure = err instanceof SendFailure ? err : new SendFailure((err as Error).message, "temporary", "error", false);
-        if (failure.kind === "permanent" || attempt >= attempts) {
+        const failure = asSendFailure(err);
+        if (failure.kind === "permanent" || attempt >= retry.attempts) {
           options.store.recordConfirmationMail(mail.mailId, "failed", `${failure.reason}: ${failure.message}`, options.now());
           options.onError?.(failure, mail);
           return;
         }
-        await sleep((options.retryDelayMs ?? 2000) * 2 ** (attempt - 1));
+        await sleep(backoff(retry, attempt));
       }
     }
   }

@@ -96,6 +96,11 @@ export function createOutboxTransport(dir: string): Transport {
   };
 }
 
+/** Any error from a transport as a SendFailure; one it does not know is taken as temporary. */
+export function asSendFailure(err: unknown): SendFailure {
+  return err instanceof SendFailure ? err : new SendFailure((err as Error).message, "temporary", "error", false);
+}
+
 const TEMPORARY_CODES = new Set(["ECONNECTION", "ETIMEDOUT", "ESOCKET", "ECONNRESET", "EPIPE", "ECONNREFUSED", "EDNS", "ETLS", "EPROTOCOL"]);
 
 /**
