@@ -130,5 +130,6 @@ describe("gazette build", () => {
     const again = await build({ root });
     expect(again.written).toEqual([]);
     expect(again.emails.map((e) => e.compiled)).toEqual([false]);
+    expect(again.pagesRendered).toBe(0);
   });
 });

@@ -130,6 +130,15 @@ describe("gazette draft", () => {
     const feed = JSON.parse(await readFile(path.join(root, "dist/feed.json"), "utf8")) as { items: { id: string }[] };
     expect(feed.items.map((i) => i.id)).toEqual(["tag:pretraining-weekly.example.org,2021:weekly/issues/36"]);
     expect(await readFile(path.join(root, "dist/rss.xml"), "utf8")).not.toContain("Zero-Shot Planners");
+    // Published, the issue goes into the feeds: still without its sources.
+    const draftFile = path.join(root, "content/issues/037-draft.md");
+    await writeFile(draftFile, (await readFile(draftFile, "utf8")).replace("draft: true", "draft: false"));
+    expect((await gazette(root, ["build"])).status).toBe(0);
+    for (const file of ["rss.xml", "atom.xml", "feed.json"]) {
+      const text = await readFile(path.join(root, "dist", file), "utf8");
+      expect(text).toContain("Zero-Shot Planners");
+      expect(text).not.toContain(`${b}/arxiv.rdf`);
+    }
   });
 
   it("takes --since instead of the last issue's date, and --limit items per source, newest first", async () => {

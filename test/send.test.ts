@@ -332,10 +332,22 @@ describe("gazette send, killed and rerun", () => {
     store.close();
   });
 
-  it("asks before sending, and refuses without --yes when there is no terminal", () => {
-    const root = REPO;
-    const result = spawnSync(process.execPath, [path.join(REPO, "bin/gazette.js"), "send", "99"], { cwd: root, encoding: "utf8" });
+  it("says when an issue has no built email", () => {
+    const result = spawnSync(process.execPath, [path.join(REPO, "bin/gazette.js"), "send", "99"], { cwd: REPO, encoding: "utf8" });
     expect(result.status).toBe(1);
     expect(result.stderr).toBe("gazette: no built email for issue 99 in dist/emails: run gazette build first\n");
+  });
+
+  it("asks before sending, and refuses without --yes when there is no terminal to ask on", async () => {
+    const p = await project(readers(2));
+    p.store.close();
+    const result = spawnSync(process.execPath, [path.join(REPO, "bin/gazette.js"), "send", "36"], { cwd: p.root, encoding: "utf8", stdio: ["pipe", "pipe", "pipe"] });
+    expect(result.stdout).toContain("recipients: 2 confirmed subscribers still to receive it");
+    expect(result.stderr).toBe("gazette: not on a terminal: add --yes to send without being asked\n");
+    expect(result.status).toBe(1);
+    const store = new SqliteStore(path.join(p.root, "data/gazette.sqlite"));
+    expect(store.deliveries(36)).toEqual([]);
+    store.close();
+    await expect(readdir(path.join(p.root, "data/outbox/36"))).rejects.toThrow();
   });
 });

@@ -28,6 +28,8 @@ export interface BuildResult extends WriteReport {
   issues: number;
   drafts: number;
   emails: EmailReport[];
+  /** Issue pages rendered afresh (the rest came from the cache). */
+  pagesRendered: number;
   warnings: Problem[];
 }
 
@@ -76,6 +78,7 @@ async function buildWith(options: BuildOptions, compiler: MjmlPool): Promise<Bui
     issues: content.issues.length,
     drafts: content.issues.filter((i) => i.draft).length,
     emails: emails.reports,
+    pagesRendered: pages.rendered,
     warnings: [...content.warnings, ...emails.warnings],
   };
 }
