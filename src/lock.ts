@@ -1,32 +1,46 @@
-import { closeSync, openSync, readFileSync, rmSync, writeSync } from "node:fs";
+import { linkSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
 
 /**
- * An exclusive lock file holding the owner's pid. A lock whose process is
- * gone is taken over. Returns the release function; throws an error with
- * code GAZETTE_BUSY naming `what` when another live process holds it.
+ * An exclusive lock file holding the owner's pid. The file appears with
+ * its pid already in it (written beside it, then hard-linked into place),
+ * so no one ever reads an empty lock. A lock whose process is gone is taken
+ * over; one held by a live process, this one included, is busy. Returns the
+ * release function; throws an error with code GAZETTE_BUSY naming `what`
+ * when the lock is held.
  */
 export function acquireLock(file: string, what: string): () => void {
-  for (let attempt = 0; attempt < 2; attempt++) {
-    try {
-      const fd = openSync(file, "wx");
-      writeSync(fd, String(process.pid));
-      closeSync(fd);
-      return () => rmSync(file, { force: true });
-    } catch (err) {
-      if ((err as NodeJS.ErrnoException).code !== "EEXIST") throw err;
-      let pid = 0;
+  const mine = `${file}.${process.pid}.${Date.now()}`;
+  writeFileSync(mine, String(process.pid));
+  try {
+    for (let attempt = 0; attempt < 2; attempt++) {
       try {
-        pid = Number(readFileSync(file, "utf8"));
-      } catch {
-        // vanished meanwhile
+        linkSync(mine, file);
+        return () => rmSync(file, { force: true });
+      } catch (err) {
+        if ((err as NodeJS.ErrnoException).code !== "EEXIST") throw err;
+        const holder = readHolder(file);
+        if (holder === "busy" || (holder !== "gone" && isAlive(holder))) {
+          throw Object.assign(new Error(`${what}${typeof holder === "number" ? ` (process ${holder})` : ""}; wait for it to finish`), { code: "GAZETTE_BUSY" });
+        }
+        rmSync(file, { force: true }); // its process is gone
       }
-      if (pid > 0 && pid !== process.pid && isAlive(pid)) {
-        throw Object.assign(new Error(`${what} (process ${pid}); wait for it to finish`), { code: "GAZETTE_BUSY" });
-      }
-      rmSync(file, { force: true });
     }
+    throw new Error(`could not take the lock ${file}`);
+  } finally {
+    rmSync(mine, { force: true });
   }
-  throw new Error(`could not take the lock ${file}`);
+}
+
+/** The pid in a lock file; "gone" if the file vanished; "busy" if it cannot be read as a pid yet is fresh. */
+function readHolder(file: string): number | "gone" | "busy" {
+  try {
+    const pid = Number(readFileSync(file, "utf8").trim());
+    if (Number.isInteger(pid) && pid > 0) return pid;
+    // Unreadable: written by something else. Stale only once it is old.
+    return Date.now() - statSync(file).mtimeMs > 60_000 ? "gone" : "busy";
+  } catch {
+    return "gone";
+  }
 }
 
 function isAlive(pid: number): boolean {
