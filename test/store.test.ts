@@ -129,4 +129,12 @@ describe("gazette subscribers", () => {
     expect(result.status).toBe(1);
     expect(result.stderr).toContain("expected one email address with no line breaks or control characters");
   });
+
+  it("refuses a name with a line break on the command line, as import does", async () => {
+    const root = await makeProject("issue-36");
+    const result = gazette(root, ["subscribers", "add", "a@example.org", "--name", "Ann\nBcc: b@example.org"]);
+    expect(result.status).toBe(1);
+    expect(result.stderr).toContain("expected a name with no line breaks or control characters");
+    expect(gazette(root, ["subscribers", "count"]).stdout).not.toMatch(/confirmed\s+1/);
+  });
 });

@@ -4,7 +4,7 @@ import path from "node:path";
 import { readConfig } from "../config.ts";
 import { ContentError } from "../errors.ts";
 import { SUBSCRIBER_STATUSES, type SubscriberStatus } from "../model/subscriber.ts";
-import { parseAddress } from "../store/address.ts";
+import { parseAddress, parseName } from "../store/address.ts";
 import type { SubscriberStore } from "../store/store.ts";
 
 interface Io {
@@ -30,9 +30,9 @@ export function registerSubscriberCommands(program: Command, io: Io, rootOf: () 
     .command("add")
     .description("add one subscriber (confirmed unless --status says otherwise)")
     .argument("<email>", "address", parseEmailArgument)
-    .option("--name <name>", "display name")
+    .option("--name <name>", "display name", parseNameArgument)
     .option("--status <status>", `one of ${SUBSCRIBER_STATUSES.join(", ")}`, parseStatus, "confirmed")
-    .action((email: string, opts: { name?: string; status: SubscriberStatus }) =>
+    .action((email: string, opts: { name?: string | null; status: SubscriberStatus }) =>
       withStore((store) => {
         const s = store.addSubscriber({ email, name: opts.name, status: opts.status, source: "cli" });
         io.out(`added ${s.email} (${s.status})\n`);
@@ -117,6 +117,12 @@ function parseEmailArgument(value: string): string {
   const parsed = parseAddress(value);
   if (!parsed.ok) throw new InvalidArgumentError(parsed.expected);
   return parsed.address;
+}
+
+function parseNameArgument(value: string): string | null {
+  const parsed = parseName(value);
+  if (!parsed.ok) throw new InvalidArgumentError(parsed.expected);
+  return parsed.name;
 }
 
 function parseStatus(value: string): SubscriberStatus {

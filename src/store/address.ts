@@ -34,3 +34,12 @@ export function parseAddress(input: string): AddressResult {
   }
   return { ok: true, address: `${local.toLowerCase()}@${domain}` };
 }
+
+export type NameResult = { ok: true; name: string | null } | { ok: false; expected: string };
+
+/** A display name as stored: trimmed, null when empty, refused with a line break or control character (it goes into a To: header). */
+export function parseName(input: string | undefined): NameResult {
+  const name = input?.trim() || null;
+  if (name && /[\u0000-\u001f\u007f]/.test(name)) return { ok: false, expected: "expected a name with no line breaks or control characters" };
+  return { ok: true, name };
+}

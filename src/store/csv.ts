@@ -1,7 +1,7 @@
 import { parse } from "csv-parse/sync";
 import { describeValue, type Problem } from "../errors.ts";
 import { SUBSCRIBER_STATUSES, type NewSubscriber, type SubscriberStatus } from "../model/subscriber.ts";
-import { parseAddress } from "./address.ts";
+import { parseAddress, parseName } from "./address.ts";
 
 /**
  * Reads a subscriber CSV (a header row with `email`, optionally `name` and
@@ -36,9 +36,9 @@ export function parseSubscriberCsv(text: string, file: string, defaults: { statu
       continue;
     }
     seen.set(address.address, line);
-    const name = record.name?.trim() || null;
-    if (name && /[\u0000-\u001f\u007f]/.test(name)) {
-      problems.push({ file, path: "name", line, expected: "expected a name with no line breaks or control characters", received: describeValue(name) });
+    const name = parseName(record.name);
+    if (!name.ok) {
+      problems.push({ file, path: "name", line, expected: name.expected, received: describeValue(record.name?.trim()) });
       continue;
     }
     const status = (record.status?.trim() || defaults.status) as SubscriberStatus;
@@ -46,7 +46,7 @@ export function parseSubscriberCsv(text: string, file: string, defaults: { statu
       problems.push({ file, path: "status", line, expected: `expected one of ${SUBSCRIBER_STATUSES.join(", ")}`, received: describeValue(record.status) });
       continue;
     }
-    rows.push({ email: address.address, name, status, source: defaults.source });
+    rows.push({ email: address.address, name: name.name, status, source: defaults.source });
   }
   return { rows, problems };
 }
