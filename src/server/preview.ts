@@ -76,8 +76,10 @@ export async function registerPreview(app: FastifyInstance, distDir: string, tem
   });
 
   app.get<{ Params: { n: string } }>("/_preview/emails/:n/version", async (req, reply) => {
-    if (!EMAIL_NAME.test(req.params.n)) return reply.code(404).send();
-    return reply.header("Cache-Control", "no-store").send({ version: await versionOf(emailsDir, req.params.n) });
+    const version = EMAIL_NAME.test(req.params.n) ? await versionOf(emailsDir, req.params.n) : undefined;
+    // Mid-swap (or before a build) the files are missing: say nothing, so the page waits instead of reloading into a 404.
+    if (!version) return reply.code(404).header("Cache-Control", "no-store").send();
+    return reply.header("Cache-Control", "no-store").send({ version });
   });
 
   app.get("/_preview/unsubscribe", (_req, reply) =>
@@ -101,10 +103,10 @@ async function readMeta(dir: string, n: string): Promise<EmailMeta | ConfirmMeta
   }
 }
 
-/** Changes whenever a rebuild rewrites any part of the email. */
-async function versionOf(dir: string, n: string | number): Promise<string> {
-  const times = await Promise.all(["json", "html", "txt"].map((ext) => stat(path.join(dir, `${n}.${ext}`)).then((s) => s.mtimeMs, () => 0)));
-  return times.join("-");
+/** Changes whenever a rebuild rewrites any part of the email; undefined while a part is missing. */
+async function versionOf(dir: string, n: string | number): Promise<string | undefined> {
+  const times = await Promise.all(["json", "html", "txt"].map((ext) => stat(path.join(dir, `${n}.${ext}`)).then((s) => s.mtimeMs, () => undefined)));
+  return times.includes(undefined) ? undefined : times.join("-");
 }
 
 function html(reply: FastifyReply, body: string): FastifyReply {
