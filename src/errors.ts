@@ -26,30 +26,32 @@ export class ContentError extends Error {
   }
 }
 
-/** A template or renderer failure, named by the template file. */
-export class RenderError extends Error {
-  readonly code = "GAZETTE_RENDER";
+/** A failure that one file explains, said as "file: what went wrong". */
+abstract class FileError extends Error {
+  abstract readonly code: string;
   constructor(
-    readonly template: string,
-    message: string,
-    options?: { cause?: unknown },
-  ) {
-    super(`${template}: ${message}`, options);
-    this.name = "RenderError";
-  }
-}
-
-/** A produced file that failed its own check (e.g. a feed that is not well-formed XML). */
-export class OutputError extends Error {
-  readonly code = "GAZETTE_OUTPUT";
-  constructor(
+    /** The file at fault, relative to where the command runs. */
     readonly file: string,
     message: string,
     options?: { cause?: unknown },
   ) {
     super(`${file}: ${message}`, options);
-    this.name = "OutputError";
+    this.name = new.target.name;
   }
+}
+
+/** A template or renderer failure, named by the template file. */
+export class RenderError extends FileError {
+  readonly code = "GAZETTE_RENDER";
+  /** The template file (same as `file`). */
+  get template(): string {
+    return this.file;
+  }
+}
+
+/** A produced file that failed its own check (e.g. a feed that is not well-formed XML). */
+export class OutputError extends FileError {
+  readonly code = "GAZETTE_OUTPUT";
 }
 
 /** Why one feed could not be read; `gazette draft` reports it and goes on with the others. */
