@@ -3,6 +3,8 @@ import { mkdirSync, readdirSync, readFileSync } from "node:fs";
 import path from "node:path";
 import type { Delivery, DeliveryState, NewSubscriber, Subscriber, SubscriberStatus } from "../model/subscriber.ts";
 import { packagePath } from "../paths.ts";
+import type { FeedbackStore } from "./feedback.ts";
+import { SqliteFeedbackStore } from "./sqlite-feedback.ts";
 import { newNonce, type ConfirmTarget } from "../send/tokens.ts";
 import {
   StoreError,
@@ -30,6 +32,8 @@ type Row = Record<string, unknown>;
 export class SqliteStore implements SubscriberStore, DeliveryLedger, SignupStore {
   private readonly db: Database.Database;
   private readonly stmt: Record<string, Database.Statement>;
+  /** Feedback events and reports, on the same connection (see sqlite-feedback.ts). */
+  readonly feedback: FeedbackStore;
 
   constructor(file: string) {
     if (file !== ":memory:") mkdirSync(path.dirname(file), { recursive: true });
@@ -39,6 +43,7 @@ export class SqliteStore implements SubscriberStore, DeliveryLedger, SignupStore
     this.db.pragma("foreign_keys = ON");
     this.db.pragma("busy_timeout = 5000");
     migrate(this.db);
+    this.feedback = new SqliteFeedbackStore(this.db);
     const columns = "id, email, name, status, source, created_at AS createdAt, updated_at AS updatedAt";
     this.stmt = {
       insert: this.db.prepare(
