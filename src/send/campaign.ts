@@ -1,10 +1,11 @@
-import { createHmac } from "node:crypto";
+import { createHmac, timingSafeEqual } from "node:crypto";
 import { setTimeout as sleep } from "node:timers/promises";
 import type { Subscriber } from "../model/subscriber.ts";
 import type { Newsletter } from "../model/newsletter.ts";
 import type { DeliveryLedger, Outcome, SubscriberStore } from "../store/store.ts";
 import type { PreparedMessage } from "./message.ts";
 import { signToken } from "./tokens.ts";
+import { verpAddress } from "./verp.ts";
 import { asSendFailure, type Transport } from "./transport.ts";
 
 export interface RetryPolicy {
@@ -28,6 +29,8 @@ export interface CampaignOptions {
   concurrency: number;
   retry: RetryPolicy;
   resendUncertain: boolean;
+  /** GAZETTE_BOUNCE_ADDRESS: envelope senders become its VERP form, and the List-Unsubscribe mailto goes to it. */
+  bounceAddress?: string;
   /** Aborting stops taking new recipients; messages in flight finish and are recorded. */
   signal?: AbortSignal;
   onProgress?: (progress: CampaignProgress) => void;
@@ -122,8 +125,9 @@ async function deliver(options: CampaignOptions & { settled: Outcome[]; halt: { 
     name: subscriber.name,
     messageId,
     unsubscribeUrl,
-    unsubscribeMailto: `mailto:${options.newsletter.sender.email}?subject=${encodeURIComponent(`unsubscribe ${token}`)}`,
+    unsubscribeMailto: `mailto:${options.bounceAddress ?? options.newsletter.sender.email}?subject=${encodeURIComponent(`unsubscribe ${token}`)}`,
   });
+  const envelopeFrom = options.bounceAddress ? verpAddress(options.secret, options.bounceAddress, issue, subscriber.id) : options.message.from;
   for (let attempt = 1; ; attempt++) {
     // Checked again at every attempt: someone who unsubscribes mid-send gets nothing more.
     if (!store.beginAttempt(issue, subscriber.id, messageId, options.settled.splice(0))) {
@@ -131,7 +135,7 @@ async function deliver(options: CampaignOptions & { settled: Outcome[]; halt: { 
       break;
     }
     try {
-      const response = await options.transport.send({ from: options.message.from, to: subscriber.email }, raw, `${String(subscriber.id).padStart(8, "0")}`);
+      const response = await options.transport.send({ from: envelopeFrom, to: subscriber.email }, raw, `${String(subscriber.id).padStart(8, "0")}`);
       options.settled.push({ issue, subscriberId: subscriber.id, state: "accepted", detail: response });
       report.sent++;
       break;
@@ -181,3 +185,15 @@ export function messageIdFor(options: Pick<CampaignOptions, "issue" | "newslette
 }
 
 
+
+/** The (issue, subscriber) of a Message-ID messageIdFor made, when its tag verifies; the domain is not checked. */
+export function deliveryOfMessageId(secret: Buffer, messageId: string): { issue: number; subscriberId: number } | undefined {
+  const match = /^<issue(\d{1,9})\.(\d{1,15})\.([A-Za-z0-9_-]{16})@[^<>\s]+>$/.exec(messageId.trim());
+  if (!match) return undefined;
+  const issue = Number(match[1]);
+  const subscriberId = Number(match[2]);
+  const expected = createHmac("sha256", secret).update(`message-id\0${issue}\0${subscriberId}`).digest("base64url").slice(0, 16);
+  const a = Buffer.from(expected);
+  const b = Buffer.from(match[3]!);
+  return a.length === b.length && timingSafeEqual(a, b) ? { issue, subscriberId } : undefined;
+}
