@@ -3,6 +3,7 @@ import path from "node:path";
 import { build, type BuildResult } from "../build/build.ts";
 import { watchAndRebuild } from "../build/watch.ts";
 import { registerDraftCommands } from "./draft.ts";
+import { registerFeedbackCommands } from "./feedback.ts";
 import { registerSendCommand } from "./send.ts";
 import { registerSubscriberCommands } from "./subscribers.ts";
 import { EMAIL_WARN_BYTES, kb, type EmailReport } from "../build/emails.ts";
@@ -91,6 +92,7 @@ export function createProgram(io: Io): Command {
   registerDraftCommands(program, io, () => rootOf(program));
   registerSubscriberCommands(program, io, () => rootOf(program));
   registerSendCommand(program, io, () => rootOf(program));
+  registerFeedbackCommands(program, io, () => rootOf(program));
   return program;
 }
 
@@ -118,14 +120,19 @@ async function serveUntilStopped(io: Io, root: string, opts: ServeOptions, urls:
   // Imported here: a build should not pay for loading the HTTP stack.
   const { createApp } = await import("../server/app.ts");
   const { openSubscriptions } = await import("./serve.ts");
+  const { openFeedback } = await import("./serve-feedback.ts");
   const subscriptions = await openSubscriptions(io, root, distDir, config);
+  const feedback = await openFeedback(io, root, config);
   const trustProxy = config.GAZETTE_TRUST_PROXY === "true" ? true : config.GAZETTE_TRUST_PROXY;
-  const app = await createApp({ distDir, subscriptions: subscriptions?.deps, trustProxy });
-  app.addHook("onClose", async () => subscriptions?.close());
+  const app = await createApp({ distDir, subscriptions: subscriptions?.deps, webhooks: feedback?.webhooks, trustProxy });
+  app.addHook("onClose", async () => {
+    await feedback?.close();
+    await subscriptions?.close();
+  });
   const address = await app.listen({ port: opts.port ?? config.PORT, host: opts.host ?? config.HOST });
   const base = address.replace("0.0.0.0", "127.0.0.1");
   subscriptions?.listening(base);
-  io.out([`serving ${opts.out}/ at ${base}/`, ...urls(base), ...(subscriptions?.describe() ?? []), "press Ctrl-C to stop", ""].join("\n"));
+  io.out([`serving ${opts.out}/ at ${base}/`, ...urls(base), ...(subscriptions?.describe() ?? []), ...(feedback?.describe(base) ?? []), "press Ctrl-C to stop", ""].join("\n"));
   await new Promise<void>((resolve) => {
     const stop = () => void app.close().then(resolve);
     process.once("SIGINT", stop);

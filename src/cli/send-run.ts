@@ -2,7 +2,7 @@ import { readFile } from "node:fs/promises";
 import path from "node:path";
 import { createInterface } from "node:readline/promises";
 import type { EmailMeta } from "../build/emails.ts";
-import { linkBase, readConfig } from "../config.ts";
+import { linkBase, readConfig, type Config } from "../config.ts";
 import { NEWSLETTER_FILE } from "../content/load.ts";
 import { parseNewsletter } from "../content/parse.ts";
 import { ContentError } from "../errors.ts";
@@ -11,7 +11,9 @@ import { runCampaign, type CampaignReport } from "../send/campaign.ts";
 import { prepareMessage } from "../send/message.ts";
 import { readSecret } from "../send/tokens.ts";
 import { createOutboxTransport, createSmtpTransport } from "../send/transport.ts";
+import { guardRail, withRates } from "../feedback/report.ts";
 import { parseAddress } from "../store/address.ts";
+import type { FeedbackStore } from "../store/feedback.ts";
 import { openStore } from "../store/open.ts";
 import { renderProgress } from "./progress.ts";
 
@@ -25,6 +27,7 @@ export interface SendOptions {
   dryRun?: boolean;
   test?: string;
   resendUncertain?: boolean;
+  force?: boolean;
 }
 
 /** gazette send <number>: the work behind the command (see send.ts). */
@@ -70,6 +73,13 @@ export async function send(io: Io, root: string, number: number, opts: SendOptio
           `${done.accepted ? ` (${done.accepted} already have it)` : ""}${done.uncertain && !opts.resendUncertain ? `; ${done.uncertain} uncertain, left alone` : ""}\n` +
           `transport: ${transport.description}\n`,
       );
+      const stop = await guardRailFor(store.feedback, number, config);
+      if (stop && opts.force) io.err(`gazette: warning: ${stop}; sending anyway (--force)\n`);
+      if (stop && !opts.force) {
+        const message = `not sending: ${stop}. Mailbox providers block senders past these rates: see gazette report, then add --force to send anyway`;
+        if (!opts.dryRun) throw Object.assign(new Error(message), { code: "GAZETTE_GUARD" });
+        io.out(`${message}\n`);
+      }
       if (opts.dryRun) {
         io.out("dry run: nothing was sent.\n");
         return;
@@ -101,6 +111,7 @@ export async function send(io: Io, root: string, number: number, opts: SendOptio
         concurrency: config.SMTP_URL ? config.SMTP_POOL_SIZE * 2 : 4,
         retry: { attempts: 5, baseDelayMs: config.GAZETTE_RETRY_BASE_MS, maxDelayMs: config.GAZETTE_RETRY_BASE_MS * 30 },
         resendUncertain: !!opts.resendUncertain,
+        bounceAddress: config.GAZETTE_BOUNCE_ADDRESS,
         signal: controller.signal,
         onProgress: progress.update,
       }).finally(() => {
@@ -134,6 +145,13 @@ export function formatReport(report: CampaignReport, number: number): string {
     lines.push(`stopped: the relay refused to send at all (${report.relayRefused}); no reader was marked failed or bounced for it. Check SMTP_URL and the sender address, then run gazette send ${number} again`);
   }
   return `${lines.join("\n")}\n`;
+}
+
+/** Why the last issue sent (other than this one) should stop this send, if it should. */
+async function guardRailFor(feedback: FeedbackStore, number: number, config: Config): Promise<string | undefined> {
+  const last = await feedback.lastSentIssue(number);
+  const report = last === undefined ? undefined : await feedback.issueReport(last);
+  return guardRail(report && withRates(report), { maxComplaintPercent: config.GAZETTE_MAX_COMPLAINT_PERCENT, maxHardBouncePercent: config.GAZETTE_MAX_HARD_BOUNCE_PERCENT });
 }
 
 async function confirm(question: string): Promise<boolean> {

@@ -18,6 +18,7 @@ export function registerSendCommand(program: Command, io: Io, rootOf: () => stri
     .option("-y, --yes", "do not ask for confirmation")
     .option("--dry-run", "say what would be sent, send nothing")
     .option("--test <address>", "send one copy to this address and record nothing")
+    .option("--force", "send even when the last issue's complaint or hard-bounce rate is past its limit")
     .option("--resend-uncertain", "also resend messages that were in flight when an earlier run died (they may arrive twice)")
     // Imported on use: nodemailer and better-sqlite3 stay out of build and serve.
     .action(async (number: number, opts: SendOptions) => (await import("./send-run.ts")).send(io, rootOf(), number, opts));
