@@ -1,10 +1,11 @@
 import { availableParallelism } from "node:os";
 import { benchBuild, formatRuns } from "./build.ts";
+import { benchFeedback, formatFeedback } from "./feedback.ts";
 import { benchPersonalise, benchSend, formatSendRuns } from "./send.ts";
 import { benchServe, formatServeRuns } from "./serve.ts";
 
 // npm run bench: prints figures; asserts nothing. Goals are in the README.
-// BENCH_ONLY=build|send|serve runs one part; BENCH_SEND_COUNTS="10000,100000" sets the send sizes;
+// BENCH_ONLY=build|send|serve|feedback runs one part; BENCH_SEND_COUNTS="10000,100000" sets the send sizes;
 // BENCH_SERVE_SECONDS and BENCH_SERVE_CONNECTIONS shape the server load.
 const only = process.env.BENCH_ONLY;
 console.log(`gazette benchmarks (node ${process.version}, ${availableParallelism()} cores)\n`);
@@ -21,4 +22,8 @@ if (!only || only === "send") {
 if (!only || only === "serve") {
   console.log(`\nserve (gazette serve on 127.0.0.1, autocannon with ${process.env.BENCH_SERVE_CONNECTIONS ?? 32} connections, ${process.env.BENCH_SERVE_SECONDS ?? 5} s per route):`);
   console.log(formatServeRuns(await benchServe()));
+}
+if (!only || only === "feedback") {
+  console.log("\nfeedback (webhook intake and inbound DSNs into a child process's server, SQLite):");
+  console.log(formatFeedback(await benchFeedback()));
 }
