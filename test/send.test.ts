@@ -332,10 +332,34 @@ describe("gazette send, killed and rerun", () => {
     store.close();
   });
 
-  it("says when an issue has no built email", () => {
+  it("says when there is no such issue, listing those there are", async () => {
     const result = spawnSync(process.execPath, [path.join(REPO, "bin/gazette.js"), "send", "99"], { cwd: REPO, encoding: "utf8" });
+    expect(result.stderr).toBe("gazette: there is no issue 99: content/issues has issue 36\n");
     expect(result.status).toBe(1);
-    expect(result.stderr).toBe("gazette: no built email for issue 99 in dist/emails: run gazette build first\n");
+    const hostile = await makeProject("hostile", { "010-tenth.md": (await readFile(path.join(REPO, "content/issues/036.md"), "utf8")).replace("number: 36", "number: 10") });
+    const many = spawnSync(process.execPath, [path.join(REPO, "bin/gazette.js"), "send", "7"], { cwd: hostile, encoding: "utf8" });
+    expect(many.stderr).toBe("gazette: there is no issue 7: content/issues has issues 1-4, 10\n");
+  });
+
+  it("says to build when the issue exists but its email is not built", async () => {
+    const root = await makeProject("issue-36");
+    const result = spawnSync(process.execPath, [path.join(REPO, "bin/gazette.js"), "send", "36", "--yes"], { cwd: root, encoding: "utf8" });
+    expect(result.stderr).toBe("gazette: no built email for issue 36 in dist/emails: run gazette build first\n");
+    expect(result.status).toBe(1);
+  });
+
+  it("counts those who already have it, in the singular for one", async () => {
+    const p = await project(readers(1));
+    p.store.close();
+    const { SMTP_URL: _unset, ...env } = process.env;
+    const gazette = (...args: string[]) => spawnSync(process.execPath, [path.join(REPO, "bin/gazette.js"), "send", "36", ...args], { cwd: p.root, encoding: "utf8", env });
+    expect(gazette("--yes").status).toBe(0);
+    const store = new SqliteStore(path.join(p.root, "data/gazette.sqlite"));
+    store.addSubscriber({ email: "late@example.org", status: "confirmed" });
+    store.close();
+    expect(gazette("--dry-run").stdout).toContain("recipients: 1 confirmed subscriber still to receive it (1 already has it)\n");
+    expect(gazette("--yes").status).toBe(0);
+    expect(gazette("--dry-run").stdout).toContain("recipients: 0 confirmed subscribers still to receive it (2 already have it)\n");
   });
 
   it("asks before sending, and refuses without --yes when there is no terminal to ask on", async () => {
