@@ -58,12 +58,12 @@ export async function send(io: Io, root: string, number: number, opts: SendOptio
     if (meta.draft) throw Object.assign(new Error(`issue ${number} is a draft: set draft: false and build before sending (or use --test)`), { code: "GAZETTE_DRAFT" });
 
     const release = acquireLock(path.join(dataDir, `send-${number}.lock`), `another gazette send ${number} is running`);
-    const store = openStore(root, config);
+    const store = await openStore(root, config);
     try {
       // Rows a crash left 'sending' are uncertain: say so before asking, and count them right.
-      store.markInFlightUncertain(number);
-      const owed = store.countOwed(number, !!opts.resendUncertain);
-      const done = store.countByState(number);
+      await store.markInFlightUncertain(number);
+      const owed = await store.countOwed(number, !!opts.resendUncertain);
+      const done = await store.countByState(number);
       io.out(
         `issue #${number}: ${meta.subject}\n` +
           `recipients: ${owed} confirmed subscriber${owed === 1 ? "" : "s"} still to receive it` +
@@ -112,7 +112,7 @@ export async function send(io: Io, root: string, number: number, opts: SendOptio
       if (report.stopped) throw Object.assign(new Error(""), { code: "GAZETTE_STOPPED", exitCode: 130 });
       if (report.relayRefused) throw Object.assign(new Error(""), { code: "GAZETTE_RELAY", exitCode: 1 });
     } finally {
-      store.close();
+      await store.close();
       release();
     }
   } finally {
