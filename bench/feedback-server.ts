@@ -2,7 +2,7 @@ import { readFile } from "node:fs/promises";
 import path from "node:path";
 import { startInboundSmtp } from "../src/feedback/inbound-smtp.ts";
 import { createApp } from "../src/server/app.ts";
-import { SqliteStore } from "../src/store/sqlite.ts";
+import { SqliteStore } from "../src/store/sqlite/sqlite-store.ts";
 
 // The feedback bench's server, as a process of its own (so the load
 // generator does not share its event loop): the real app with the SES
@@ -13,7 +13,7 @@ import { SqliteStore } from "../src/store/sqlite.ts";
 
 const [dir, certFile, topic, readers] = process.argv.slice(2) as [string, string, string, string];
 const store = new SqliteStore(path.join(dir, "data/gazette.sqlite"));
-store.importSubscribers(Array.from({ length: Number(readers) }, (_, i) => ({ email: `reader${i + 1}@example.org` })));
+await store.importSubscribers(Array.from({ length: Number(readers) }, (_, i) => ({ email: `reader${i + 1}@example.org` })));
 const intake = { store: store.feedback, secret: Buffer.from("bench-feedback-secret"), policy: { softBounceLimit: 3 }, now: () => new Date() };
 const cert = await readFile(certFile, "utf8");
 const app = await createApp({ distDir: dir, webhooks: { intake, ses: { topicArns: [topic], fetchText: async () => cert } } });
@@ -22,7 +22,6 @@ const smtp = await startInboundSmtp({ intake, host: "127.0.0.1", port: 0 });
 console.log(JSON.stringify({ http, smtp: smtp.address }));
 process.once("SIGTERM", () => {
   void Promise.all([app.close(), smtp.close()]).then(() => {
-    store.close();
-    process.exit(0);
+    void store.close().then(() => process.exit(0));
   });
 });

@@ -63,20 +63,20 @@ describe("what feedback mail does to subscribers", () => {
     const { store, intake } = await feedbackStore();
     const first = await takeFeedbackMail(intake, "import", await fixture("dsn-permanent.eml"));
     expect(first.summary).toBe("delivery status: recorded 1 (1 bounced)");
-    expect(store.findSubscriber("reader1@example.org")!.status).toBe("bounced");
+    expect((await store.findSubscriber("reader1@example.org"))!.status).toBe("bounced");
     const again = await takeFeedbackMail(intake, "import", await fixture("dsn-permanent.eml"));
     expect(again.summary).toBe("delivery status: 1 already recorded");
     const events = await store.feedback.feedbackEvents({});
     expect(events).toHaveLength(1);
     expect(events[0]).toMatchObject({ source: "import", kind: "hard_bounce", subscriberId: 1, issue: 36, statusCode: "5.1.1", effect: "bounced" });
-    expect(["reader2", "reader3", "reader4", "reader5"].map((r) => store.findSubscriber(`${r}@example.org`)!.status)).toEqual(Array(4).fill("confirmed"));
+    expect(await Promise.all(["reader2", "reader3", "reader4", "reader5"].map(async (r) => (await store.findSubscriber(`${r}@example.org`))!.status))).toEqual(Array(4).fill("confirmed"));
   });
 
   it("a DSN that quotes nothing is matched by its VERP address alone", async () => {
     const { store, intake } = await feedbackStore();
     const outcome = await takeFeedbackMail(intake, "smtp", await fixture("dsn-verp-only.eml"));
     expect(outcome.summary).toBe("delivery status: recorded 1 (1 bounced)");
-    expect(store.findSubscriber("reader3@example.org")!.status).toBe("bounced");
+    expect((await store.findSubscriber("reader3@example.org"))!.status).toBe("bounced");
   });
 
   it("a forged VERP address or Message-ID matches nobody", async () => {
@@ -88,14 +88,14 @@ describe("what feedback mail does to subscribers", () => {
     expect((await takeFeedbackMail(intake, "smtp", Buffer.from(forgedId))).results).toEqual([
       { status: "unmatched", why: "no subscriber or delivery matches its Message-ID <issue36.1.CnpIL-sxQOYZlo0g@pretraining-weekly.example.org> or recipient someone@example.org" },
     ]);
-    expect(store.countSubscribers("confirmed")).toBe(5);
+    expect(await store.countSubscribers("confirmed")).toBe(5);
     expect(await store.feedback.feedbackEvents({})).toEqual([]);
   });
 
   it("an abuse report marks its subscriber complained; one for an unknown message changes nothing and says why", async () => {
     const { store, intake } = await feedbackStore();
     expect((await takeFeedbackMail(intake, "import", await fixture("arf-complaint.eml"))).summary).toBe("abuse report: recorded 1 (1 complained)");
-    expect(store.findSubscriber("reader4@example.org")!.status).toBe("complained");
+    expect((await store.findSubscriber("reader4@example.org"))!.status).toBe("complained");
     const unknown = await takeFeedbackMail(intake, "import", await fixture("arf-unknown-message.eml"));
     expect(unknown.summary).toBe("abuse report: 1 not matched: no subscriber or delivery matches its Message-ID <20220117.abcdef@elsewhere.example> or recipient stranger@example.net");
     expect(await store.feedback.feedbackEvents({})).toHaveLength(1);
@@ -104,21 +104,21 @@ describe("what feedback mail does to subscribers", () => {
   it("a DSN with no delivery-status part and an auto-reply change nothing", async () => {
     const { store, intake } = await feedbackStore();
     for (const name of ["dsn-no-status-part.eml", "auto-reply-auto-submitted.eml", "dsn-delayed.eml"]) await takeFeedbackMail(intake, "import", await fixture(name));
-    expect(store.countSubscribers("confirmed")).toBe(5);
+    expect(await store.countSubscribers("confirmed")).toBe(5);
     expect(await store.feedback.feedbackEvents({})).toEqual([]);
   });
 
   it("a mail to the List-Unsubscribe mailto unsubscribes the token's subscriber; one without a valid token changes nothing", async () => {
     const { store, intake, secret } = await feedbackStore();
-    const reader5 = store.findSubscriber("reader5@example.org")!;
+    const reader5 = (await store.findSubscriber("reader5@example.org"))!;
     const unsubscribe = (subject: string, from = "reader5@example.org") =>
       Buffer.from(`From: ${from}\r\nTo: weekly@pretraining-weekly.example.org\r\nSubject: ${subject}\r\nMessage-ID: <${subject.length}.${from}>\r\nDate: Mon, 17 Jan 2022 10:00:00 +0000\r\n\r\nThis message was sent by a mail client's unsubscribe button.\r\n`);
     const token = signToken(secret, "unsubscribe", reader5);
     const forged = `${reader5.id}.${"A".repeat(43)}`;
     expect((await takeFeedbackMail(intake, "smtp", unsubscribe(`unsubscribe ${forged}`))).summary).toBe("unsubscribe request: 1 not matched: an unsubscribe request without a valid token");
     expect((await takeFeedbackMail(intake, "smtp", unsubscribe("unsubscribe", "reader5@example.org"))).type).toBe("ignored");
-    expect(store.findSubscriber("reader5@example.org")!.status).toBe("confirmed");
+    expect((await store.findSubscriber("reader5@example.org"))!.status).toBe("confirmed");
     expect((await takeFeedbackMail(intake, "smtp", unsubscribe(`unsubscribe ${token}`, "anyone@example.net"))).summary).toBe("unsubscribe request: recorded 1 (1 unsubscribed)");
-    expect(store.findSubscriber("reader5@example.org")!.status).toBe("unsubscribed");
+    expect((await store.findSubscriber("reader5@example.org"))!.status).toBe("unsubscribed");
   });
 });

@@ -24,10 +24,10 @@ describe("feedback events in the store", () => {
     expect(await store.feedback.recordFeedback(event(2, "complaint"), policy)).toMatchObject({ recorded: true, effect: "complained" });
     expect(await store.feedback.recordFeedback(event(2, "hard_bounce"), policy)).toMatchObject({ recorded: true, effect: "none" });
     expect(await store.feedback.recordFeedback(event(1, "unsubscribe"), policy)).toMatchObject({ recorded: true, effect: "none" });
-    expect(store.findSubscriber("reader1@example.org")!.status).toBe("bounced");
-    expect(store.findSubscriber("reader2@example.org")!.status).toBe("complained");
+    expect((await store.findSubscriber("reader1@example.org"))!.status).toBe("bounced");
+    expect((await store.findSubscriber("reader2@example.org"))!.status).toBe("complained");
     // Bounced and complained readers are owed nothing more.
-    expect(store.recipientsOwed(37, { includeUncertain: false, limit: 10 }).map((s) => s.id)).toEqual([3, 4, 5]);
+    expect((await store.recipientsOwed(37, { includeUncertain: false, limit: 10 })).map((s) => s.id)).toEqual([3, 4, 5]);
   });
 
   it("the same key twice is recorded once", async () => {
@@ -44,17 +44,17 @@ describe("feedback events in the store", () => {
     // In a row means by issue, whatever order the reports arrive in.
     const soft = (id: number, issue: number, limit = policy) => store.feedback.recordFeedback(event(id, "soft_bounce", issue), limit);
     const send = async (issue: number, ids: number[]) => deliver(store, secret, issue, ids);
-    const status = (id: number) => store.getSubscriber(id)!.status;
+    const status = async (id: number) => (await store.getSubscriber(id))!.status;
     // Reader 1: issues 36, 37 and 38 soft-bounce: bounced at the third.
     await send(36, [1, 2, 3]);
     await soft(1, 36);
     await soft(1, 36); // the same issue reported twice (a relay's second notice) is one in the row
     await send(37, [1, 2, 3]);
     await soft(1, 37);
-    expect(status(1)).toBe("confirmed");
+    expect(await status(1)).toBe("confirmed");
     await send(38, [1, 2, 3]);
     expect(await soft(1, 38)).toMatchObject({ effect: "bounced" });
-    expect(status(1)).toBe("bounced");
+    expect(await status(1)).toBe("bounced");
     // Reader 2: 36 and 37 bounce, a delivery of 38 is confirmed, then 39 and 40 bounce: never three in a row.
     await soft(2, 36);
     await soft(2, 37);
@@ -63,7 +63,7 @@ describe("feedback events in the store", () => {
     await soft(2, 39);
     await send(40, [2, 3]);
     expect(await soft(2, 40)).toMatchObject({ effect: "none" });
-    expect(status(2)).toBe("confirmed");
+    expect(await status(2)).toBe("confirmed");
     // Reader 3: issues 36 and 37 bounce, 38 to 40 were accepted and nothing bounced, so 41's bounce starts a new row.
     await soft(3, 36);
     await soft(3, 37);
@@ -84,17 +84,17 @@ describe("feedback events in the store", () => {
 describe("gazette report's figures", () => {
   it("counts recipients, outcomes, bounces, complaints and unsubscribes since the issue reached them, per issue", async () => {
     const { store, secret } = await feedbackStore({ readers: 6, issues: [] });
-    deliver(store, secret, 36, [1, 2, 3, 4, 5]);
-    store.beginAttempt(36, 6, "<x@y>");
-    store.recordOutcomes([{ issue: 36, subscriberId: 6, state: "rejected", detail: "550 5.7.1" }]);
+    await deliver(store, secret, 36, [1, 2, 3, 4, 5]);
+    await store.beginAttempt(36, 6, "<x@y>");
+    await store.recordOutcomes([{ issue: 36, subscriberId: 6, state: "rejected", detail: "550 5.7.1" }]);
     const policy = { softBounceLimit: 3 };
     await store.feedback.recordFeedback(event(1, "hard_bounce"), policy);
     await store.feedback.recordFeedback(event(2, "soft_bounce"), policy);
     await store.feedback.recordFeedback(event(3, "complaint"), policy);
     // Matched by address only: the issue is the last one that reached them.
     await store.feedback.recordFeedback(event(4, "complaint", null), policy);
-    store.unsubscribe(5, new Date(Date.now() + 1000));
-    deliver(store, secret, 37, [2]);
+    await store.unsubscribe(5, new Date(Date.now() + 1000));
+    await deliver(store, secret, 37, [2]);
     const r36 = await store.feedback.issueReport(36);
     expect(r36).toMatchObject({ issue: 36, recipients: 6, accepted: 5, deferred: 0, rejected: 1, hardBounces: 1, softBounces: 1, complaints: 2, unsubscribes: 1 });
     expect(withRates(r36!).rates).toEqual({ hardBounce: 0.2, softBounce: 0.2, complaint: 0.4, unsubscribe: 0.2 });

@@ -5,7 +5,7 @@ import { signGeneric } from "../src/feedback/providers/generic.ts";
 import { messageIdFor } from "../src/send/campaign.ts";
 import { verpAddress } from "../src/send/verp.ts";
 import { createApp } from "../src/server/app.ts";
-import type { SqliteStore } from "../src/store/sqlite.ts";
+import type { SqliteStore } from "../src/store/sqlite/sqlite-store.ts";
 import { FIXTURE_SECRET, feedbackStore, NEWSLETTER } from "./helpers/feedback.ts";
 import { httpRequest } from "./helpers/http.ts";
 import { tempDir } from "./helpers/project.ts";
@@ -34,7 +34,7 @@ afterAll(async () => {
 
 beforeEach(async () => {
   await app?.close();
-  store?.close();
+  await store?.close();
   const made = await feedbackStore();
   store = made.store;
   app = await createApp({
@@ -53,14 +53,14 @@ beforeEach(async () => {
   base = await app.listen({ port: 0, host: "127.0.0.1" });
   return async () => {
     await app.close();
-    store.close();
+    await store.close();
   };
 });
 
 const post = (route: string, body: string, headers: Record<string, string> = {}) =>
   httpRequest(`${base}/webhooks/${route}`, { method: "POST", body, headers: { "content-type": "application/json", ...headers } });
-const status = (n: number) => store.getSubscriber(n)!.status;
-const statuses = () => [1, 2, 3, 4, 5].map(status);
+const status = async (n: number) => (await store.getSubscriber(n))!.status;
+const statuses = () => Promise.all([1, 2, 3, 4, 5].map(status));
 const seconds = (offsetMs = 0) => Math.floor((Date.now() + offsetMs) / 1000);
 const msgId = (id: number) => messageIdFor({ issue: 36, newsletter: NEWSLETTER, secret }, { id });
 
@@ -103,7 +103,7 @@ describe("Amazon SES through SNS", () => {
       mail: { messageId: "0100017e-ses-2", source: "weekly@pretraining-weekly.example.org", commonHeaders: { messageId: msgId(2) } },
     });
     expect((await post("ses", JSON.stringify(sns.sign(notification(complaint, { Subject: "Amazon SES Email Event Notification" }), "2")))).status).toBe(200);
-    expect(statuses()).toEqual(["bounced", "complained", "confirmed", "confirmed", "confirmed"]);
+    expect(await statuses()).toEqual(["bounced", "complained", "confirmed", "confirmed", "confirmed"]);
     const [event] = await store.feedback.feedbackEvents({ subscriberId: 1 });
     expect(event).toMatchObject({ source: "ses", kind: "hard_bounce", issue: 36, providerId: "0100017e-ses-1", statusCode: "5.1.1" });
     // One certificate fetch for both: it is cached.
@@ -115,7 +115,7 @@ describe("Amazon SES through SNS", () => {
     const again = await post("ses", JSON.stringify(sns.sign(notification(sesBounce(3, "Transient")))));
     expect(JSON.parse(again.body)).toMatchObject({ recorded: 0, duplicates: 1 });
     expect(await store.feedback.feedbackEvents({ subscriberId: 3 })).toHaveLength(1);
-    expect(status(3)).toBe("confirmed"); // one soft bounce is not three
+    expect(await status(3)).toBe("confirmed"); // one soft bounce is not three
   });
 
   it("refuses unsigned, forged, replayed, stale, foreign-topic and foreign-certificate messages, changing nothing", async () => {
@@ -137,7 +137,7 @@ describe("Amazon SES through SNS", () => {
     expect((await post("ses", JSON.stringify(signed))).status).toBe(200);
     const replay = await post("ses", JSON.stringify(signed));
     expect([replay.status, JSON.parse(replay.body).error]).toEqual([403, "this signature was seen before: refused as a replay"]);
-    expect(statuses()).toEqual(["bounced", "confirmed", "confirmed", "confirmed", "confirmed"]);
+    expect(await statuses()).toEqual(["bounced", "confirmed", "confirmed", "confirmed", "confirmed"]);
     expect(await store.feedback.feedbackEvents({})).toHaveLength(1);
   });
 
@@ -172,14 +172,14 @@ describe("Postmark (basic auth)", () => {
     expect(JSON.parse((await post("postmark", bounce(1), auth(POSTMARK.user, POSTMARK.password))).body)).toMatchObject({ duplicates: 1 });
     const spam = JSON.stringify({ RecordType: "SpamComplaint", ID: 42, Type: "SpamComplaint", MessageID: "pm-2", Email: "reader2@example.org", BouncedAt: new Date().toISOString() });
     expect((await post("postmark", spam, auth(POSTMARK.user, POSTMARK.password))).status).toBe(200);
-    expect(statuses()).toEqual(["bounced", "complained", "confirmed", "confirmed", "confirmed"]);
+    expect(await statuses()).toEqual(["bounced", "complained", "confirmed", "confirmed", "confirmed"]);
     expect(await store.feedback.feedbackEvents({})).toHaveLength(2);
   });
 
   it("refuses missing and wrong credentials", async () => {
     expect((await post("postmark", bounce(1))).status).toBe(401);
     expect((await post("postmark", bounce(1), auth(POSTMARK.user, "wrong password!"))).status).toBe(403);
-    expect(status(1)).toBe("confirmed");
+    expect(await status(1)).toBe("confirmed");
   });
 });
 
@@ -199,7 +199,7 @@ describe("SendGrid (ECDSA signed events)", () => {
   it("records bounces, spam reports and deliveries from a signed batch", async () => {
     const res = await post("sendgrid", events, sign(events));
     expect(JSON.parse(res.body)).toEqual({ recorded: 4, duplicates: 0, unmatched: 0, effects: { bounced: 1, complained: 1 } });
-    expect(statuses()).toEqual(["bounced", "complained", "confirmed", "confirmed", "confirmed"]);
+    expect(await statuses()).toEqual(["bounced", "complained", "confirmed", "confirmed", "confirmed"]);
     expect((await store.feedback.feedbackEvents({ subscriberId: 3 }))[0]).toMatchObject({ kind: "soft_bounce", statusCode: "5.7.1" });
   });
 
@@ -235,7 +235,7 @@ describe("Mailgun (HMAC of timestamp and token)", () => {
     const replay = await post("mailgun", body);
     expect([replay.status, JSON.parse(replay.body).error]).toEqual([403, "this signature was seen before: refused as a replay"]);
     expect((await post("mailgun", payload({ id: "mg-event-2", event: "complained", recipient: "reader2@example.org", message: { headers: {} } }))).status).toBe(200);
-    expect(statuses()).toEqual(["bounced", "complained", "confirmed", "confirmed", "confirmed"]);
+    expect(await statuses()).toEqual(["bounced", "complained", "confirmed", "confirmed", "confirmed"]);
   });
 
   it("refuses a wrong signature and an old timestamp", async () => {
@@ -243,7 +243,7 @@ describe("Mailgun (HMAC of timestamp and token)", () => {
     expect((await post("mailgun", wrong)).status).toBe(403);
     expect((await post("mailgun", payload(failed, undefined, String(seconds(-6 * 60_000))))).status).toBe(403);
     expect((await post("mailgun", JSON.stringify({ "event-data": failed }))).status).toBe(401);
-    expect(status(1)).toBe("confirmed");
+    expect(await status(1)).toBe("confirmed");
   });
 });
 
@@ -266,14 +266,14 @@ describe("Resend (Svix signatures)", () => {
     expect(JSON.parse((await post("resend", bounced, sign(bounced, "msg_1"))).body)).toMatchObject({ recorded: 0, duplicates: 1 });
     const complained = JSON.stringify({ type: "email.complained", created_at: new Date().toISOString(), data: { email_id: "re-2", to: ["reader2@example.org"] } });
     expect((await post("resend", complained, sign(complained, "msg_2"))).status).toBe(200);
-    expect(statuses()).toEqual(["bounced", "complained", "confirmed", "confirmed", "confirmed"]);
+    expect(await statuses()).toEqual(["bounced", "complained", "confirmed", "confirmed", "confirmed"]);
   });
 
   it("refuses a signature under another secret and missing headers", async () => {
     const other = { ...sign(bounced, "msg_3"), "svix-signature": `v1,${createHmac("sha256", "another secret").update("x").digest("base64")}` };
     expect((await post("resend", bounced, other)).status).toBe(403);
     expect((await post("resend", bounced)).status).toBe(401);
-    expect(status(1)).toBe("confirmed");
+    expect(await status(1)).toBe("confirmed");
   });
 });
 
@@ -292,7 +292,7 @@ describe("the generic webhook", () => {
     expect(JSON.parse(res.body)).toEqual({ recorded: 2, duplicates: 0, unmatched: 1, effects: { bounced: 1, complained: 1 }, problems: ["no subscriber or delivery matches its recipient stranger@example.net"] });
     const again = await post("generic", body, signed(body, seconds() + 1));
     expect(JSON.parse(again.body)).toMatchObject({ recorded: 0, duplicates: 2 });
-    expect(statuses()).toEqual(["bounced", "complained", "confirmed", "confirmed", "confirmed"]);
+    expect(await statuses()).toEqual(["bounced", "complained", "confirmed", "confirmed", "confirmed"]);
   });
 
   it("answers a bad signature, malformed JSON and a wrong shape clearly, changing nothing", async () => {
@@ -305,7 +305,7 @@ describe("the generic webhook", () => {
     const wrong = JSON.stringify({ events: [{ id: "x", type: "bounce", recipient: "reader3@example.org" }] });
     const shape = await post("generic", wrong, signed(wrong));
     expect([shape.status, JSON.parse(shape.body)]).toEqual([400, { error: 'events.0.bounce: a bounce needs "bounce": "hard" or "soft"' }]);
-    expect(statuses()).toEqual(Array(5).fill("confirmed"));
+    expect(await statuses()).toEqual(Array(5).fill("confirmed"));
   });
 
   it("has no route for a provider that is not configured", async () => {
@@ -314,6 +314,6 @@ describe("the generic webhook", () => {
     app = await createApp({ distDir: await tempDir(), webhooks: { intake: made.intake, generic: { secret: GENERIC_SECRET } } });
     base = await app.listen({ port: 0, host: "127.0.0.1" });
     expect((await post("postmark", "{}")).status).toBe(404);
-    made.store.close();
+    await made.store.close();
   });
 });

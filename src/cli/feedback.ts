@@ -23,7 +23,7 @@ export function registerFeedbackCommands(program: Command, io: Io, rootOf: () =>
       ]);
       const root = rootOf();
       const config = readConfig();
-      const store = openStore(root, config);
+      const store = await openStore(root, config);
       const intake = {
         store: store.feedback,
         secret: readSecret(path.resolve(root, config.GAZETTE_DATA_DIR), config.GAZETTE_SECRET),
@@ -43,7 +43,7 @@ export function registerFeedbackCommands(program: Command, io: Io, rootOf: () =>
           io.out(`${mail.name}: ${outcome.summary}\n`);
         }
       } finally {
-        store.close();
+        await store.close();
       }
       io.out(`${counts.mails} mail${counts.mails === 1 ? "" : "s"} read: ${counts.recorded} event${counts.recorded === 1 ? "" : "s"} recorded, ${counts.duplicates} already recorded, ${counts.notUsed} mail${counts.notUsed === 1 ? "" : "s"} with nothing recorded\n`);
     });
@@ -58,7 +58,7 @@ export function registerFeedbackCommands(program: Command, io: Io, rootOf: () =>
     .option("--json", "machine-readable output")
     .action(async (number: number | undefined, opts: { json?: boolean }) => {
       const [{ openStore }, report] = await Promise.all([import("../store/open.ts"), import("../feedback/report.ts")]);
-      const store = openStore(rootOf(), readConfig());
+      const store = await openStore(rootOf(), readConfig());
       try {
         if (number !== undefined) {
           const one = await store.feedback.issueReport(number);
@@ -71,7 +71,7 @@ export function registerFeedbackCommands(program: Command, io: Io, rootOf: () =>
         if (opts.json) io.out(`${JSON.stringify(all, null, 2)}\n`);
         else io.out(all.length ? report.renderReportTable(all) : "no issue has been sent yet.\n");
       } finally {
-        store.close();
+        await store.close();
       }
     });
 }

@@ -32,7 +32,10 @@ export function createProgram(io: Io): Command {
     .description("validate content/newsletter.yaml and content/issues/*.md; report every problem")
     .action(async () => {
       const root = rootOf(program);
-      const content = await loadContent(root);
+      // check never builds: its closing line counts the files instead of saying what was not built.
+      const content = await loadContent(root).catch((err: unknown) => {
+        throw err instanceof ContentError ? new ContentError(err.problems, err.warnings, "") : err;
+      });
       printWarnings(io, content.warnings);
       const drafts = content.issues.filter((i) => i.draft).length;
       io.out(`content OK: ${content.issues.length} issue${content.issues.length === 1 ? "" : "s"}${drafts ? ` (${drafts} draft${drafts === 1 ? "" : "s"})` : ""}\n`);
@@ -129,7 +132,11 @@ async function serveUntilStopped(io: Io, root: string, opts: ServeOptions, urls:
     await feedback?.close();
     await subscriptions?.close();
   });
-  const address = await app.listen({ port: opts.port ?? config.PORT, host: opts.host ?? config.HOST });
+  const [port, host] = [opts.port ?? config.PORT, opts.host ?? config.HOST];
+  const address = await app.listen({ port, host }).catch(async (err: unknown) => {
+    await app.close();
+    throw listenError(err, host, port);
+  });
   const base = address.replace("0.0.0.0", "127.0.0.1");
   subscriptions?.listening(base);
   io.out([`serving ${opts.out}/ at ${base}/`, ...urls(base), ...(subscriptions?.describe() ?? []), ...(feedback?.describe(base) ?? []), "press Ctrl-C to stop", ""].join("\n"));
@@ -140,10 +147,28 @@ async function serveUntilStopped(io: Io, root: string, opts: ServeOptions, urls:
   });
 }
 
+/** A port taken or an address not on this machine, said with the address and how to choose another. */
+function listenError(err: unknown, host: string, port: number): unknown {
+  const code = (err as { code?: string }).code;
+  const where = `${host.includes(":") ? `[${host}]` : host}:${port}`;
+  if (code === "EADDRINUSE") {
+    return Object.assign(new Error(`${where} is already in use (another gazette serve?): pick another port with -p PORT or the PORT variable; -p 0 picks a free one`, { cause: err }), { code: "GAZETTE_LISTEN" });
+  }
+  if (code === "EADDRNOTAVAIL") {
+    return Object.assign(new Error(`${host} is not an address of this machine: pick another with --host HOST or the HOST variable, such as 127.0.0.1`, { cause: err }), { code: "GAZETTE_LISTEN" });
+  }
+  if (code === "EACCES") {
+    return Object.assign(new Error(`not allowed to listen on ${where} (ports below 1024 need root): pick another port with -p PORT or the PORT variable`, { cause: err }), { code: "GAZETTE_LISTEN" });
+  }
+  return err;
+}
+
 /** The text a person reads for an error this CLI expects. */
 function describeError(err: unknown): string {
   if (err instanceof ContentError) {
-    return `${formatProblems(err.problems)}\n${err.problems.length} problem${err.problems.length === 1 ? "" : "s"}; ${err.consequence}.`;
+    const files = new Set(err.problems.map((p) => p.file)).size;
+    const tail = err.consequence ? `; ${err.consequence}` : ` in ${files} file${files === 1 ? "" : "s"}`;
+    return `${formatProblems(err.problems)}\n${err.problems.length} problem${err.problems.length === 1 ? "" : "s"}${tail}.`;
   }
   return `gazette: ${(err as Error).message}`;
 }

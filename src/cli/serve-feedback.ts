@@ -30,7 +30,7 @@ export async function openFeedback(io: Io, root: string, config: Config): Promis
   };
   const routes = Object.keys(webhooks);
   if (routes.length === 0 && !config.GAZETTE_INBOUND_SMTP) return undefined;
-  const store = openStore(root, config);
+  const store = await openStore(root, config);
   const intake: FeedbackIntake = {
     store: store.feedback,
     secret: readSecret(path.resolve(root, config.GAZETTE_DATA_DIR), config.GAZETTE_SECRET),
@@ -50,7 +50,7 @@ export async function openFeedback(io: Io, root: string, config: Config): Promis
         onError: (err) => io.err(`gazette: inbound SMTP: ${err.message}\n`),
       });
     } catch (err) {
-      store.close();
+      await store.close();
       throw Object.assign(new Error(`GAZETTE_INBOUND_SMTP=${config.GAZETTE_INBOUND_SMTP}: cannot listen: ${(err as Error).message}`), { code: "GAZETTE_CONFIG" });
     }
   }
@@ -62,7 +62,7 @@ export async function openFeedback(io: Io, root: string, config: Config): Promis
     ],
     async close() {
       await smtp?.close();
-      store.close();
+      await store.close();
     },
   };
 }

@@ -61,7 +61,7 @@ async function matchReport(intake: FeedbackIntake, report: FeedbackReport): Prom
     if (report.unsubscribeToken) {
       const id = /^(\d{1,15})\./.exec(report.unsubscribeToken)?.[1];
       const email = id === undefined ? undefined : await store.emailOfSubscriber(Number(id));
-      const verified = verifyToken(secret, "unsubscribe", report.unsubscribeToken, (n) => (n === Number(id) ? email : undefined));
+      const verified = await verifyToken(secret, "unsubscribe", report.unsubscribeToken, (n) => (n === Number(id) ? email : undefined));
       if (verified !== undefined) return { subscriberId: verified, issue: verp?.issue ?? null };
     }
     if (verp) return known(verp);

@@ -71,22 +71,23 @@ export interface CampaignReport extends CampaignProgress {
 export async function runCampaign(options: CampaignOptions): Promise<CampaignReport> {
   const { store, issue } = options;
   const startedAt = Date.now();
-  store.markInFlightUncertain(issue);
-  const total = store.countOwed(issue, options.resendUncertain);
+  await store.markInFlightUncertain(issue);
+  const total = await store.countOwed(issue, options.resendUncertain);
   const report: CampaignReport = { sent: 0, failed: 0, skipped: 0, total, startedAt, failures: {}, deferred: 0, uncertain: 0, bounced: 0, stopped: false, durationMs: 0 };
   const inFlight = new Set<Promise<void>>();
   // Outcomes are recorded with the next message's 'sending' mark (one commit
   // a message instead of two), or by this timer when sending pauses. Until
   // then a delivered message still reads 'sending': after a crash, uncertain.
   const settled: Outcome[] = [];
+  let flushError: unknown;
   const flush = () => store.recordOutcomes(settled.splice(0));
-  const timer = setInterval(flush, 100);
+  const timer = setInterval(() => void flush().catch((err: unknown) => (flushError ??= err)), 100);
   timer.unref();
   const ctx = { ...options, settled, halt: { reason: undefined as string | undefined } };
   let afterId = 0;
   try {
     outer: for (;;) {
-      const page = store.recipientsOwed(issue, { includeUncertain: options.resendUncertain, afterId, limit: 500 });
+      const page = await store.recipientsOwed(issue, { includeUncertain: options.resendUncertain, afterId, limit: 500 });
       if (page.length === 0) break;
       for (const subscriber of page) {
         // Checked after waiting for a free slot: a stop that came meanwhile starts nothing more.
@@ -105,10 +106,11 @@ export async function runCampaign(options: CampaignOptions): Promise<CampaignRep
     // Whatever stopped the loop, the messages in flight finish and every outcome is recorded.
     await Promise.allSettled(inFlight);
     clearInterval(timer);
-    flush();
+    await flush();
   }
+  if (flushError) throw flushError;
   if (ctx.halt.reason) report.relayRefused = ctx.halt.reason;
-  const states = store.countByState(issue);
+  const states = await store.countByState(issue);
   report.uncertain = states.uncertain ?? 0;
   report.deferred = states.deferred ?? 0;
   report.durationMs = Date.now() - startedAt;
@@ -130,7 +132,7 @@ async function deliver(options: CampaignOptions & { settled: Outcome[]; halt: { 
   const envelopeFrom = options.bounceAddress ? verpAddress(options.secret, options.bounceAddress, issue, subscriber.id) : options.message.from;
   for (let attempt = 1; ; attempt++) {
     // Checked again at every attempt: someone who unsubscribes mid-send gets nothing more.
-    if (!store.beginAttempt(issue, subscriber.id, messageId, options.settled.splice(0))) {
+    if (!(await store.beginAttempt(issue, subscriber.id, messageId, options.settled.splice(0)))) {
       report.skipped++;
       break;
     }
@@ -144,7 +146,7 @@ async function deliver(options: CampaignOptions & { settled: Outcome[]; halt: { 
       if (failure.kind === "permanent") {
         options.settled.push({ issue, subscriberId: subscriber.id, state: "rejected", detail: `${failure.reason}: ${failure.message}` });
         if (failure.unknownUser) {
-          store.setStatus(subscriber.id, "bounced");
+          await store.setStatus(subscriber.id, "bounced");
           report.bounced++;
         }
         countFailure(report, failure.reason);

@@ -1,7 +1,7 @@
 import path from "node:path";
 import type { FeedbackIntake } from "../../src/feedback/intake.ts";
 import { messageIdFor } from "../../src/send/campaign.ts";
-import { SqliteStore } from "../../src/store/sqlite.ts";
+import { SqliteStore } from "../../src/store/sqlite/sqlite-store.ts";
 import { REPO, tempDir } from "./project.ts";
 
 /** The secret the fixtures in test/fixtures/feedback were made under. */
@@ -17,14 +17,15 @@ export async function feedbackStore(options: { readers?: number; issues?: number
   const file = path.join(await tempDir(), "data/gazette.sqlite");
   const store = new SqliteStore(file);
   const secret = Buffer.from(FIXTURE_SECRET, "utf8");
-  const readers = Array.from({ length: options.readers ?? 5 }, (_, i) => store.addSubscriber({ email: `reader${i + 1}@example.org` }));
-  for (const issue of options.issues ?? [36]) deliver(store, secret, issue, readers.map((r) => r.id));
+  const readers = [];
+  for (let i = 0; i < (options.readers ?? 5); i++) readers.push(await store.addSubscriber({ email: `reader${i + 1}@example.org` }));
+  for (const issue of options.issues ?? [36]) await deliver(store, secret, issue, readers.map((r) => r.id));
   const intake: FeedbackIntake = { store: store.feedback, secret, policy: { softBounceLimit: options.softBounceLimit ?? 3 }, now: () => new Date() };
   return { store, file, secret, intake, readers };
 }
 
 /** Records issue `issue` as accepted for these subscribers, as a send does. */
-export function deliver(store: SqliteStore, secret: Buffer, issue: number, ids: number[]): void {
-  for (const id of ids) store.beginAttempt(issue, id, messageIdFor({ issue, newsletter: NEWSLETTER, secret }, { id }));
-  store.recordOutcomes(ids.map((id) => ({ issue, subscriberId: id, state: "accepted" as const, detail: "250 ok" })));
+export async function deliver(store: SqliteStore, secret: Buffer, issue: number, ids: number[]): Promise<void> {
+  for (const id of ids) await store.beginAttempt(issue, id, messageIdFor({ issue, newsletter: NEWSLETTER, secret }, { id }));
+  await store.recordOutcomes(ids.map((id) => ({ issue, subscriberId: id, state: "accepted" as const, detail: "250 ok" })));
 }

@@ -1,6 +1,6 @@
 import type Database from "better-sqlite3";
-import type { FeedbackEffect, FeedbackEvent, IssueReport, NewFeedbackEvent } from "../model/feedback.ts";
-import type { FeedbackPolicy, FeedbackStore, RecordResult } from "./feedback.ts";
+import type { FeedbackEffect, FeedbackEvent, IssueReport, NewFeedbackEvent } from "../../model/feedback.ts";
+import type { FeedbackPolicy, FeedbackStore, RecordResult } from "../feedback.ts";
 
 // Feedback events on the SQLite store's connection (migration 004). Each
 // recordFeedback is one transaction: the event row and its effect on the
