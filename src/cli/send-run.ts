@@ -1,3 +1,4 @@
+import { mkdirSync } from "node:fs";
 import { readFile } from "node:fs/promises";
 import path from "node:path";
 import { createInterface } from "node:readline/promises";
@@ -59,6 +60,7 @@ export async function send(io: Io, root: string, number: number, opts: SendOptio
     }
     if (meta.draft) throw Object.assign(new Error(`issue ${number} is a draft: set draft: false and build before sending (or use --test)`), { code: "GAZETTE_DRAFT" });
 
+    mkdirSync(dataDir, { recursive: true }); // for the lock, even when the store is PostgreSQL
     const release = acquireLock(path.join(dataDir, `send-${number}.lock`), `another gazette send ${number} is running`);
     const store = await openStore(root, config);
     try {

@@ -170,16 +170,13 @@ async function deliver(options: CampaignOptions & { worker: string; settled: Out
     unsubscribeMailto: `mailto:${options.newsletter.sender.email}?subject=${encodeURIComponent(`unsubscribe ${token}`)}`,
   });
   for (let attempt = 1; ; attempt++) {
-    // One limit for every worker: wait for this message's slot before saying 'sending'.
-    if (options.ratePerSecond && options.ratePerSecond > 0) {
-      const wait = await store.takeSendSlot(options.ratePerSecond);
-      if (wait > 0) await sleep(wait);
-    }
     // Checked again at every attempt: someone who unsubscribes mid-send gets nothing more.
     const begun = await store.beginAttempt(issue, subscriber.id, messageId, worker, options.settled.splice(0));
     if (begun === "skipped") report.skipped++;
     if (begun !== "sending") break; // "lost": another worker holds it now
     try {
+      // One limit for every worker: the slot is taken last, so nothing stands between it and the relay.
+      if (options.ratePerSecond && options.ratePerSecond > 0) await waitForSlot(store, options.ratePerSecond);
       const response = await options.transport.send({ from: options.message.from, to: subscriber.email }, raw, `${String(subscriber.id).padStart(8, "0")}`);
       options.settled.push({ issue, subscriberId: subscriber.id, state: "accepted", detail: response });
       report.sent++;
@@ -213,6 +210,23 @@ async function deliver(options: CampaignOptions & { worker: string; settled: Out
     }
   }
   options.onProgress?.(report);
+}
+
+/**
+ * Waits for this message's slot in the schedule every worker shares. The
+ * schedule runs 10% under the rate, and a worker that wakes late (a busy
+ * machine) gives its slot up and takes the next, so late senders never
+ * bunch up with punctual ones: every second the relay sees at most the
+ * rate, whatever the scheduling jitter.
+ */
+async function waitForSlot(store: DeliveryLedger, perSecond: number): Promise<void> {
+  const spacing = 1000 / (perSecond * 0.9);
+  for (;;) {
+    const wait = await store.takeSendSlot(perSecond * 0.9);
+    const due = Date.now() + wait;
+    if (wait > 0) await sleep(wait);
+    if (Date.now() - due <= spacing / 2) return;
+  }
 }
 
 function countFailure(report: CampaignReport, reason: string): void {
