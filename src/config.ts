@@ -54,9 +54,9 @@ const EnvSchema = z.object({
    * How long a send worker's claim on its recipients lasts unless renewed:
    * the rows of a worker that died become claimable (or uncertain) after it.
    */
-  GAZETTE_LEASE_SECONDS: envNumber(z.coerce.number().min(1).max(3600), 30),
+  GAZETTE_LEASE_SECONDS: envNumber(30, { min: 1, max: 3600 }),
   /** Connections each process keeps to PostgreSQL. */
-  DATABASE_POOL_SIZE: envNumber(z.coerce.number().int().min(1).max(100), 8),
+  DATABASE_POOL_SIZE: envNumber(8, { whole: true, min: 1, max: 100 }),
   /** smtp://user:pass@host:587 or smtps://…; unset means the local outbox. */
   SMTP_URL: urlOf(["smtp:", "smtps:"], "expected smtp://user:pass@host:587 or smtps://…"),
   SMTP_POOL_SIZE: envNumber(8, { whole: true, min: 1, max: 64 }),
