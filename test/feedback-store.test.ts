@@ -1,7 +1,8 @@
-import { describe, expect, it } from "vitest";
+import { afterEach, describe, expect, it } from "vitest";
 import type { FeedbackKind } from "../src/model/feedback.ts";
 import { guardRail, renderReportTable, withRates } from "../src/feedback/report.ts";
-import { deliver, feedbackStore } from "./helpers/feedback.ts";
+import type { Store } from "../src/store/store.ts";
+import { BACKENDS, deliver, feedbackStore } from "./helpers/feedback.ts";
 
 let n = 0;
 const event = (subscriberId: number, kind: FeedbackKind, issue: number | null = 36) => ({
@@ -16,9 +17,19 @@ const event = (subscriberId: number, kind: FeedbackKind, issue: number | null = 
   receivedAt: new Date(),
 });
 
-describe("feedback events in the store", () => {
+describe.each(BACKENDS)("feedback events in the $name store", ({ open }) => {
+  const opened: Store[] = [];
+  const fresh = async (options: Parameters<typeof feedbackStore>[0] = {}) => {
+    const made = await feedbackStore({ ...options, open });
+    opened.push(made.store);
+    return made;
+  };
+  afterEach(async () => {
+    for (const store of opened.splice(0)) await store.close();
+  });
+
   it("a hard bounce bounces at once; a complaint complains; neither is undone by a later unsubscribe or bounce", async () => {
-    const { store } = await feedbackStore();
+    const { store } = await fresh();
     const policy = { softBounceLimit: 3 };
     expect(await store.feedback.recordFeedback(event(1, "hard_bounce"), policy)).toMatchObject({ recorded: true, effect: "bounced" });
     expect(await store.feedback.recordFeedback(event(2, "complaint"), policy)).toMatchObject({ recorded: true, effect: "complained" });
@@ -27,11 +38,11 @@ describe("feedback events in the store", () => {
     expect((await store.findSubscriber("reader1@example.org"))!.status).toBe("bounced");
     expect((await store.findSubscriber("reader2@example.org"))!.status).toBe("complained");
     // Bounced and complained readers are owed nothing more.
-    expect((await store.recipientsOwed(37, { includeUncertain: false, limit: 10 })).map((s) => s.id)).toEqual([3, 4, 5]);
+    expect(await store.countOwed(37, false)).toBe(3);
   });
 
   it("the same key twice is recorded once", async () => {
-    const { store } = await feedbackStore();
+    const { store } = await fresh();
     const e = event(3, "complaint");
     expect((await store.feedback.recordFeedback(e, { softBounceLimit: 3 })).recorded).toBe(true);
     expect(await store.feedback.recordFeedback({ ...e, kind: "hard_bounce" }, { softBounceLimit: 3 })).toEqual({ recorded: false, reason: "duplicate" });
@@ -39,7 +50,7 @@ describe("feedback events in the store", () => {
   });
 
   it("soft bounces bounce only at the limit, counting issues in a row with no delivery between", async () => {
-    const { store, secret } = await feedbackStore({ issues: [] });
+    const { store, secret } = await fresh({ issues: [] });
     const policy = { softBounceLimit: 3 };
     // In a row means by issue, whatever order the reports arrive in.
     const soft = (id: number, issue: number, limit = policy) => store.feedback.recordFeedback(event(id, "soft_bounce", issue), limit);
@@ -73,7 +84,7 @@ describe("feedback events in the store", () => {
   });
 
   it("a signature is claimed once within its window", async () => {
-    const { store } = await feedbackStore();
+    const { store } = await fresh();
     const t = new Date("2026-01-01T00:00:00Z");
     expect(await store.feedback.claimSignature("sig-a", t, 600_000)).toBe(true);
     expect(await store.feedback.claimSignature("sig-a", new Date(t.getTime() + 1000), 600_000)).toBe(false);
@@ -81,12 +92,20 @@ describe("feedback events in the store", () => {
   });
 });
 
-describe("gazette report's figures", () => {
+describe.each(BACKENDS)("gazette report's figures from the $name store", ({ open }) => {
+  const opened: Store[] = [];
+  const fresh = async (options: Parameters<typeof feedbackStore>[0] = {}) => {
+    const made = await feedbackStore({ ...options, open });
+    opened.push(made.store);
+    return made;
+  };
+  afterEach(async () => {
+    for (const store of opened.splice(0)) await store.close();
+  });
+
   it("counts recipients, outcomes, bounces, complaints and unsubscribes since the issue reached them, per issue", async () => {
-    const { store, secret } = await feedbackStore({ readers: 6, issues: [] });
-    await deliver(store, secret, 36, [1, 2, 3, 4, 5]);
-    await store.beginAttempt(36, 6, "<x@y>");
-    await store.recordOutcomes([{ issue: 36, subscriberId: 6, state: "rejected", detail: "550 5.7.1" }]);
+    const { store, secret } = await fresh({ readers: 6, issues: [] });
+    await deliver(store, secret, 36, [1, 2, 3, 4, 5], [6]);
     const policy = { softBounceLimit: 3 };
     await store.feedback.recordFeedback(event(1, "hard_bounce"), policy);
     await store.feedback.recordFeedback(event(2, "soft_bounce"), policy);

@@ -5,7 +5,7 @@ import { signGeneric } from "../src/feedback/providers/generic.ts";
 import { messageIdFor } from "../src/send/campaign.ts";
 import { verpAddress } from "../src/send/verp.ts";
 import { createApp } from "../src/server/app.ts";
-import type { SqliteStore } from "../src/store/sqlite/sqlite-store.ts";
+import type { Store } from "../src/store/store.ts";
 import { FIXTURE_SECRET, feedbackStore, NEWSLETTER } from "./helpers/feedback.ts";
 import { httpRequest } from "./helpers/http.ts";
 import { tempDir } from "./helpers/project.ts";
@@ -21,7 +21,7 @@ const SENDGRID_PUBLIC = sendgridKeys.publicKey.export({ type: "spki", format: "d
 
 let app: FastifyInstance;
 let base: string;
-let store: SqliteStore;
+let store: Store;
 const secret = Buffer.from(FIXTURE_SECRET, "utf8");
 let sns: Awaited<ReturnType<typeof startFakeSns>>;
 

@@ -15,9 +15,9 @@ export function registerFeedbackCommands(program: Command, io: Io, rootOf: () =>
     .description("read delivery status notifications, abuse reports and unsubscribe mails from an .eml file, a Maildir or an mbox")
     .argument("<path>", ".eml file, Maildir (or folder of .eml files), or mbox")
     .action(async (target: string) => {
-      const [{ openStore }, { readSecret }, { readMailFiles }, { takeFeedbackMail }] = await Promise.all([
+      const [{ openStore }, { readStoreSecret }, { readMailFiles }, { takeFeedbackMail }] = await Promise.all([
         import("../store/open.ts"),
-        import("../send/tokens.ts"),
+        import("./secret.ts"),
         import("../feedback/read-mail.ts"),
         import("../feedback/intake-mail.ts"),
       ]);
@@ -26,7 +26,7 @@ export function registerFeedbackCommands(program: Command, io: Io, rootOf: () =>
       const store = await openStore(root, config);
       const intake = {
         store: store.feedback,
-        secret: readSecret(path.resolve(root, config.GAZETTE_DATA_DIR), config.GAZETTE_SECRET),
+        secret: await readStoreSecret(root, config, store),
         policy: { softBounceLimit: config.GAZETTE_SOFT_BOUNCE_LIMIT },
         now: () => new Date(),
       };

@@ -1,8 +1,7 @@
-import path from "node:path";
 import type { Config } from "../config.ts";
 import type { FeedbackIntake } from "../feedback/intake.ts";
 import { startInboundSmtp, type InboundSmtp } from "../feedback/inbound-smtp.ts";
-import { readSecret } from "../send/tokens.ts";
+import { readStoreSecret } from "./secret.ts";
 import type { WebhookDeps } from "../server/webhooks.ts";
 import { openStore } from "../store/open.ts";
 
@@ -33,7 +32,7 @@ export async function openFeedback(io: Io, root: string, config: Config): Promis
   const store = await openStore(root, config);
   const intake: FeedbackIntake = {
     store: store.feedback,
-    secret: readSecret(path.resolve(root, config.GAZETTE_DATA_DIR), config.GAZETTE_SECRET),
+    secret: await readStoreSecret(root, config, store),
     policy: { softBounceLimit: config.GAZETTE_SOFT_BOUNCE_LIMIT },
     now: () => new Date(),
   };
