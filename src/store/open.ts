@@ -4,5 +4,10 @@ import { SqliteStore } from "./sqlite.ts";
 
 /** The project's subscriber store: SQLite under the data folder. */
 export function openStore(root: string, config: Pick<Config, "GAZETTE_DATA_DIR">): SqliteStore {
-  return new SqliteStore(path.resolve(root, config.GAZETTE_DATA_DIR, "gazette.sqlite"));
+  return new SqliteStore(storeFile(root, config));
+}
+
+/** Where the store lives: <data>/gazette.sqlite. */
+export function storeFile(root: string, config: Pick<Config, "GAZETTE_DATA_DIR">): string {
+  return path.resolve(root, config.GAZETTE_DATA_DIR, "gazette.sqlite");
 }
