@@ -8,7 +8,7 @@ import { build } from "../src/build/build.ts";
 import type { EmailMeta } from "../src/build/emails.ts";
 import { loadContent } from "../src/content/load.ts";
 import { prepareMessage } from "../src/send/message.ts";
-import { SqliteStore } from "../src/store/sqlite.ts";
+import { SqliteStore } from "../src/store/sqlite/sqlite-store.ts";
 import { freePort } from "../test/helpers/processes.ts";
 
 // npm run bench (send part): gazette send of issue 36 to N confirmed
@@ -81,8 +81,8 @@ export async function benchSend(counts: number[]): Promise<SendRun[] | string> {
 async function sendOnce(root: string, count: number): Promise<SendRun> {
   await rm(path.join(root, "data"), { recursive: true, force: true });
   const store = new SqliteStore(path.join(root, "data/gazette.sqlite"));
-  store.importSubscribers(Array.from({ length: count }, (_, i) => ({ email: `reader${i + 1}@example.org` })));
-  store.close();
+  await store.importSubscribers(Array.from({ length: count }, (_, i) => ({ email: `reader${i + 1}@example.org` })));
+  await store.close();
 
   const port = await freePort();
   const sink = spawn(SINK, ["-u", "nobody", `127.0.0.1:${port}`, "512"], { stdio: "ignore" });
@@ -126,8 +126,8 @@ async function sizeOfOne(root: string): Promise<number> {
     await cp(path.join(root, "content"), path.join(outboxRoot, "content"), { recursive: true });
     await cp(path.join(root, "dist"), path.join(outboxRoot, "dist"), { recursive: true });
     const store = new SqliteStore(path.join(outboxRoot, "data/gazette.sqlite"));
-    store.addSubscriber({ email: "reader1@example.org" });
-    store.close();
+    await store.addSubscriber({ email: "reader1@example.org" });
+    await store.close();
     const env = { ...process.env };
     delete env.SMTP_URL;
     spawnSync(process.execPath, [path.join(REPO, "bin/gazette.js"), "send", "36", "--yes"], { cwd: outboxRoot, env, stdio: "ignore" });

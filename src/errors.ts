@@ -18,7 +18,7 @@ export class ContentError extends Error {
   constructor(
     readonly problems: Problem[],
     readonly warnings: Problem[] = [],
-    /** What did not happen because of them, for the closing line. */
+    /** What did not happen because of them, for the closing line ("" when nothing was to happen: check). */
     readonly consequence = "nothing was built",
   ) {
     super(formatProblems(problems));

@@ -27,8 +27,9 @@ describe("the gazette command", () => {
   line 18  sections[0].items[1].links.other[0].url: expected an absolute http(s) URL, received "/slides/2.pdf"
 content/issues/045.md: 1 problem
   line 1  expected the file to start with a "---" line that opens the YAML front matter
-4 problems; nothing was built.
+4 problems in 2 files.
 `);
+    expect(gazette(["build"], root).stderr).toMatch(/\n4 problems; nothing was built\.\n$/);
   });
 
   it("build writes dist/ and says what it did; warnings go to stderr", async () => {

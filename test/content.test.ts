@@ -1,3 +1,4 @@
+import { createHash } from "node:crypto";
 import { readFile } from "node:fs/promises";
 import path from "node:path";
 import { describe, expect, it } from "vitest";
@@ -6,7 +7,13 @@ import { parseIssue, parseNewsletter } from "../src/content/parse.ts";
 import { ContentError, formatProblems } from "../src/errors.ts";
 import { invalidFixture, makeProject, REPO } from "./helpers/project.ts";
 
-const SEED = path.join(REPO, "../shared/seeds/000_38944c617a758c8b.txt");
+interface Facts {
+  title: string;
+  contributors: string[];
+  papers: number;
+  links: number;
+  sections: { title: string; items: { heading: string; authors: string; links: { label: string; url: string }[]; summary: { sha256: string; chars: number } }[] }[];
+}
 
 async function problemsOf(files: Record<string, string>): Promise<string> {
   const root = await makeProject("issue-36", files);
@@ -37,15 +44,29 @@ describe("issue 36 of the pre-training weekly", () => {
     expect(meta.translation).toBe("混合专家的高效大规模语言建模");
   });
 
-  it("carries every link and every summary of the seed page, and no image file names", async () => {
-    const seed = await readFile(SEED, "utf8");
+  it("carries every heading, author, link and summary of the page it was transcribed from, and no image file names", async () => {
+    // The facts were read once from that page; the page itself is not part of the repository.
+    const facts = JSON.parse(await readFile(path.join(REPO, "test/fixtures/issue-036-facts.json"), "utf8")) as Facts;
     const { issues } = await loadContent(REPO);
-    const items = issues[0]!.sections.flatMap((s) => s.items);
-    const links = items.flatMap((i) => [i.links.code, i.links.paper, i.links.hub].filter(Boolean));
-    const seedLinks = seed.match(/https?:\/\/[^\s]+/g)!;
-    expect(links.sort()).toEqual([...seedLinks].sort());
-    expect(links).toHaveLength(27);
-    for (const item of items) expect(seed).toContain(`简介:${item.summary}`);
+    const issue = issues.find((i) => i.number === 36)!;
+    expect([issue.title, issue.contributors]).toEqual([facts.title, facts.contributors]);
+    expect(issue.sections.map((s) => [s.title, s.items.length])).toEqual(facts.sections.map((s) => [s.title, s.items.length]));
+    const kinds: Record<string, "code" | "paper" | "hub"> = { 代码下载: "code", 论文地址: "paper", 论文下载: "paper", Hub地址: "hub" };
+    facts.sections.forEach((section, s) => {
+      section.items.forEach((fact, i) => {
+        const item = issue.sections[s]!.items[i]!;
+        const where = `sections[${s}].items[${i}]`;
+        expect(`${where} ${fact.heading}`).toContain(item.title);
+        expect(`${where} ${fact.heading}`).toContain(item.translation!);
+        for (const institution of item.institutions) expect(`${where} ${fact.heading}`).toContain(institution);
+        for (const author of item.authors) expect(`${where} ${fact.authors}`).toContain(author);
+        expect({ where, links: item.links }).toEqual({ where, links: Object.fromEntries(fact.links.map((l) => [kinds[l.label], l.url])) });
+        const summary = item.summary.trim();
+        expect({ where, sha256: createHash("sha256").update(summary).digest("hex"), chars: [...summary].length }).toEqual({ where, sha256: fact.summary.sha256, chars: fact.summary.chars });
+      });
+    });
+    const links = issue.sections.flatMap((s) => s.items).flatMap((i) => [i.links.code, i.links.paper, i.links.hub].filter(Boolean));
+    expect([issue.sections.flatMap((s) => s.items).length, links.length]).toEqual([facts.papers, facts.links]);
     const text = await readFile(path.join(REPO, "content/issues/036.md"), "utf8");
     expect(text).not.toMatch(/\.png/);
     expect(text).not.toContain("二维码加入预训练群(备注");

@@ -4,9 +4,9 @@ import { beforeAll, describe, expect, it } from "vitest";
 import { loadContent } from "../src/content/load.ts";
 import { buildFixture } from "./helpers/build.ts";
 import { FIXTURES, REPO } from "./helpers/project.ts";
+import { atomProblems } from "./helpers/atom-rules.ts";
 import { child, children, parseXmlStrict, xmllint, type XmlElement } from "./helpers/xml.ts";
 
-const ATOM_RNG = path.join(REPO, "../shared/schemas/atom.rng");
 type Built = Awaited<ReturnType<typeof buildFixture>>;
 
 function decodeHtml(text: string): string {
@@ -37,9 +37,9 @@ describe.each(["issue-36", "hostile"] as const)("feeds built from %s", (fixture)
     }
   });
 
-  it("Atom validates against the RFC 4287 grammar and its other rules", () => {
-    expect(xmllint(atom, ATOM_RNG).status).toBe(0);
+  it("Atom meets RFC 4287's structural rules and its other rules", () => {
     const feed = parseXmlStrict(atom);
+    expect(atomProblems(feed)).toEqual([]);
     expect(feed.attributes["xml:lang"]).toBe(language);
     const entries = children(feed, "entry");
     // An author on every entry, or on the feed.
@@ -75,9 +75,7 @@ describe.each(["issue-36", "hostile"] as const)("feeds built from %s", (fixture)
       expect(feed.items).toHaveLength(published.length);
       feed.items.forEach((item, i) => {
         const issue = published[i]!;
-        // Atom titles are type="html": their text is escaped HTML.
-        const title = kind === "atom" ? decodeHtml(item.title!) : item.title;
-        expect(title).toMatch(new RegExp(`${issue.number}.*: ${escapeRegExp(issue.title)}$`));
+        expect(item.title, kind).toMatch(new RegExp(`${issue.number}.*: ${escapeRegExp(issue.title)}$`));
         expect(item.link).toBe(new URL(`issues/${issue.slug}/`, newsletter.base_url).href);
         expect(Date.parse(item.isoDate!)).toBe(issue.date.getTime());
       });
@@ -163,3 +161,31 @@ describe("the hostile fixture", () => {
 function escapeRegExp(text: string): string {
   return text.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
 }
+
+describe("the RFC 4287 checks the Atom tests rely on", () => {
+  it("name every rule a broken feed breaks", () => {
+    const broken = parseXmlStrict(`<feed xmlns="http://www.w3.org/2005/Atom">
+  <title type="html">t</title><title>again</title><updated>2022-01-17 09:00</updated>
+  <link href="https://x.example/" rel="sideways"/><link rel="self"/>
+  <entry><id>not an iri</id><updated>2022-01-17T01:00:00Z</updated><category term=""/><content src="https://x.example/a"/></entry>
+  <entry><id>not an iri</id><title>b</title><updated>2022-01-17T01:00:00Z</updated><author><name></name></author></entry>
+</feed>`);
+    expect(atomProblems(broken)).toEqual([
+      "feed: expected exactly one <id>, found 0",
+      "feed: expected exactly one <title>, found 2",
+      'feed.updated: expected an RFC 3339 date-time, found "2022-01-17 09:00"',
+      'feed.link[0]: rel "sideways" is neither registered nor an absolute IRI',
+      "feed.link[1]: needs href (4.2.7.1)",
+      "feed: needs an author, since not every entry has one (4.1.1)",
+      "entry[0]: expected exactly one <title>, found 0",
+      'entry[0].id: expected an absolute IRI, found "not an iri"',
+      "entry[0].category[0]: needs a non-empty term (4.2.2.1)",
+      "entry[0]: needs <summary>, since its content is out of line (4.1.1.3)",
+      "entry[0]: needs an author (4.1.2)",
+      'entry[1].id: expected an absolute IRI, found "not an iri"',
+      "entry[1].author[0].name: is empty",
+      'entry[1]: needs <content> or a link rel="alternate" (4.1.2)',
+      'entry[1].id: "not an iri" is used by an earlier entry',
+    ]);
+  });
+});

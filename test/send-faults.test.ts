@@ -2,7 +2,7 @@ import { connect, createServer, type Server, type Socket } from "node:net";
 import { existsSync, statSync } from "node:fs";
 import path from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
-import { SqliteStore } from "../src/store/sqlite.ts";
+import { SqliteStore } from "../src/store/sqlite/sqlite-store.ts";
 import { freePort } from "./helpers/processes.ts";
 import { readers, runSend, sendProject } from "./helpers/send-project.ts";
 import { startSmtpServer } from "./helpers/smtp.ts";
@@ -24,12 +24,12 @@ async function smtp(behaviour: Parameters<typeof startSmtpServer>[0] = {}) {
 
 const env = (url: string, extra: NodeJS.ProcessEnv = {}) => ({ SMTP_URL: url, SMTP_POOL_SIZE: "2", GAZETTE_RETRY_BASE_MS: "5", ...extra });
 
-function ledger(db: string) {
+async function ledger(db: string) {
   const store = new SqliteStore(db);
   try {
-    return { states: store.countByState(36), owed: store.countOwed(36, false), deliveries: store.deliveries(36) };
+    return { states: await store.countByState(36), owed: await store.countOwed(36, false), deliveries: await store.deliveries(36) };
   } finally {
-    store.close();
+    await store.close();
   }
 }
 
@@ -67,7 +67,7 @@ describe("a dead relay stops the run", () => {
     expect(result.stdout).toMatch(/stopped: the relay is unreachable \(8 connection failures in a row, the last ESOCKET: connect ECONNREFUSED 127\.0\.0\.1:\d+\); 48 readers stay owed the issue, none marked failed/);
     expect(result.code).toBe(75);
     expect(result.stderr).not.toContain("ETA 0s");
-    const after = ledger(p.db);
+    const after = await ledger(p.db);
     expect(after.owed).toBe(48);
     // Only the messages in flight were tried (4 with 2 connections), each left deferred.
     expect(after.deliveries.length).toBeLessThanOrEqual(4);
@@ -93,7 +93,7 @@ describe("a dead relay stops the run", () => {
     expect(result.code).toBe(75);
     expect(result.stderr).not.toContain("ETA 0s");
     expect(connections).toBeLessThanOrEqual(16); // 8 failures, then stop (16 readers × 5 attempts = 80 before)
-    expect(ledger(p.db).owed).toBe(16);
+    expect((await ledger(p.db)).owed).toBe(16);
   });
 
   it("keeps going through connection failures that successes interrupt", async () => {
@@ -140,7 +140,7 @@ describe("a ledger write that fails", () => {
 
     // Room again: the rerun sends the rest, once each; what the ledger could not take is uncertain, as the report said.
     const rerun = await runSend(p.root, env(server.url));
-    const after = ledger(p.db);
+    const after = await ledger(p.db);
     expect(after.deliveries.filter((d) => d.state === "uncertain").map((d) => d.email).sort()).toEqual([...listed].sort());
     expect(rerun.code).toBe(listed.length > 0 ? 75 : 0);
     for (const email of readers(400)) expect(server.countsByRecipient().get(email), email).toBe(1);

@@ -12,7 +12,7 @@ import { messageIdFor, runCampaign, type CampaignOptions } from "../src/send/cam
 import { prepareMessage } from "../src/send/message.ts";
 import { readSecret, verifyToken } from "../src/send/tokens.ts";
 import { createOutboxTransport, createSmtpTransport } from "../src/send/transport.ts";
-import { SqliteStore } from "../src/store/sqlite.ts";
+import { SqliteStore } from "../src/store/sqlite/sqlite-store.ts";
 import { makeProject, REPO } from "./helpers/project.ts";
 import { startSmtpServer } from "./helpers/smtp.ts";
 
@@ -26,7 +26,7 @@ async function project(subscribers: { email: string; status?: "pending" | "confi
   const root = await makeProject("issue-36");
   await build({ root });
   const store = new SqliteStore(path.join(root, "data/gazette.sqlite"));
-  for (const s of subscribers) store.addSubscriber({ email: s.email, status: s.status ?? "confirmed" });
+  for (const s of subscribers) await store.addSubscriber({ email: s.email, status: s.status ?? "confirmed" });
   const { newsletter } = await loadContent(root);
   const dir = path.join(root, "dist/emails");
   const meta = JSON.parse(await readFile(path.join(dir, "36.json"), "utf8")) as EmailMeta;
@@ -70,7 +70,7 @@ describe("sending over SMTP", () => {
 
     const first = smtp.accepted.find((m) => m.to[0] === "reader1@example.org")!;
     const mail = await simpleParser(first.raw);
-    const subscriber = p.store.findSubscriber("reader1@example.org")!;
+    const subscriber = (await p.store.findSubscriber("reader1@example.org"))!;
     expect(mail.from?.text).toBe('"预训练周刊" <weekly@pretraining-weekly.example.org>');
     expect(mail.to && !Array.isArray(mail.to) ? mail.to.text : "").toBe("reader1@example.org");
     expect(mail.subject).toBe("《预训练周刊》第36期: 谷歌提出梯度最大化增长方法GradMax");
@@ -86,16 +86,16 @@ describe("sending over SMTP", () => {
     const token = /\/unsubscribe\/([^/?#]+)$/.exec(list.unsubscribe.url)![1]!;
     expect(list.unsubscribe.url.startsWith("https://pretraining-weekly.example.org/unsubscribe/")).toBe(true);
     expect(mail.html).toContain(`href="${list.unsubscribe.url}"`);
-    const emailOf = (id: number) => p.store.getSubscriber(id)?.email;
-    expect(verifyToken(p.secret, "unsubscribe", token, emailOf)).toBe(subscriber.id);
-    expect(verifyToken(p.secret, "unsubscribe", token.replace(/.$/, (c) => (c === "A" ? "B" : "A")), emailOf)).toBeUndefined();
-    expect(verifyToken(Buffer.from("another secret"), "unsubscribe", token, emailOf)).toBeUndefined();
-    expect(verifyToken(p.secret, "unsubscribe", token.replace(/^\d+/, "2"), emailOf)).toBeUndefined();
+    const emailOf = async (id: number) => (await p.store.getSubscriber(id))?.email;
+    expect(await verifyToken(p.secret, "unsubscribe", token, emailOf)).toBe(subscriber.id);
+    expect(await verifyToken(p.secret, "unsubscribe", token.replace(/.$/, (c) => (c === "A" ? "B" : "A")), emailOf)).toBeUndefined();
+    expect(await verifyToken(Buffer.from("another secret"), "unsubscribe", token, emailOf)).toBeUndefined();
+    expect(await verifyToken(p.secret, "unsubscribe", token.replace(/^\d+/, "2"), emailOf)).toBeUndefined();
 
     // A second run sends nothing.
     expect(await campaign(p, smtp.url)).toMatchObject({ sent: 0, total: 0 });
     expect(smtp.accepted).toHaveLength(3);
-    p.store.close();
+    await p.store.close();
   });
 
   it.each([
@@ -108,14 +108,14 @@ describe("sending over SMTP", () => {
     const report = await campaign(p, smtp.url.replace("smtp://", scheme));
     expect(report.relayRefused).toMatch(new RegExp(`^${reason}: `));
     expect(report).toMatchObject({ sent: 0, failed: 0, bounced: 0 });
-    expect(p.store.countSubscribers("confirmed")).toBe(6);
+    expect(await p.store.countSubscribers("confirmed")).toBe(6);
     // Only the messages already in flight were tried, and they stay owed.
-    expect(p.store.deliveries(36).length).toBeLessThanOrEqual(2);
-    expect(p.store.deliveries(36).every((d) => d.state === "deferred")).toBe(true);
+    expect((await p.store.deliveries(36)).length).toBeLessThanOrEqual(2);
+    expect((await p.store.deliveries(36)).every((d) => d.state === "deferred")).toBe(true);
     const fixed = await startSmtpServer();
     servers.push(fixed);
     expect(await campaign(p, fixed.url)).toMatchObject({ sent: 6, failed: 0 });
-    p.store.close();
+    await p.store.close();
   });
 
   it("escapes the reader's address in the HTML part, and only there", async () => {
@@ -131,7 +131,7 @@ describe("sending over SMTP", () => {
     expect(mail.text).toContain("是因为 o'brien&co@example.org 订阅了");
     expect(html).not.toMatch(/o'brien&co/);
     expect(text).toMatch(/o'brien&co/);
-    p.store.close();
+    await p.store.close();
   });
 
   it("retries a 451 with backoff and delivers once", async () => {
@@ -142,8 +142,8 @@ describe("sending over SMTP", () => {
     expect(report).toMatchObject({ sent: 3, failed: 0 });
     expect(smtp.countsByRecipient().get("reader2@example.org")).toBe(1);
     expect(smtp.rcptAttempts.get("reader2@example.org")).toBe(3);
-    expect(p.store.deliveries(36).find((d) => d.email === "reader2@example.org")).toMatchObject({ state: "accepted", attempts: 3 });
-    p.store.close();
+    expect((await p.store.deliveries(36)).find((d) => d.email === "reader2@example.org")).toMatchObject({ state: "accepted", attempts: 3 });
+    await p.store.close();
   });
 
   it("records a 550 unknown user once, never retries it, and marks the subscriber bounced", async () => {
@@ -153,11 +153,11 @@ describe("sending over SMTP", () => {
     const report = await campaign(p, smtp.url);
     expect(report).toMatchObject({ sent: 2, failed: 1, bounced: 1, failures: { "550 5.1.1": 1 } });
     expect(smtp.rcptAttempts.get("nobody@example.org")).toBe(1);
-    expect(p.store.findSubscriber("nobody@example.org")!.status).toBe("bounced");
-    expect(p.store.deliveries(36, "rejected").map((d) => d.email)).toEqual(["nobody@example.org"]);
+    expect((await p.store.findSubscriber("nobody@example.org"))!.status).toBe("bounced");
+    expect((await p.store.deliveries(36, "rejected")).map((d) => d.email)).toEqual(["nobody@example.org"]);
     expect(await campaign(p, smtp.url)).toMatchObject({ sent: 0, total: 0 });
     expect(smtp.rcptAttempts.get("nobody@example.org")).toBe(1);
-    p.store.close();
+    await p.store.close();
   });
 
   it("retries a connection dropped in the middle of a message", async () => {
@@ -167,31 +167,33 @@ describe("sending over SMTP", () => {
     const report = await campaign(p, smtp.url);
     expect(report).toMatchObject({ sent: 2, failed: 0 });
     expect(smtp.countsByRecipient().get("reader1@example.org")).toBe(1);
-    expect(p.store.deliveries(36).find((d) => d.email === "reader1@example.org")!.attempts).toBe(2);
-    p.store.close();
+    expect((await p.store.deliveries(36)).find((d) => d.email === "reader1@example.org")!.attempts).toBe(2);
+    await p.store.close();
   });
 
   it("sends nothing more to someone who unsubscribes while the send is running", async () => {
     let p: Project;
     const smtp = await startSmtpServer({
       onData: (to) => {
-        if (to[0] === "reader1@example.org") p.store.setStatus(p.store.findSubscriber("reader3@example.org")!.id, "unsubscribed");
+        // SQLite writes before the promise is returned, so this lands before the next message starts.
+        if (to[0] === "reader1@example.org") void p.store.setStatus(reader3, "unsubscribed");
         return "accept";
       },
     });
     servers.push(smtp);
     p = await project(readers(3));
+    const reader3 = (await p.store.findSubscriber("reader3@example.org"))!.id;
     const report = await campaign(p, smtp.url, { concurrency: 1 });
     expect(report).toMatchObject({ sent: 2, skipped: 1 });
     expect(smtp.countsByRecipient().has("reader3@example.org")).toBe(false);
-    p.store.close();
+    await p.store.close();
   });
 
   it("goes on, and records every outcome, when a subscriber is removed while the send is running", async () => {
     let p: Project;
     const smtp = await startSmtpServer({
       onData: (to) => {
-        if (to[0] === "reader1@example.org") p.store.removeSubscriber("reader2@example.org");
+        if (to[0] === "reader1@example.org") void p.store.removeSubscriber("reader2@example.org");
         return "accept";
       },
     });
@@ -200,11 +202,11 @@ describe("sending over SMTP", () => {
     const report = await campaign(p, smtp.url, { concurrency: 1 });
     expect(report).toMatchObject({ sent: 2, skipped: 1, failed: 0 });
     expect([...smtp.countsByRecipient().keys()].sort()).toEqual(["reader1@example.org", "reader3@example.org"]);
-    expect(p.store.deliveries(36).map((d) => [d.email, d.state])).toEqual([
+    expect((await p.store.deliveries(36)).map((d) => [d.email, d.state])).toEqual([
       ["reader1@example.org", "accepted"],
       ["reader3@example.org", "accepted"],
     ]);
-    p.store.close();
+    await p.store.close();
   });
 
   it("signs with DKIM when configured", async () => {
@@ -219,7 +221,7 @@ describe("sending over SMTP", () => {
     await transport.close();
     expect(smtp.accepted[0]!.raw.toString()).toMatch(/^DKIM-Signature: v=1; a=rsa-sha256; c=relaxed\/relaxed;\s+d=pretraining-weekly\.example\.org;[\s\S]*s=gazette;/);
     expect(transport.description).toContain("DKIM gazette._domainkey.pretraining-weekly.example.org");
-    p.store.close();
+    await p.store.close();
   });
 
   it("writes .eml files to the outbox when there is no SMTP relay", async () => {
@@ -232,7 +234,7 @@ describe("sending over SMTP", () => {
     const mail = await simpleParser(await readFile(path.join(outbox, files[0]!)));
     expect(mail.subject).toBe("《预训练周刊》第36期: 谷歌提出梯度最大化增长方法GradMax");
     expect(mail.text).toContain("reader1@example.org");
-    p.store.close();
+    await p.store.close();
   });
 });
 
@@ -266,7 +268,7 @@ describe("gazette send, killed and rerun", () => {
     const smtp = await startSmtpServer({ delayMs: 15 });
     servers.push(smtp);
     const p = await project(readers(60));
-    p.store.close();
+    await p.store.close();
     const child = send(p.root, smtp.url);
     const done = finish(child);
     await signalWhen(child, () => smtp.accepted.length >= 20, "SIGKILL");
@@ -274,7 +276,7 @@ describe("gazette send, killed and rerun", () => {
 
     const rerun = await finish(send(p.root, smtp.url));
     const store = new SqliteStore(path.join(p.root, "data/gazette.sqlite"));
-    const uncertain = new Set(store.deliveries(36, "uncertain").map((d) => d.email));
+    const uncertain = new Set((await store.deliveries(36, "uncertain")).map((d) => d.email));
     // Not finished while any are uncertain: 75, as for deferred ones.
     expect(rerun.code).toBe(uncertain.size > 0 ? 75 : 0);
     expect(uncertain.size).toBeLessThanOrEqual(4); // at most the messages in flight: 2 connections × 2
@@ -293,15 +295,15 @@ describe("gazette send, killed and rerun", () => {
     const resent = await finish(send(p.root, smtp.url, ["--resend-uncertain"]));
     expect(resent.code).toBe(0);
     expect(smtp.accepted.length).toBe(before + uncertain.size);
-    expect(store.deliveries(36, "uncertain")).toEqual([]);
-    store.close();
+    expect(await store.deliveries(36, "uncertain")).toEqual([]);
+    await store.close();
   });
 
   it("stops on Ctrl-C after the messages in flight, records them, and says how to resume", async () => {
     const smtp = await startSmtpServer({ delayMs: 20 });
     servers.push(smtp);
     const p = await project(readers(40));
-    p.store.close();
+    await p.store.close();
     const child = send(p.root, smtp.url);
     const done = finish(child);
     await signalWhen(child, () => smtp.accepted.length >= 5, "SIGINT");
@@ -309,9 +311,9 @@ describe("gazette send, killed and rerun", () => {
     expect(stopped.code).toBe(130);
     expect(stopped.out).toContain("stopped before the end: run gazette send 36 to continue where it left off");
     const store = new SqliteStore(path.join(p.root, "data/gazette.sqlite"));
-    expect(store.deliveries(36, "sending")).toEqual([]);
-    expect(store.deliveries(36, "accepted").length).toBe(smtp.accepted.length);
-    store.close();
+    expect(await store.deliveries(36, "sending")).toEqual([]);
+    expect((await store.deliveries(36, "accepted")).length).toBe(smtp.accepted.length);
+    await store.close();
     expect((await finish(send(p.root, smtp.url))).code).toBe(0);
     for (const { email } of readers(40)) expect(smtp.countsByRecipient().get(email), email).toBe(1);
   });
@@ -320,7 +322,7 @@ describe("gazette send, killed and rerun", () => {
     const smtp = await startSmtpServer();
     servers.push(smtp);
     const p = await project(readers(2));
-    p.store.close();
+    await p.store.close();
     const test = await finish(send(p.root, smtp.url, ["--test", "Editor@Example.org"]));
     expect(test.out).toMatch(/^sent a test copy of #36 to editor@example\.org via SMTP relay 127\.0\.0\.1:\d+ \(2 connections\): 250 .*\nnothing was recorded\.\n$/);
     expect(smtp.accepted.map((m) => m.to)).toEqual([["editor@example.org"]]);
@@ -329,26 +331,50 @@ describe("gazette send, killed and rerun", () => {
     expect(dry.out).toContain("dry run: nothing was sent.");
     expect(smtp.accepted).toHaveLength(1);
     const store = new SqliteStore(path.join(p.root, "data/gazette.sqlite"));
-    expect(store.deliveries(36)).toEqual([]);
-    store.close();
+    expect(await store.deliveries(36)).toEqual([]);
+    await store.close();
   });
 
-  it("says when an issue has no built email", () => {
+  it("says when there is no such issue, listing those there are", async () => {
     const result = spawnSync(process.execPath, [path.join(REPO, "bin/gazette.js"), "send", "99"], { cwd: REPO, encoding: "utf8" });
+    expect(result.stderr).toBe("gazette: there is no issue 99: content/issues has issue 36\n");
     expect(result.status).toBe(1);
-    expect(result.stderr).toBe("gazette: no built email for issue 99 in dist/emails: run gazette build first\n");
+    const hostile = await makeProject("hostile", { "010-tenth.md": (await readFile(path.join(REPO, "content/issues/036.md"), "utf8")).replace("number: 36", "number: 10") });
+    const many = spawnSync(process.execPath, [path.join(REPO, "bin/gazette.js"), "send", "7"], { cwd: hostile, encoding: "utf8" });
+    expect(many.stderr).toBe("gazette: there is no issue 7: content/issues has issues 1-4, 10\n");
+  });
+
+  it("says to build when the issue exists but its email is not built", async () => {
+    const root = await makeProject("issue-36");
+    const result = spawnSync(process.execPath, [path.join(REPO, "bin/gazette.js"), "send", "36", "--yes"], { cwd: root, encoding: "utf8" });
+    expect(result.stderr).toBe("gazette: no built email for issue 36 in dist/emails: run gazette build first\n");
+    expect(result.status).toBe(1);
+  });
+
+  it("counts those who already have it, in the singular for one", async () => {
+    const p = await project(readers(1));
+    p.store.close();
+    const { SMTP_URL: _unset, ...env } = process.env;
+    const gazette = (...args: string[]) => spawnSync(process.execPath, [path.join(REPO, "bin/gazette.js"), "send", "36", ...args], { cwd: p.root, encoding: "utf8", env });
+    expect(gazette("--yes").status).toBe(0);
+    const store = new SqliteStore(path.join(p.root, "data/gazette.sqlite"));
+    store.addSubscriber({ email: "late@example.org", status: "confirmed" });
+    store.close();
+    expect(gazette("--dry-run").stdout).toContain("recipients: 1 confirmed subscriber still to receive it (1 already has it)\n");
+    expect(gazette("--yes").status).toBe(0);
+    expect(gazette("--dry-run").stdout).toContain("recipients: 0 confirmed subscribers still to receive it (2 already have it)\n");
   });
 
   it("asks before sending, and refuses without --yes when there is no terminal to ask on", async () => {
     const p = await project(readers(2));
-    p.store.close();
+    await p.store.close();
     const result = spawnSync(process.execPath, [path.join(REPO, "bin/gazette.js"), "send", "36"], { cwd: p.root, encoding: "utf8", stdio: ["pipe", "pipe", "pipe"] });
     expect(result.stdout).toContain("recipients: 2 confirmed subscribers still to receive it");
     expect(result.stderr).toBe("gazette: not on a terminal: add --yes to send without being asked\n");
     expect(result.status).toBe(1);
     const store = new SqliteStore(path.join(p.root, "data/gazette.sqlite"));
-    expect(store.deliveries(36)).toEqual([]);
-    store.close();
+    expect(await store.deliveries(36)).toEqual([]);
+    await store.close();
     await expect(readdir(path.join(p.root, "data/outbox/36"))).rejects.toThrow();
   });
 });

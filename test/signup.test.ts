@@ -15,7 +15,7 @@ import { createSmtpTransport } from "../src/send/transport.ts";
 import { openSubscriptions } from "../src/cli/serve.ts";
 import { createApp } from "../src/server/app.ts";
 import type { SubscriptionLimits } from "../src/server/subscriptions.ts";
-import { SqliteStore } from "../src/store/sqlite.ts";
+import { SqliteStore } from "../src/store/sqlite/sqlite-store.ts";
 import { httpRequest, type HttpResponse } from "./helpers/http.ts";
 import { makeProject } from "./helpers/project.ts";
 import { startSmtpServer } from "./helpers/smtp.ts";
@@ -52,7 +52,7 @@ describe("signing up with double opt-in", () => {
     for (const { app, store, mailer } of open.splice(0)) {
       await app.close();
       await mailer.close();
-      store.close();
+      await store.close();
     }
   });
   afterAll(async () => smtp.close());
@@ -114,7 +114,7 @@ describe("signing up with double opt-in", () => {
     expect(res.status).toBe(200);
     expect(res.body).toContain("请查收 reader.one@example.org 的邮箱");
     expect(res.headers["cache-control"]).toBe("no-store");
-    const subscriber = store.findSubscriber("reader.one@example.org")!;
+    const subscriber = (await store.findSubscriber("reader.one@example.org"))!;
     expect(subscriber).toMatchObject({ status: "pending", source: "web" });
     await mailer.drain();
     const [mail, more] = await mailsTo("reader.one@example.org");
@@ -126,16 +126,16 @@ describe("signing up with double opt-in", () => {
     expect(mail!.html).toContain("有人(希望是你)用 reader.one@example.org 订阅了《预训练周刊》");
     const token = confirmPath(mail!).replace("/confirm/", "");
     expect(mail!.text).toContain(`/confirm/${token}`);
-    expect(store.confirmationMails(subscriber.id)).toMatchObject([{ state: "sent" }]);
+    expect(await store.confirmationMails(subscriber.id)).toMatchObject([{ state: "sent" }]);
     const target = (id: number) => store.confirmTarget(id);
-    expect(verifyConfirmToken(secret, token, target, new Date(clock + 47 * HOUR))).toMatchObject({ ok: true, id: subscriber.id });
-    expect(verifyConfirmToken(secret, token, target, new Date(clock + 48 * HOUR + 1000))).toEqual({ ok: false, reason: "expired" });
+    expect(await verifyConfirmToken(secret, token, target, new Date(clock + 47 * HOUR))).toMatchObject({ ok: true, id: subscriber.id });
+    expect(await verifyConfirmToken(secret, token, target, new Date(clock + 48 * HOUR + 1000))).toEqual({ ok: false, reason: "expired" });
   });
 
   it("answers the same whether the address is new, pending, confirmed or unsubscribed, and mails only those not confirmed", async () => {
     const { store, mailer, subscribe } = await serve();
-    store.addSubscriber({ email: "known@example.org", status: "confirmed" });
-    store.addSubscriber({ email: "left@example.org", status: "unsubscribed" });
+    await store.addSubscriber({ email: "known@example.org", status: "confirmed" });
+    await store.addSubscriber({ email: "left@example.org", status: "unsubscribed" });
     const bodies = new Set<string>();
     for (const email of ["fresh@example.org", "fresh@example.org", "known@example.org", "left@example.org"]) {
       const res = await subscribe(email);
@@ -148,7 +148,7 @@ describe("signing up with double opt-in", () => {
     expect((await mailsTo("fresh@example.org")).length).toBe(1); // the second signup came too soon for another
     expect((await mailsTo("left@example.org")).length).toBe(1);
     // Someone who left stays unsubscribed until they confirm.
-    expect(store.findSubscriber("left@example.org")!.status).toBe("unsubscribed");
+    expect((await store.findSubscriber("left@example.org"))!.status).toBe("unsubscribed");
   });
 
   it("sends one address at most one confirmation per 10 minutes and three a day, however often it is signed up", async () => {
@@ -172,10 +172,10 @@ describe("signing up with double opt-in", () => {
     await subscribe("bombed@example.org");
     expect(await count()).toBe(4);
     // A later signup does not break the links already mailed: every one still works.
-    const id = store.findSubscriber("bombed@example.org")!.id;
+    const id = (await store.findSubscriber("bombed@example.org"))!.id;
     for (const mail of await mailsTo("bombed@example.org")) {
       const token = confirmPath(mail).replace("/confirm/", "");
-      expect(verifyConfirmToken(secret, token, (n) => store.confirmTarget(n), new Date(clock))).toMatchObject({ ok: true, id });
+      expect(await verifyConfirmToken(secret, token, (n) => store.confirmTarget(n), new Date(clock))).toMatchObject({ ok: true, id });
     }
   });
 
@@ -186,7 +186,7 @@ describe("signing up with double opt-in", () => {
     expect(bot.status).toBe(200);
     expect(bot.body.replace("victim@example.org", "X")).toBe(person.body.replace("person@example.org", "X"));
     await mailer.drain();
-    expect(store.findSubscriber("victim@example.org")).toBeUndefined();
+    expect(await store.findSubscriber("victim@example.org")).toBeUndefined();
     expect(await mailsTo("victim@example.org")).toEqual([]);
   });
 
@@ -206,7 +206,7 @@ describe("signing up with double opt-in", () => {
     expect(res.body).toContain('aria-invalid="true"');
     expect(res.body).not.toContain("<script>alert");
     expect(res.body).not.toMatch(/\r\nBcc/);
-    expect(store.countSubscribers()).toBe(0);
+    expect(await store.countSubscribers()).toBe(0);
   });
 
   it("refuses cross-site posts, posts with no Origin or Referer, and oversize bodies", async () => {
@@ -221,7 +221,7 @@ describe("signing up with double opt-in", () => {
     expect(huge.status).toBe(413);
     expect(huge.headers["content-type"]).toContain("text/html");
     expect(huge.body).toContain("提交的内容太大。");
-    expect(store.countSubscribers()).toBe(0);
+    expect(await store.countSubscribers()).toBe(0);
   });
 
   it("limits signups per client with a 429 page that says when to come back", async () => {
@@ -238,18 +238,18 @@ describe("signing up with double opt-in", () => {
     const res = await subscribe("nobody@example.org");
     expect(res.status).toBe(200);
     await mailer.drain();
-    const id = store.findSubscriber("nobody@example.org")!.id;
-    expect(store.confirmationMails(id)).toMatchObject([{ state: "failed", detail: expect.stringMatching(/^550 5\.1\.1: .*User unknown/) }]);
+    const id = (await store.findSubscriber("nobody@example.org"))!.id;
+    expect(await store.confirmationMails(id)).toMatchObject([{ state: "failed", detail: expect.stringMatching(/^550 5\.1\.1: .*User unknown/) }]);
   });
 
   it("sends, when gazette serve starts, the confirmations still queued when it stopped; skips those too old to matter", async () => {
     // Queued by an earlier server that stopped before sending them (real time: serve's own clock).
     const earlier = new SqliteStore(path.join(root, "data/gazette.sqlite"));
     const throttle = { minIntervalMs: 0, maxPerDay: 10 };
-    const stale = earlier.requestSignup("stale@example.org", { source: "web", now: new Date(Date.now() - 2 * HOUR), throttle });
-    const waiting = earlier.requestSignup("waiting@example.org", { source: "web", now: new Date(Date.now() - 60_000), throttle });
-    expect(earlier.confirmationMails(waiting.subscriber.id)).toMatchObject([{ state: "queued" }]);
-    earlier.close();
+    const stale = await earlier.requestSignup("stale@example.org", { source: "web", now: new Date(Date.now() - 2 * HOUR), throttle });
+    const waiting = await earlier.requestSignup("waiting@example.org", { source: "web", now: new Date(Date.now() - 60_000), throttle });
+    expect(await earlier.confirmationMails(waiting.subscriber.id)).toMatchObject([{ state: "queued" }]);
+    await earlier.close();
     const io = { out: () => {}, err: () => {} };
     const started = (await openSubscriptions(io, root, path.join(root, "dist"), readConfig({ SMTP_URL: smtp.url })))!;
     try {
@@ -257,9 +257,9 @@ describe("signing up with double opt-in", () => {
       for (let i = 0; i < 100 && (await mailsTo("waiting@example.org")).length === 0; i++) await new Promise((r) => setTimeout(r, 50));
       expect((await mailsTo("waiting@example.org")).length).toBe(1);
       await started.deps.mailer!.drain();
-      expect(started.deps.store.confirmationMails(waiting.subscriber.id)).toMatchObject([{ state: "sent" }]);
+      expect(await started.deps.store.confirmationMails(waiting.subscriber.id)).toMatchObject([{ state: "sent" }]);
       expect(await mailsTo("stale@example.org")).toEqual([]);
-      expect(started.deps.store.confirmationMails(stale.subscriber.id)).toMatchObject([{ state: "skipped", detail: "queued too long to be worth sending" }]);
+      expect(await started.deps.store.confirmationMails(stale.subscriber.id)).toMatchObject([{ state: "skipped", detail: "queued too long to be worth sending" }]);
     } finally {
       await started.close();
     }
@@ -268,15 +268,15 @@ describe("signing up with double opt-in", () => {
   it("never mails, confirms or re-subscribes a bounced or complained address from the web", async () => {
     const { store, mailer, subscribe, post } = await serve();
     for (const status of ["bounced", "complained"] as const) {
-      const s = store.addSubscriber({ email: `${status}@example.org`, status });
+      const s = await store.addSubscriber({ email: `${status}@example.org`, status });
       const signup = await subscribe(s.email);
       expect(signup.status).toBe(200);
       expect(signup.body).toContain(`请查收 ${s.email} 的邮箱`);
       const link = `/unsubscribe/${signToken(secret, "unsubscribe", s)}`;
       expect((await post(link, "")).status).toBe(200);
       expect((await post(`${link}/resubscribe`, "")).status).toBe(400);
-      expect(store.getSubscriber(s.id)!.status).toBe(status);
-      expect(store.confirmationMails(s.id)).toEqual([]);
+      expect((await store.getSubscriber(s.id))!.status).toBe(status);
+      expect(await store.confirmationMails(s.id)).toEqual([]);
     }
     await mailer.drain();
     expect(await mailsTo("bounced@example.org")).toEqual([]);
@@ -287,11 +287,11 @@ describe("signing up with double opt-in", () => {
     const json = await post("/subscribe", JSON.stringify({ email: { a: 1 }, website: "" }), { Origin: base, "Content-Type": "application/json" });
     expect(json.status).toBe(400);
     expect(json.body).toContain("这不像一个邮箱地址");
-    const s = store.addSubscriber({ email: "big@example.org" });
+    const s = await store.addSubscriber({ email: "big@example.org" });
     for (const pathname of [`/unsubscribe/${signToken(secret, "unsubscribe", s)}`, "/confirm/1.x.y"]) {
       expect((await post(pathname, `x=${"a".repeat(2000)}`)).status).toBe(413);
     }
-    expect(store.getSubscriber(s.id)!.status).toBe("confirmed");
+    expect((await store.getSubscriber(s.id))!.status).toBe("confirmed");
   });
 
   it("behind a trusted proxy, takes form posts from the public host the proxy names", async () => {
@@ -302,7 +302,7 @@ describe("signing up with double opt-in", () => {
       body: "email=proxied%40example.org&website=",
     });
     expect(res.status).toBe(200);
-    expect(store.findSubscriber("proxied@example.org")!.status).toBe("pending");
+    expect((await store.findSubscriber("proxied@example.org"))!.status).toBe("pending");
   });
 
   it("confirms only by POST: GET (what link scanners do) shows a button; a second click says already", async () => {
@@ -314,13 +314,13 @@ describe("signing up with double opt-in", () => {
     expect(shown.status).toBe(200);
     expect(shown.body).toContain("确认订阅《预训练周刊》?地址: <strong>c******@example.org</strong>");
     expect(shown.body).toContain(`<form method="post" action="${link}">`);
-    expect(store.findSubscriber("clicker@example.org")!.status).toBe("pending");
+    expect((await store.findSubscriber("clicker@example.org"))!.status).toBe("pending");
     expect((await post(link, "", { Origin: "https://evil.example" })).status).toBe(403);
-    expect(store.findSubscriber("clicker@example.org")!.status).toBe("pending");
+    expect((await store.findSubscriber("clicker@example.org"))!.status).toBe("pending");
     const done = await post(link, "");
     expect(done.status).toBe(200);
     expect(done.body).toContain("订阅成功!以后每期《预训练周刊》都会发到你的邮箱。");
-    expect(store.findSubscriber("clicker@example.org")!.status).toBe("confirmed");
+    expect((await store.findSubscriber("clicker@example.org"))!.status).toBe("confirmed");
     const again = await post(link, "");
     expect(again.body).toContain("你已经订阅了《预训练周刊》。");
     expect((await httpRequest(`${base}${link}`)).body).toContain("你已经订阅了《预训练周刊》。");
@@ -332,13 +332,13 @@ describe("signing up with double opt-in", () => {
     await mailer.drain();
     const link = confirmPath((await mailsTo("leaver@example.org"))[0]!);
     await post(link, "");
-    const subscriber = store.findSubscriber("leaver@example.org")!;
+    const subscriber = (await store.findSubscriber("leaver@example.org"))!;
     expect((await post(`/unsubscribe/${signToken(secret, "unsubscribe", subscriber)}`, "")).status).toBe(200);
     const reused = await post(link, "");
     expect(reused.status).toBe(400);
     expect(reused.body).toContain("这个链接无效或已过期。在下面重新订阅即可。");
     expect((await httpRequest(`${base}${link}`)).status).toBe(400);
-    expect(store.findSubscriber("leaver@example.org")!.status).toBe("unsubscribed");
+    expect((await store.findSubscriber("leaver@example.org"))!.status).toBe("unsubscribed");
   });
 
   it("gives expired, forged, malformed and foreign-secret tokens one page that reveals nothing", async () => {
@@ -346,8 +346,8 @@ describe("signing up with double opt-in", () => {
     await subscribe("late@example.org");
     await mailer.drain();
     const link = confirmPath((await mailsTo("late@example.org"))[0]!);
-    const subscriber = store.findSubscriber("late@example.org")!;
-    const nonce = store.confirmTarget(subscriber.id)!.nonce!;
+    const subscriber = (await store.findSubscriber("late@example.org"))!;
+    const nonce = (await store.confirmTarget(subscriber.id))!.nonce!;
     const token = link.replace("/confirm/", "");
     const variants = {
       expired: token, // read after the clock moves on
@@ -368,19 +368,19 @@ describe("signing up with double opt-in", () => {
     expect(pages.size).toBe(1);
     expect([...pages][0]).toContain("这个链接无效或已过期。在下面重新订阅即可。");
     expect([...pages][0]).toContain('<form class="signup" method="post" action="/subscribe">');
-    expect(store.findSubscriber("late@example.org")!.status).toBe("pending");
+    expect((await store.findSubscriber("late@example.org"))!.status).toBe("pending");
     // Signing up again mails a fresh link that works.
     await subscribe("late@example.org");
     await mailer.drain();
     const fresh = confirmPath((await mailsTo("late@example.org"))[1]!);
     expect((await post(fresh, "")).status).toBe(200);
-    expect(store.findSubscriber("late@example.org")!.status).toBe("confirmed");
+    expect((await store.findSubscriber("late@example.org"))!.status).toBe("confirmed");
   });
 
   it("offers to undo an unsubscribe from the page that confirms it, for a week", async () => {
     const { store, base, post } = await serve();
-    const a = store.addSubscriber({ email: "oops@example.org" });
-    const b = store.addSubscriber({ email: "gone@example.org" });
+    const a = await store.addSubscriber({ email: "oops@example.org" });
+    const b = await store.addSubscriber({ email: "gone@example.org" });
     const pathOf = (s: { id: number; email: string }) => `/unsubscribe/${signToken(secret, "unsubscribe", s)}`;
     const done = await post(pathOf(a), "");
     expect(done.body).toContain("已退订。你不会再收到《预训练周刊》。");
@@ -390,24 +390,24 @@ describe("signing up with double opt-in", () => {
     const back = await post(`${pathOf(a)}/resubscribe`, "");
     expect(back.status).toBe(200);
     expect(back.body).toContain("欢迎回来!你重新订阅了《预训练周刊》。");
-    expect(store.getSubscriber(a.id)!.status).toBe("confirmed");
+    expect((await store.getSubscriber(a.id))!.status).toBe("confirmed");
 
     await post(pathOf(b), "");
     clock += 8 * 24 * HOUR;
     const late = await post(`${pathOf(b)}/resubscribe`, "");
     expect(late.status).toBe(400);
     expect(late.body).toContain("这个链接已经不能重新订阅了。");
-    expect(store.getSubscriber(b.id)!.status).toBe("unsubscribed");
+    expect((await store.getSubscriber(b.id))!.status).toBe("unsubscribed");
   });
 
   it("does not rate-limit RFC 8058 one-click unsubscribes, which mail providers send in bulk", async () => {
     const { store, base, post } = await serve({ actions: { max: 2, windowMs: HOUR } });
-    const readers = [1, 2, 3, 4, 5].map((n) => store.addSubscriber({ email: `bulk${n}@example.org` }));
+    const readers = await Promise.all([1, 2, 3, 4, 5].map((n) => store.addSubscriber({ email: `bulk${n}@example.org` })));
     for (const r of readers) {
       const res = await post(`/unsubscribe/${signToken(secret, "unsubscribe", r)}`, "List-Unsubscribe=One-Click", {});
       expect(res).toMatchObject({ status: 200, body: "Unsubscribed." });
     }
-    expect(store.countSubscribers("unsubscribed")).toBe(5);
+    expect(await store.countSubscribers("unsubscribed")).toBe(5);
     const pages: HttpResponse[] = [];
     for (let i = 0; i < 3; i++) pages.push(await httpRequest(`${base}/unsubscribe/${signToken(secret, "unsubscribe", readers[0]!)}`));
     expect(pages.map((p) => p.status)).toEqual([200, 200, 429]);

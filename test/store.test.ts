@@ -6,7 +6,7 @@ import { describe, expect, it } from "vitest";
 import { formatProblems } from "../src/errors.ts";
 import { parseAddress } from "../src/store/address.ts";
 import { parseSubscriberCsv } from "../src/store/csv.ts";
-import { SqliteStore } from "../src/store/sqlite.ts";
+import { SqliteStore } from "../src/store/sqlite/sqlite-store.ts";
 import { StoreError } from "../src/store/store.ts";
 import { makeProject, REPO, tempDir } from "./helpers/project.ts";
 
@@ -40,32 +40,32 @@ describe("addresses", () => {
 describe("the SQLite store", () => {
   it("migrates a new file, keeps addresses unique, and counts and pages by status", async () => {
     const { store, file } = await freshStore();
-    const a = store.addSubscriber({ email: "a@example.org", name: "A" });
-    store.addSubscriber({ email: "b@example.org", status: "pending" });
-    expect(() => store.addSubscriber({ email: "a@example.org" })).toThrow(StoreError);
+    const a = await store.addSubscriber({ email: "a@example.org", name: "A" });
+    await store.addSubscriber({ email: "b@example.org", status: "pending" });
+    await expect(store.addSubscriber({ email: "a@example.org" })).rejects.toThrow(StoreError);
     expect(a).toMatchObject({ email: "a@example.org", name: "A", status: "confirmed" });
-    expect(store.countSubscribers()).toBe(2);
-    expect(store.countSubscribers("pending")).toBe(1);
-    for (let i = 0; i < 7; i++) store.addSubscriber({ email: `p${i}@example.org` });
-    const first = store.listSubscribers({ status: "confirmed", limit: 3 });
-    const second = store.listSubscribers({ status: "confirmed", afterId: first.at(-1)!.id, limit: 100 });
+    expect(await store.countSubscribers()).toBe(2);
+    expect(await store.countSubscribers("pending")).toBe(1);
+    for (let i = 0; i < 7; i++) await store.addSubscriber({ email: `p${i}@example.org` });
+    const first = await store.listSubscribers({ status: "confirmed", limit: 3 });
+    const second = await store.listSubscribers({ status: "confirmed", afterId: first.at(-1)!.id, limit: 100 });
     expect([...first, ...second].map((s) => s.email)).toEqual(["a@example.org", ...Array.from({ length: 7 }, (_, i) => `p${i}@example.org`)]);
-    store.close();
+    await store.close();
     const raw = new Database(file, { readonly: true });
     expect(raw.pragma("user_version", { simple: true })).toBe(3);
     expect(raw.pragma("journal_mode", { simple: true })).toBe("wal");
     raw.close();
     const reopened = new SqliteStore(file);
-    expect(reopened.countSubscribers()).toBe(9);
-    reopened.close();
+    expect(await reopened.countSubscribers()).toBe(9);
+    await reopened.close();
   });
 
   it("imports all rows in one transaction, leaving present addresses as they were", async () => {
     const { store } = await freshStore();
-    store.addSubscriber({ email: "old@example.org", status: "unsubscribed" });
-    expect(store.importSubscribers([{ email: "old@example.org" }, { email: "new@example.org" }])).toEqual({ added: 1, existing: 1 });
-    expect(store.findSubscriber("old@example.org")!.status).toBe("unsubscribed");
-    store.close();
+    await store.addSubscriber({ email: "old@example.org", status: "unsubscribed" });
+    expect(await store.importSubscribers([{ email: "old@example.org" }, { email: "new@example.org" }])).toEqual({ added: 1, existing: 1 });
+    expect((await store.findSubscriber("old@example.org"))!.status).toBe("unsubscribed");
+    await store.close();
   });
 });
 

@@ -12,7 +12,7 @@ import { readSecret } from "../src/send/tokens.ts";
 import { createOutboxTransport } from "../src/send/transport.ts";
 import { createApp } from "../src/server/app.ts";
 import { maskAddress } from "../src/server/pages.ts";
-import { SqliteStore } from "../src/store/sqlite.ts";
+import { SqliteStore } from "../src/store/sqlite/sqlite-store.ts";
 import { httpRequest } from "./helpers/http.ts";
 import { makeProject } from "./helpers/project.ts";
 
@@ -27,7 +27,7 @@ describe("unsubscribing from a sent issue", () => {
     const root = await makeProject("issue-36");
     await build({ root });
     store = new SqliteStore(path.join(root, "data/gazette.sqlite"));
-    for (const email of ["reader1@example.org", "reader2@example.org", "reader3@example.org"]) store.addSubscriber({ email });
+    for (const email of ["reader1@example.org", "reader2@example.org", "reader3@example.org"]) await store.addSubscriber({ email });
     const { newsletter } = await loadContent(root);
     const dir = path.join(root, "dist/emails");
     const meta = JSON.parse(await readFile(path.join(dir, "36.json"), "utf8")) as EmailMeta;
@@ -45,7 +45,7 @@ describe("unsubscribing from a sent issue", () => {
   });
   afterAll(async () => {
     await app.close();
-    store.close();
+    await store.close();
   });
 
   it("GET shows the masked address and a button, and changes nothing", async () => {
@@ -55,7 +55,7 @@ describe("unsubscribing from a sent issue", () => {
     expect(res.body).toContain("r******@example.org");
     expect(res.body).toMatch(/<form method="post" action="\/unsubscribe\/[^"]+">/);
     expect(res.headers["content-security-policy"]).toContain("default-src 'self'");
-    expect(store.findSubscriber("reader1@example.org")!.status).toBe("confirmed");
+    expect((await store.findSubscriber("reader1@example.org"))!.status).toBe("confirmed");
   });
 
   it("the form's POST from this site unsubscribes; twice is fine", async () => {
@@ -64,7 +64,7 @@ describe("unsubscribing from a sent issue", () => {
     const first = await post();
     expect(first.status).toBe(200);
     expect(first.body).toContain("已退订。你不会再收到《预训练周刊》。");
-    expect(store.findSubscriber("reader1@example.org")!.status).toBe("unsubscribed");
+    expect((await store.findSubscriber("reader1@example.org"))!.status).toBe("unsubscribed");
     expect((await post()).status).toBe(200);
   });
 
@@ -75,13 +75,13 @@ describe("unsubscribing from a sent issue", () => {
       body: "List-Unsubscribe=One-Click",
     });
     expect(res).toMatchObject({ status: 200, body: "Unsubscribed." });
-    expect(store.findSubscriber("reader2@example.org")!.status).toBe("unsubscribed");
+    expect((await store.findSubscriber("reader2@example.org"))!.status).toBe("unsubscribed");
   });
 
   it("refuses a cross-origin form POST", async () => {
     const res = await httpRequest(`${base}${links.get("reader3@example.org")}`, { method: "POST", headers: { Origin: "https://evil.example", "Content-Type": "application/x-www-form-urlencoded" }, body: "" });
     expect(res.status).toBe(403);
-    expect(store.findSubscriber("reader3@example.org")!.status).toBe("confirmed");
+    expect((await store.findSubscriber("reader3@example.org"))!.status).toBe("confirmed");
   });
 
   it("answers forged tokens with a page that reveals nothing", async () => {
@@ -94,6 +94,6 @@ describe("unsubscribing from a sent issue", () => {
     }
     const oneClick = await httpRequest(`${base}${real.replace(/.$/, (c) => (c === "A" ? "B" : "A"))}`, { method: "POST", headers: { "Content-Type": "application/x-www-form-urlencoded" }, body: "List-Unsubscribe=One-Click" });
     expect(oneClick.status).toBe(400);
-    expect(store.findSubscriber("reader3@example.org")!.status).toBe("confirmed");
+    expect((await store.findSubscriber("reader3@example.org"))!.status).toBe("confirmed");
   });
 });

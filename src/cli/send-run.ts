@@ -3,7 +3,7 @@ import path from "node:path";
 import { createInterface } from "node:readline/promises";
 import type { EmailMeta } from "../build/emails.ts";
 import { linkBase, readConfig } from "../config.ts";
-import { NEWSLETTER_FILE } from "../content/load.ts";
+import { ISSUES_DIR, loadContent, NEWSLETTER_FILE } from "../content/load.ts";
 import { parseNewsletter } from "../content/parse.ts";
 import { ContentError } from "../errors.ts";
 import { acquireLock } from "../lock.ts";
@@ -61,9 +61,9 @@ export async function send(io: Io, root: string, number: number, opts: SendOptio
 
     const release = acquireLock(path.join(dataDir, `send-${number}.lock`), `another gazette send ${number} is running`);
     const ledger = path.relative(process.cwd(), storeFile(root, config)) || storeFile(root, config);
-    let store: ReturnType<typeof openStore>;
+    let store: Awaited<ReturnType<typeof openStore>>;
     try {
-      store = openStore(root, config);
+      store = await openStore(root, config);
     } catch (err) {
       release();
       throw asStoreFailure(err, ledger, "nothing was sent");
@@ -71,13 +71,13 @@ export async function send(io: Io, root: string, number: number, opts: SendOptio
     let consequence = "nothing was sent";
     try {
       // Rows a crash left 'sending' are uncertain: say so before asking, and count them right.
-      store.markInFlightUncertain(number);
-      const owed = store.countOwed(number, !!opts.resendUncertain);
-      const done = store.countByState(number);
+      await store.markInFlightUncertain(number);
+      const owed = await store.countOwed(number, !!opts.resendUncertain);
+      const done = await store.countByState(number);
       io.out(
         `issue #${number}: ${meta.subject}\n` +
           `recipients: ${owed} confirmed subscriber${owed === 1 ? "" : "s"} still to receive it` +
-          `${done.accepted ? ` (${done.accepted} already have it)` : ""}${done.uncertain && !opts.resendUncertain ? `; ${done.uncertain} uncertain, left alone` : ""}\n` +
+          `${done.accepted ? ` (${done.accepted} already ${done.accepted === 1 ? "has" : "have"} it)` : ""}${done.uncertain && !opts.resendUncertain ? `; ${done.uncertain} uncertain, left alone` : ""}\n` +
           `transport: ${transport.description}\n`,
       );
       if (opts.dryRun) {
@@ -131,7 +131,7 @@ export async function send(io: Io, root: string, number: number, opts: SendOptio
       throw asStoreFailure(err, ledger, consequence);
     } finally {
       try {
-        store.close();
+        await store.close();
       } catch {
         // A store that failed may fail to close too; what it holds is already committed or reported.
       }
@@ -173,6 +173,30 @@ async function readBuiltEmail(root: string, number: number): Promise<{ meta: Ema
     const [html, text] = await Promise.all([readFile(path.join(dir, meta.html), "utf8"), readFile(path.join(dir, meta.text), "utf8")]);
     return { meta, html, text };
   } catch {
-    throw Object.assign(new Error(`no built email for issue ${number} in dist/emails: run gazette build first`), { code: "GAZETTE_NOT_BUILT" });
+    throw await notBuiltError(root, number);
   }
+}
+
+/** Why there is no email to send: no such issue (listing those there are), or one not built yet. */
+async function notBuiltError(root: string, number: number): Promise<Error> {
+  const numbers = await loadContent(root).then(
+    (content) => content.issues.map((issue) => issue.number),
+    () => undefined, // content with problems: gazette build will list them
+  );
+  if (numbers && !numbers.includes(number)) {
+    const there = numbers.length === 0 ? "has no issues yet" : `has issue${numbers.length === 1 ? "" : "s"} ${formatNumbers(numbers)}`;
+    return Object.assign(new Error(`there is no issue ${number}: ${ISSUES_DIR} ${there}`), { code: "GAZETTE_NO_ISSUE" });
+  }
+  return Object.assign(new Error(`no built email for issue ${number} in dist/emails: run gazette build first`), { code: "GAZETTE_NOT_BUILT" });
+}
+
+/** 1, 2, 3, 5, 7, 8, 9 → "1-3, 5, 7-9": a thousand issues stay one short line. */
+export function formatNumbers(numbers: number[]): string {
+  const runs: [number, number][] = [];
+  for (const n of [...new Set(numbers)].sort((a, b) => a - b)) {
+    const last = runs.at(-1);
+    if (last && n === last[1] + 1) last[1] = n;
+    else runs.push([n, n]);
+  }
+  return runs.map(([from, to]) => (to === from ? `${from}` : to === from + 1 ? `${from}, ${to}` : `${from}-${to}`)).join(", ");
 }

@@ -41,7 +41,7 @@ export async function openSubscriptions(io: Io, root: string, distDir: string, c
   }
   const newsletter = parsed.value;
   const dataDir = path.resolve(root, config.GAZETTE_DATA_DIR);
-  const store = openStore(root, config);
+  const store = await openStore(root, config);
   const secret = readSecret(dataDir, config.GAZETTE_SECRET);
   let listeningAt: string | undefined;
   const links = () => linkBase(config, newsletter.base_url, listeningAt);
@@ -60,7 +60,8 @@ export async function openSubscriptions(io: Io, root: string, distDir: string, c
       retry: { attempts: 3, baseDelayMs: config.GAZETTE_RETRY_BASE_MS, maxDelayMs: config.GAZETTE_RETRY_BASE_MS * 30 },
       linkBase: links,
       now: () => new Date(),
-      onError: (err, mail) => io.err(`gazette: confirmation mail to ${mail.subscriber.email} failed: ${err.message}\n`),
+      onError: (err, mail) =>
+        io.err(mail ? `gazette: confirmation mail to ${mail.subscriber.email} failed: ${err.message}\n` : `gazette: cannot read the confirmation-mail queue: ${err.message}\n`),
     });
   mailer?.wake(); // mails left queued when the server last stopped
   const publicOrigins = config.GAZETTE_PUBLIC_URL ? [new URL(config.GAZETTE_PUBLIC_URL).origin] : [];
@@ -76,7 +77,7 @@ export async function openSubscriptions(io: Io, root: string, distDir: string, c
     },
     async close() {
       await mailer?.close();
-      store.close();
+      await store.close();
     },
   };
 }

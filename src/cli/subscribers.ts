@@ -16,13 +16,12 @@ interface Io {
 export function registerSubscriberCommands(program: Command, io: Io, rootOf: () => string): void {
   const group = program.command("subscribers").description("manage the subscriber list (SQLite in the data folder)");
   const withStore = async <T>(fn: (store: SubscriberStore) => Promise<T> | T): Promise<T> => {
-    // Imported here: better-sqlite3 is not loaded for commands that do not need it (build, serve).
     const { openStore } = await import("../store/open.ts");
-    const store = openStore(rootOf(), readConfig());
+    const store = await openStore(rootOf(), readConfig());
     try {
       return await fn(store);
     } finally {
-      store.close();
+      await store.close();
     }
   };
 
@@ -33,8 +32,8 @@ export function registerSubscriberCommands(program: Command, io: Io, rootOf: () 
     .option("--name <name>", "display name", parseNameArgument)
     .option("--status <status>", `one of ${SUBSCRIBER_STATUSES.join(", ")}`, parseStatus, "confirmed")
     .action((email: string, opts: { name?: string | null; status: SubscriberStatus }) =>
-      withStore((store) => {
-        const s = store.addSubscriber({ email, name: opts.name, status: opts.status, source: "cli" });
+      withStore(async (store) => {
+        const s = await store.addSubscriber({ email, name: opts.name, status: opts.status, source: "cli" });
         io.out(`added ${s.email} (${s.status})\n`);
       }),
     );
@@ -44,8 +43,8 @@ export function registerSubscriberCommands(program: Command, io: Io, rootOf: () 
     .description("delete a subscriber and their delivery records")
     .argument("<email>", "address", parseEmailArgument)
     .action((email: string) =>
-      withStore((store) => {
-        if (!store.removeSubscriber(email)) throw Object.assign(new Error(`${email} is not a subscriber`), { code: "GAZETTE_NOT_FOUND" });
+      withStore(async (store) => {
+        if (!(await store.removeSubscriber(email))) throw Object.assign(new Error(`${email} is not a subscriber`), { code: "GAZETTE_NOT_FOUND" });
         io.out(`removed ${email}\n`);
       }),
     );
@@ -55,8 +54,8 @@ export function registerSubscriberCommands(program: Command, io: Io, rootOf: () 
     .description("print subscribers, oldest first")
     .option("--status <status>", "only this status", parseStatus)
     .action((opts: { status?: SubscriberStatus }) =>
-      withStore((store) => {
-        for (const s of pages(store, opts.status)) io.out(`${s.email}\t${s.status}${s.name ? `\t${s.name}` : ""}\n`);
+      withStore(async (store) => {
+        for await (const s of pages(store, opts.status)) io.out(`${s.email}\t${s.status}${s.name ? `\t${s.name}` : ""}\n`);
       }),
     );
 
@@ -64,9 +63,10 @@ export function registerSubscriberCommands(program: Command, io: Io, rootOf: () 
     .command("count")
     .description("count subscribers by status")
     .action(() =>
-      withStore((store) => {
-        const lines = SUBSCRIBER_STATUSES.map((status) => `${status.padEnd(13)}${store.countSubscribers(status)}`);
-        io.out(`${lines.join("\n")}\n${"total".padEnd(13)}${store.countSubscribers()}\n`);
+      withStore(async (store) => {
+        const lines: string[] = [];
+        for (const status of SUBSCRIBER_STATUSES) lines.push(`${status.padEnd(13)}${await store.countSubscribers(status)}`);
+        io.out(`${lines.join("\n")}\n${"total".padEnd(13)}${await store.countSubscribers()}\n`);
       }),
     );
 
@@ -82,8 +82,8 @@ export function registerSubscriberCommands(program: Command, io: Io, rootOf: () 
       });
       const { rows, problems } = parseSubscriberCsv(text, path.relative(process.cwd(), path.resolve(file)) || file, { status: opts.status, source: `import:${path.basename(file)}` });
       if (problems.length > 0) throw new ContentError(problems, [], "nothing was imported");
-      await withStore((store) => {
-        const { added, existing } = store.importSubscribers(rows);
+      await withStore(async (store) => {
+        const { added, existing } = await store.importSubscribers(rows);
         io.out(`imported ${added} subscriber${added === 1 ? "" : "s"}; ${existing} already present, left as they were\n`);
       });
     });
@@ -95,7 +95,9 @@ export function registerSubscriberCommands(program: Command, io: Io, rootOf: () 
     .action((opts: { out?: string }) =>
       withStore(async (store) => {
         const { formatSubscriberCsv } = await import("../store/csv.ts");
-        const csv = formatSubscriberCsv(pages(store));
+        const all = [];
+        for await (const s of pages(store)) all.push(s);
+        const csv = formatSubscriberCsv(all);
         if (opts.out) await writeFile(path.resolve(opts.out), csv);
         else io.out(csv);
       }),
@@ -103,10 +105,10 @@ export function registerSubscriberCommands(program: Command, io: Io, rootOf: () 
 }
 
 /** Every subscriber, a page at a time: memory stays flat however long the list. */
-function* pages(store: SubscriberStore, status?: SubscriberStatus) {
+async function* pages(store: SubscriberStore, status?: SubscriberStatus) {
   let afterId = 0;
   for (;;) {
-    const page = store.listSubscribers({ status, afterId, limit: 500 });
+    const page = await store.listSubscribers({ status, afterId, limit: 500 });
     if (page.length === 0) return;
     yield* page;
     afterId = page[page.length - 1]!.id;

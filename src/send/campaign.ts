@@ -98,8 +98,8 @@ interface Run extends CampaignOptions {
 export async function runCampaign(options: CampaignOptions): Promise<CampaignReport> {
   const { store, issue } = options;
   const startedAt = Date.now();
-  store.markInFlightUncertain(issue);
-  const total = store.countOwed(issue, options.resendUncertain);
+  await store.markInFlightUncertain(issue);
+  const total = await store.countOwed(issue, options.resendUncertain);
   const report: CampaignReport = { sent: 0, failed: 0, skipped: 0, total, startedAt, failures: {}, rejected: 0, deferred: 0, uncertain: 0, owed: 0, bounced: 0, stopped: false, unrecorded: [], durationMs: 0 };
   const inFlight = new Set<Promise<void>>();
   const stopping = new AbortController();
@@ -118,24 +118,28 @@ export async function runCampaign(options: CampaignOptions): Promise<CampaignRep
   // Outcomes are recorded with the next message's 'sending' mark (one commit
   // a message instead of two), or by this timer when sending pauses. Until
   // then a delivered message still reads 'sending': after a crash, uncertain.
-  const flush = () => {
+  let flushing: Promise<void> | undefined;
+  const flush = async () => {
+    await flushing; // one flush at a time
     if (run.settled.length === 0) return;
     const batch = run.settled.splice(0);
     try {
-      store.recordOutcomes(batch);
+      await store.recordOutcomes(batch);
     } catch (err) {
       run.settled.unshift(...batch);
       run.stop({ kind: "store", error: err as Error });
     }
   };
-  const timer = setInterval(() => run.halt?.kind !== "store" && flush(), 100);
+  const timer = setInterval(() => {
+    if (run.halt?.kind !== "store" && !flushing) flushing = flush().finally(() => (flushing = undefined));
+  }, 100);
   timer.unref();
   let afterId = 0;
   try {
     outer: for (;;) {
       let page: Subscriber[];
       try {
-        page = store.recipientsOwed(issue, { includeUncertain: options.resendUncertain, afterId, limit: 500 });
+        page = await store.recipientsOwed(issue, { includeUncertain: options.resendUncertain, afterId, limit: 500 });
       } catch (err) {
         run.stop({ kind: "store", error: err as Error });
         break;
@@ -160,17 +164,17 @@ export async function runCampaign(options: CampaignOptions): Promise<CampaignRep
     await Promise.allSettled(inFlight);
     clearInterval(timer);
     options.signal?.removeEventListener("abort", onAbort);
-    flush();
+    await flush();
   }
   if (run.halt?.kind === "internal") throw run.halt.error;
   if (run.halt?.kind === "relay-refused") report.relayRefused = run.halt.reason;
   if (run.halt?.kind === "relay-unreachable") report.relayUnreachable = run.halt.reason;
   report.unrecorded = run.settled.map((o) => ({ email: o.email, state: o.state }));
   try {
-    const states = store.countByState(issue);
+    const states = await store.countByState(issue);
     report.uncertain = states.uncertain ?? 0;
     report.deferred = states.deferred ?? 0;
-    report.owed = store.countOwed(issue, false);
+    report.owed = await store.countOwed(issue, false);
   } catch (err) {
     run.halt ??= { kind: "store", error: err as Error };
   }
@@ -197,7 +201,7 @@ async function deliver(run: Run, subscriber: Subscriber, report: CampaignReport)
     const earlier = run.settled.splice(0);
     let owed: boolean;
     try {
-      owed = store.beginAttempt(issue, subscriber.id, messageId, earlier);
+      owed = await store.beginAttempt(issue, subscriber.id, messageId, earlier);
     } catch (err) {
       run.settled.unshift(...earlier); // not recorded: kept for the last flush, or the report
       run.stop({ kind: "store", error: err as Error });
@@ -222,7 +226,7 @@ async function deliver(run: Run, subscriber: Subscriber, report: CampaignReport)
         if (failure.unknownUser) {
           report.bounced++;
           try {
-            store.setStatus(subscriber.id, "bounced");
+            await store.setStatus(subscriber.id, "bounced");
           } catch (storeErr) {
             run.stop({ kind: "store", error: storeErr as Error });
           }

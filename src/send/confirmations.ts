@@ -22,7 +22,8 @@ export interface ConfirmationMailerOptions {
   retry?: RetryPolicy;
   /** A mail still queued this long after it was asked for is skipped, not sent (default 1 hour). */
   maxAgeMs?: number;
-  onError?: (err: Error, mail: QueuedConfirmation) => void;
+  /** A mail that could not be sent, or (mail undefined) the queue that could not be read. */
+  onError?: (err: Error, mail: QueuedConfirmation | undefined) => void;
 }
 
 /**
@@ -40,6 +41,8 @@ export class ConfirmationMailer {
   private running = 0;
   private batch: QueuedConfirmation[] = [];
   private idle: (() => void)[] = [];
+  private filling = false;
+  private again = false;
   private closed = false;
   private readonly domain: string;
 
@@ -59,24 +62,43 @@ export class ConfirmationMailer {
 
   /** Resolves once no queued mail is left unsent. */
   drain(): Promise<void> {
-    this.pump();
-    if (this.running === 0 && this.batch.length === 0) return Promise.resolve();
-    return new Promise((resolve) => this.idle.push(resolve));
+    return new Promise((resolve) => {
+      this.idle.push(resolve);
+      this.pump();
+    });
   }
 
   /** Finishes the mails in flight (those still queued stay queued for the next start), then closes the transport. */
   async close(): Promise<void> {
     this.closed = true;
     this.batch = [];
-    if (this.running > 0) await new Promise<void>((resolve) => this.idle.push(resolve));
+    if (this.running > 0 || this.filling) await new Promise<void>((resolve) => this.idle.push(resolve));
     await this.options.transport.close();
   }
 
+  /** Starts filling free slots from the queue; one filler at a time, rerun when asked again meanwhile. */
   private pump(): void {
+    if (this.filling) {
+      this.again = true;
+      return;
+    }
+    this.filling = true;
+    void this.fill()
+      .catch((err: Error) => this.options.onError?.(err, undefined))
+      .finally(() => {
+        this.filling = false;
+        if (this.again) {
+          this.again = false;
+          this.pump();
+        } else this.settleIdle();
+      });
+  }
+
+  private async fill(): Promise<void> {
     while (this.running < 2 && !this.closed) {
       if (this.batch.length === 0) {
-        this.batch = this.options.store.queuedConfirmations(this.lastId, 50);
-        if (this.batch.length === 0) break;
+        this.batch = await this.options.store.queuedConfirmations(this.lastId, 50);
+        if (this.batch.length === 0 || this.closed) break;
         this.lastId = this.batch[this.batch.length - 1]!.mailId;
       }
       const mail = this.batch.shift()!;
@@ -86,9 +108,12 @@ export class ConfirmationMailer {
         .finally(() => {
           this.running--;
           this.pump();
-          if (this.running === 0 && this.batch.length === 0) for (const resolve of this.idle.splice(0)) resolve();
         });
     }
+  }
+
+  private settleIdle(): void {
+    if (!this.filling && this.running === 0 && (this.batch.length === 0 || this.closed)) for (const resolve of this.idle.splice(0)) resolve();
   }
 
   private async deliver(mail: QueuedConfirmation): Promise<void> {
@@ -110,12 +135,12 @@ export class ConfirmationMailer {
     for (let attempt = 1; ; attempt++) {
       try {
         const response = await options.transport.send({ from: options.message.from, to: mail.subscriber.email }, raw, `${now.getTime()}-${mail.mailId}`);
-        options.store.recordConfirmationMail(mail.mailId, "sent", response, options.now());
+        await options.store.recordConfirmationMail(mail.mailId, "sent", response, options.now());
         return;
       } catch (err) {
         const failure = asSendFailure(err);
         if (failure.kind === "permanent" || attempt >= retry.attempts) {
-          options.store.recordConfirmationMail(mail.mailId, "failed", `${failure.reason}: ${failure.message}`, options.now());
+          await options.store.recordConfirmationMail(mail.mailId, "failed", `${failure.reason}: ${failure.message}`, options.now());
           options.onError?.(failure, mail);
           return;
         }

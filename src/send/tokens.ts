@@ -1,6 +1,9 @@
 import { createHmac, randomBytes, timingSafeEqual } from "node:crypto";
 import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import path from "node:path";
+import type { ConfirmTarget } from "../store/store.ts";
+
+export type { ConfirmTarget };
 
 // Signed links. Every token is an HMAC-SHA256 under the project's secret of
 // what it stands for, so it is unguessable, cannot be forged without the
@@ -36,21 +39,18 @@ export function signToken(secret: Buffer, purpose: "unsubscribe", subscriber: { 
 }
 
 /** The subscriber id a token names, when its MAC verifies for that subscriber's current address. */
-export function verifyToken(secret: Buffer, purpose: "unsubscribe", token: string, emailOf: (id: number) => string | undefined): number | undefined {
+export async function verifyToken(
+  secret: Buffer,
+  purpose: "unsubscribe",
+  token: string,
+  emailOf: (id: number) => Promise<string | undefined> | string | undefined,
+): Promise<number | undefined> {
   const match = /^(\d{1,15})\.([A-Za-z0-9_-]{43})$/.exec(token);
   if (!match) return undefined;
   const id = Number(match[1]);
-  const email = emailOf(id);
+  const email = await emailOf(id);
   if (email === undefined) return undefined;
   return macEquals(mac(secret, purpose, id, email), match[2]!) ? id : undefined;
-}
-
-/** What a confirmation link is bound to. */
-export interface ConfirmTarget {
-  id: number;
-  email: string;
-  /** The subscriber's current confirmation nonce; null once used up. */
-  nonce: string | null;
 }
 
 export function signConfirmToken(secret: Buffer, target: ConfirmTarget & { nonce: string }, expiresAt: Date): string {
@@ -65,21 +65,21 @@ export type ConfirmCheck = { ok: true; id: number; nonce: string } | { ok: false
  * current address and nonce (compared in constant time), and not past its
  * expiry. The expiry is read only after the MAC verifies.
  */
-export function verifyConfirmToken(secret: Buffer, token: string, targetOf: (id: number) => ConfirmTarget | undefined, now: Date): ConfirmCheck {
+export async function verifyConfirmToken(
+  secret: Buffer,
+  token: string,
+  targetOf: (id: number) => Promise<ConfirmTarget | undefined> | ConfirmTarget | undefined,
+  now: Date,
+): Promise<ConfirmCheck> {
   const match = /^(\d{1,15})\.([0-9a-z]{1,10})\.([A-Za-z0-9_-]{43})$/.exec(token);
   if (!match) return { ok: false, reason: "malformed" };
   const id = Number(match[1]);
-  const target = targetOf(id);
+  const target = await targetOf(id);
   // A missing subscriber or used-up nonce still costs one MAC, as a valid token does.
   const expected = mac(secret, "confirm", id, target?.email ?? "", target?.nonce ?? "\0none", match[2]!);
   if (!macEquals(expected, match[3]!) || !target?.nonce) return { ok: false, reason: "forged" };
   if (parseInt(match[2]!, 36) * 1000 <= now.getTime()) return { ok: false, reason: "expired" };
   return { ok: true, id, nonce: target.nonce };
-}
-
-/** A fresh nonce for a confirmation: 128 random bits. */
-export function newNonce(): string {
-  return randomBytes(16).toString("base64url");
 }
 
 function mac(secret: Buffer, purpose: string, ...parts: (string | number)[]): string {

@@ -34,14 +34,14 @@ export function registerSignup(app: FastifyInstance, ctx: RouteContext): void {
     const address = parseAddress(typed);
     if (!address.ok) return page(reply, 400, { title: words.title, paragraphs: [], signup: { email: printable(typed), error: words.invalidAddress } });
     if (!deps.mailer) return page(reply, 503, { title: words.title, paragraphs: [{ text: words.closed }] });
-    if (deps.store.requestSignup(address.address, { source: "web", now: ctx.now(), throttle: limits.throttle }).mailQueued) deps.mailer.wake();
+    if ((await deps.store.requestSignup(address.address, { source: "web", now: ctx.now(), throttle: limits.throttle })).mailQueued) deps.mailer.wake();
     return sent(address.address);
   });
 
   app.get<{ Params: { token: string } }>("/confirm/:token", { config: limitConfig(limits.actions) }, async (req, reply) => {
-    const result = check(req.params.token);
+    const result = await check(req.params.token);
     if (!result.ok) return invalidLink(reply);
-    const subscriber = deps.store.getSubscriber(result.id)!;
+    const subscriber = (await deps.store.getSubscriber(result.id))!;
     if (subscriber.status === "confirmed") return page(reply, 200, { title: confirmWords.title, paragraphs: [{ text: confirmWords.already, status: true }] });
     return page(reply, 200, {
       title: confirmWords.title,
@@ -52,9 +52,9 @@ export function registerSignup(app: FastifyInstance, ctx: RouteContext): void {
 
   app.post<{ Params: { token: string }; Body: Form }>("/confirm/:token", { config: limitConfig(limits.actions), bodyLimit: 1024 }, async (req, reply) => {
     if (!sameOrigin(req, ctx.origins)) return crossSite(reply);
-    const result = check(req.params.token);
+    const result = await check(req.params.token);
     if (!result.ok) return invalidLink(reply);
-    const outcome = deps.store.confirmSubscriber(result.id, result.nonce, ctx.now());
+    const outcome = await deps.store.confirmSubscriber(result.id, result.nonce, ctx.now());
     if (outcome === "stale") return invalidLink(reply);
     return page(reply, 200, {
       title: confirmWords.title,

@@ -16,7 +16,7 @@ import { limitConfig, type RouteContext } from "./subscriptions.ts";
 export function registerUnsubscribe(app: FastifyInstance, ctx: RouteContext): void {
   const { deps, limits } = ctx;
   const words = ctx.words.unsubscribe;
-  const idOf = (token: string) => verifyToken(deps.secret, "unsubscribe", token, (id) => deps.store.getSubscriber(id)?.email);
+  const idOf = (token: string) => verifyToken(deps.secret, "unsubscribe", token, async (id) => (await deps.store.getSubscriber(id))?.email);
   const page = (reply: FastifyReply, status: number, view: Omit<NoticeView, "title">) => ctx.page(reply, status, { title: words.title, ...view });
   const invalid = (reply: FastifyReply) => page(reply, 400, { paragraphs: [{ text: words.invalid }] });
   const crossSite = (reply: FastifyReply) => page(reply, 403, { paragraphs: [{ text: ctx.words.errors.crossSite }] });
@@ -28,9 +28,9 @@ export function registerUnsubscribe(app: FastifyInstance, ctx: RouteContext): vo
   const isOneClick = (body: unknown) => field(body as Form, "List-Unsubscribe") === "One-Click";
 
   app.get<{ Params: { token: string } }>("/unsubscribe/:token", { config: limitConfig(limits.actions) }, async (req, reply) => {
-    const id = idOf(req.params.token);
+    const id = await idOf(req.params.token);
     if (id === undefined) return invalid(reply);
-    const subscriber = deps.store.getSubscriber(id)!;
+    const subscriber = (await deps.store.getSubscriber(id))!;
     if (subscriber.status === "unsubscribed") return done(reply, req.params.token);
     return page(reply, 200, {
       paragraphs: [{ text: words.question, strong: maskAddress(subscriber.email) }],
@@ -44,19 +44,19 @@ export function registerUnsubscribe(app: FastifyInstance, ctx: RouteContext): vo
     async (req, reply) => {
       const oneClick = isOneClick(req.body);
       if (!oneClick && !sameOrigin(req, ctx.origins)) return crossSite(reply);
-      const id = idOf(req.params.token);
+      const id = await idOf(req.params.token);
       if (id === undefined) return oneClick ? reply.code(400).type("text/plain; charset=utf-8").send("Invalid link.") : invalid(reply);
-      deps.store.unsubscribe(id, ctx.now());
+      await deps.store.unsubscribe(id, ctx.now());
       return oneClick ? reply.code(200).type("text/plain; charset=utf-8").send("Unsubscribed.") : done(reply, req.params.token);
     },
   );
 
   app.post<{ Params: { token: string } }>("/unsubscribe/:token/resubscribe", { config: limitConfig(limits.actions), bodyLimit: 1024 }, async (req, reply) => {
     if (!sameOrigin(req, ctx.origins)) return crossSite(reply);
-    const id = idOf(req.params.token);
+    const id = await idOf(req.params.token);
     if (id === undefined) return invalid(reply);
     const at = ctx.now();
-    if (deps.store.resubscribe(id, new Date(at.getTime() - limits.resubscribeWindowMs), at) || deps.store.getSubscriber(id)!.status === "confirmed") {
+    if ((await deps.store.resubscribe(id, new Date(at.getTime() - limits.resubscribeWindowMs), at)) || (await deps.store.getSubscriber(id))!.status === "confirmed") {
       return page(reply, 200, { paragraphs: [{ text: words.resubscribed, status: true }] });
     }
     return page(reply, 400, { paragraphs: [{ text: words.tooLate }], signup: {} });

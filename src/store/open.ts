@@ -1,9 +1,11 @@
 import path from "node:path";
 import type { Config } from "../config.ts";
-import { SqliteStore } from "./sqlite.ts";
+import type { Store } from "./store.ts";
 
-/** The project's subscriber store: SQLite under the data folder. */
-export function openStore(root: string, config: Pick<Config, "GAZETTE_DATA_DIR">): SqliteStore {
+/** The project's store: SQLite under the data folder, opened and migrated. */
+export async function openStore(root: string, config: Pick<Config, "GAZETTE_DATA_DIR">): Promise<Store> {
+  // Imported here: better-sqlite3 is not loaded by commands that do not need it.
+  const { SqliteStore } = await import("./sqlite/sqlite-store.ts");
   return new SqliteStore(storeFile(root, config));
 }
 

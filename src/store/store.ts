@@ -1,20 +1,22 @@
 import type { Delivery, DeliveryState, NewSubscriber, Subscriber, SubscriberStatus } from "../model/subscriber.ts";
-import type { ConfirmTarget } from "../send/tokens.ts";
+
+// Every method returns a promise, so that one set of callers serves every
+// backend (SQLite answers at once; PostgreSQL over the network).
 
 /** Subscribers. The sender and the CLI see only this and DeliveryLedger, never SQL. */
 export interface SubscriberStore {
   /** Adds one subscriber; throws StoreError DUPLICATE when the address is there. */
-  addSubscriber(input: NewSubscriber): Subscriber;
+  addSubscriber(input: NewSubscriber): Promise<Subscriber>;
   /** Adds many in one transaction; addresses already present are left as they are. */
-  importSubscribers(rows: NewSubscriber[]): { added: number; existing: number };
-  removeSubscriber(email: string): boolean;
-  findSubscriber(email: string): Subscriber | undefined;
-  getSubscriber(id: number): Subscriber | undefined;
-  setStatus(id: number, status: SubscriberStatus): void;
-  countSubscribers(status?: SubscriberStatus): number;
+  importSubscribers(rows: NewSubscriber[]): Promise<{ added: number; existing: number }>;
+  removeSubscriber(email: string): Promise<boolean>;
+  findSubscriber(email: string): Promise<Subscriber | undefined>;
+  getSubscriber(id: number): Promise<Subscriber | undefined>;
+  setStatus(id: number, status: SubscriberStatus): Promise<void>;
+  countSubscribers(status?: SubscriberStatus): Promise<number>;
   /** One page, by id: pass the last id seen to get the next page. */
-  listSubscribers(options: { status?: SubscriberStatus; afterId?: number; limit: number }): Subscriber[];
-  close(): void;
+  listSubscribers(options: { status?: SubscriberStatus; afterId?: number; limit: number }): Promise<Subscriber[]>;
+  close(): Promise<void>;
 }
 
 /** How often one address may be sent a confirmation mail. */
@@ -41,19 +43,27 @@ export interface SignupStore {
    * mail unless the throttle says this address has had enough. Confirmed,
    * bounced and complained addresses get no mail.
    */
-  requestSignup(email: string, options: { source: string; now: Date; throttle: SignupThrottle }): SignupDecision;
+  requestSignup(email: string, options: { source: string; now: Date; throttle: SignupThrottle }): Promise<SignupDecision>;
   /** Queued confirmation mails after `afterId`, oldest first, with what sending one needs. */
-  queuedConfirmations(afterId: number, limit: number): QueuedConfirmation[];
-  recordConfirmationMail(mailId: number, state: "sent" | "failed" | "skipped", detail: string, now: Date): void;
+  queuedConfirmations(afterId: number, limit: number): Promise<QueuedConfirmation[]>;
+  recordConfirmationMail(mailId: number, state: "sent" | "failed" | "skipped", detail: string, now: Date): Promise<void>;
   /** What a confirmation token is checked against. */
-  confirmTarget(id: number): ConfirmTarget | undefined;
+  confirmTarget(id: number): Promise<ConfirmTarget | undefined>;
   /** Confirms the subscriber if they still hold `nonce`; "already" when they were confirmed before. */
-  confirmSubscriber(id: number, nonce: string, now: Date): "confirmed" | "already" | "stale";
+  confirmSubscriber(id: number, nonce: string, now: Date): Promise<"confirmed" | "already" | "stale">;
   /** Unsubscribes a pending or confirmed subscriber (a bounced or complained one stays so); false when nothing changed. */
-  unsubscribe(id: number, now: Date): boolean;
+  unsubscribe(id: number, now: Date): Promise<boolean>;
   /** Undoes an unsubscribe made since `since`; false when there is none to undo. */
-  resubscribe(id: number, since: Date, now: Date): boolean;
-  confirmationMails(subscriberId: number): { id: number; state: ConfirmationState; requestedAt: string; detail: string | null }[];
+  resubscribe(id: number, since: Date, now: Date): Promise<boolean>;
+  confirmationMails(subscriberId: number): Promise<{ id: number; state: ConfirmationState; requestedAt: string; detail: string | null }[]>;
+}
+
+/** What a confirmation link is bound to. */
+export interface ConfirmTarget {
+  id: number;
+  email: string;
+  /** The subscriber's current confirmation nonce; null once used up. */
+  nonce: string | null;
 }
 
 export type ConfirmationState = "queued" | "sent" | "failed" | "skipped";
@@ -70,25 +80,28 @@ export interface QueuedConfirmation {
 /** The per-(issue, subscriber) record of a send. */
 export interface DeliveryLedger {
   /** Rows a crash left in 'sending' become 'uncertain'; returns how many. */
-  markInFlightUncertain(issue: number): number;
+  markInFlightUncertain(issue: number): Promise<number>;
   /**
    * Confirmed subscribers still owed this issue (no accepted, rejected or
    * skipped row; 'uncertain' only when asked), one page by id.
    */
-  recipientsOwed(issue: number, options: { includeUncertain: boolean; afterId?: number; limit: number }): Subscriber[];
+  recipientsOwed(issue: number, options: { includeUncertain: boolean; afterId?: number; limit: number }): Promise<Subscriber[]>;
   /** How many recipientsOwed would list, counted in the database. */
-  countOwed(issue: number, includeUncertain: boolean): number;
+  countOwed(issue: number, includeUncertain: boolean): Promise<number>;
   /**
    * Records that the message is about to be handed to the transport, if the
    * subscriber is still confirmed; else records 'skipped' and returns false.
    * `settle` (outcomes of earlier messages) is recorded in the same commit.
    */
-  beginAttempt(issue: number, subscriberId: number, messageId: string, settle?: Outcome[]): boolean;
+  beginAttempt(issue: number, subscriberId: number, messageId: string, settle?: Outcome[]): Promise<boolean>;
   /** Records outcomes, in one commit. */
-  recordOutcomes(outcomes: Outcome[]): void;
-  deliveries(issue: number, state?: DeliveryState): Delivery[];
-  countByState(issue: number): Partial<Record<DeliveryState, number>>;
+  recordOutcomes(outcomes: Outcome[]): Promise<void>;
+  deliveries(issue: number, state?: DeliveryState): Promise<Delivery[]>;
+  countByState(issue: number): Promise<Partial<Record<DeliveryState, number>>>;
 }
+
+/** Everything a command needs from the store: one object, whichever backend. */
+export type Store = SubscriberStore & SignupStore & DeliveryLedger;
 
 /** What became of one attempt. */
 export interface Outcome {

@@ -2,7 +2,7 @@ import { spawn } from "node:child_process";
 import path from "node:path";
 import { build } from "../../src/build/build.ts";
 import { readSecret } from "../../src/send/tokens.ts";
-import { SqliteStore } from "../../src/store/sqlite.ts";
+import { SqliteStore } from "../../src/store/sqlite/sqlite-store.ts";
 import { makeProject, REPO } from "./project.ts";
 
 /** A built issue 36 project whose data/gazette.sqlite holds these confirmed readers (closed again). */
@@ -11,8 +11,8 @@ export async function sendProject(emails: string[]): Promise<{ root: string; db:
   await build({ root });
   const db = path.join(root, "data/gazette.sqlite");
   const store = new SqliteStore(db);
-  store.importSubscribers(emails.map((email) => ({ email })));
-  store.close();
+  await store.importSubscribers(emails.map((email) => ({ email })));
+  await store.close();
   readSecret(path.join(root, "data"));
   return { root, db };
 }

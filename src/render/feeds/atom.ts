@@ -1,42 +1,54 @@
-import { Feed } from "feed";
 import type { Person } from "../../model/newsletter.ts";
-import { channelOptions, entryTitle, type FeedInput } from "./feed-input.ts";
-import { escapeHtml } from "../html.ts";
-import { finalize, protect } from "./xml-guard.ts";
+import { entryTitle, feedUpdated, feedUrl, type FeedInput } from "./feed-input.ts";
+import { cdata, el, renderXmlDocument, type XmlElement } from "./xml-writer.ts";
 
 /**
  * Atom 1.0 (RFC 4287): feed and entries each with an author, stable ids,
- * a self link, xml:lang, categories with a term. Title, summary and content
- * are type="html", so their text is HTML-escaped before it goes in. Pure.
+ * a self link, xml:lang, categories with a term. Titles, summaries and
+ * names are text constructs (type="text", XML-escaped), so every reader
+ * shows them as written; the content is the issue's HTML. Pure.
  */
 export function renderAtom(input: FeedInput): string {
   const { newsletter } = input;
-  const author = person(newsletter.editor);
-  const feed = new Feed({ ...channelOptions(input, "atom"), author });
-  for (const { view, contentHtml } of input.entries) {
-    feed.addItem({
-      title: protect(escapeHtml(entryTitle(view))),
-      id: view.id,
-      link: view.url,
-      date: new Date(view.updatedIso),
-      published: new Date(view.dateIso),
-      description: protect(escapeHtml(view.description)),
-      content: protect(contentHtml),
-      author: [author],
-      contributor: view.contributors.map((name) => ({ name: protect(name) })),
-      category: view.tags.map((tag) => ({ term: protect(tag) })),
-    });
-  }
-  return finalize(withLanguage(feed.atom1(), newsletter.language));
+  const author = person("author", newsletter.editor);
+  const feed = el(
+    "feed",
+    { xmlns: "http://www.w3.org/2005/Atom", "xml:lang": newsletter.language },
+    el("id", {}, newsletter.id),
+    el("title", { type: "text" }, newsletter.title),
+    el("subtitle", { type: "text" }, newsletter.description),
+    el("updated", {}, feedUpdated(input).toISOString()),
+    el("generator", {}, "Gazette"),
+    author,
+    el("link", { rel: "alternate", type: "text/html", href: newsletter.base_url }),
+    el("link", { rel: "self", type: "application/atom+xml", href: feedUrl(newsletter, "atom") }),
+    newsletter.copyright === undefined ? undefined : el("rights", { type: "text" }, newsletter.copyright),
+    ...input.entries.map(({ view, contentHtml }) =>
+      el(
+        "entry",
+        {},
+        el("id", {}, view.id),
+        el("title", { type: "text" }, entryTitle(view)),
+        el("link", { rel: "alternate", type: "text/html", href: view.url }),
+        el("published", {}, new Date(view.dateIso).toISOString()),
+        el("updated", {}, new Date(view.updatedIso).toISOString()),
+        author,
+        ...view.contributors.map((name) => person("contributor", { name })),
+        el("summary", { type: "text" }, view.description),
+        el("content", { type: "html" }, cdata(contentHtml)),
+        ...view.tags.map((tag) => el("category", { term: tag })),
+      ),
+    ),
+  );
+  return renderXmlDocument(feed, "named");
 }
 
-function person(p: Person) {
-  return { name: protect(p.name), email: p.email, link: p.url };
-}
-
-/** `feed` ignores the language for Atom; RFC 4287 carries it as xml:lang on the root. */
-function withLanguage(xml: string, language: string): string {
-  const root = '<feed xmlns="http://www.w3.org/2005/Atom">';
-  if (!xml.includes(root)) throw new Error("unexpected Atom root element from feed");
-  return xml.replace(root, `<feed xmlns="http://www.w3.org/2005/Atom" xml:lang="${protect(language)}">`);
+function person(role: "author" | "contributor", p: Pick<Person, "name"> & Partial<Person>): XmlElement {
+  return el(
+    role,
+    {},
+    el("name", {}, p.name),
+    p.email === undefined ? undefined : el("email", {}, p.email),
+    p.url === undefined ? undefined : el("uri", {}, p.url),
+  );
 }

@@ -1,5 +1,4 @@
 import type { Newsletter } from "../../model/newsletter.ts";
-import { protect } from "./xml-guard.ts";
 import type { IssueView } from "../view.ts";
 
 /** What the three feed renderers share: the newsletter, its newest published issues, and their HTML. */
@@ -21,29 +20,10 @@ export function feedUrl(newsletter: Newsletter, kind: keyof typeof FEED_FILES): 
   return new URL(FEED_FILES[kind], newsletter.base_url).href;
 }
 
-/** The feed's own update time: the newest entry's, never the clock. */
-export function feedUpdated(input: FeedInput): Date | undefined {
+/** The feed's own update time: the newest entry's, never the clock (a fixed instant for an empty feed). */
+export function feedUpdated(input: FeedInput): Date {
   const times = input.entries.map((e) => Date.parse(e.view.updatedIso));
-  return times.length === 0 ? undefined : new Date(Math.max(...times));
-}
-
-/**
- * The channel options RSS and Atom share, every string protected for `feed`
- * (see xml-guard.ts); `kind` picks the self link.
- */
-export function channelOptions(input: FeedInput, kind: "rss" | "atom") {
-  const { newsletter } = input;
-  return {
-    title: protect(newsletter.title),
-    description: protect(newsletter.description),
-    id: newsletter.id,
-    link: newsletter.base_url,
-    language: newsletter.language,
-    updated: feedUpdated(input) ?? EMPTY_FEED_DATE,
-    generator: "Gazette",
-    feedLinks: { [kind]: feedUrl(newsletter, kind) },
-    copyright: newsletter.copyright === undefined ? undefined : protect(newsletter.copyright),
-  };
+  return times.length === 0 ? EMPTY_FEED_DATE : new Date(Math.max(...times));
 }
 
 /** A feed-level date for a feed with no entries: a fixed instant, so builds stay identical. */

@@ -1,30 +1,49 @@
-import { Feed } from "feed";
-import { channelOptions, entryTitle, type FeedInput } from "./feed-input.ts";
 import { escapeHtml } from "../html.ts";
-import { finalize, protect } from "./xml-guard.ts";
+import { entryTitle, feedUpdated, feedUrl, type FeedInput } from "./feed-input.ts";
+import { cdata, el, renderXmlDocument } from "./xml-writer.ts";
+
+const NAMESPACES = {
+  "xmlns:dc": "http://purl.org/dc/elements/1.1/",
+  "xmlns:content": "http://purl.org/rss/1.0/modules/content/",
+  "xmlns:atom": "http://www.w3.org/2005/Atom",
+};
 
 /**
  * RSS 2.0 (RSS Advisory Board profile): content:encoded with the full issue,
  * atom:link rel="self", dc:creator for names (RSS <author> must be an email
- * address), a guid that is the issue's stable id. Pure.
+ * address), a guid that is the issue's stable id. Plain-text elements
+ * (title, category, dc:creator…) carry `&` and `<` as the hexadecimal
+ * references the profile asks for; description and content:encoded are
+ * HTML, in CDATA. Pure.
  */
 export function renderRss(input: FeedInput): string {
   const { newsletter } = input;
-  const feed = new Feed(channelOptions(input, "rss"));
-  for (const { view, contentHtml } of input.entries) {
-    const creators = [newsletter.editor.name, ...view.contributors];
-    feed.addItem({
-      title: protect(entryTitle(view)),
-      link: view.url,
-      guid: view.id,
-      date: new Date(view.updatedIso),
-      published: new Date(view.dateIso),
-      description: protect(escapeHtml(view.description)),
-      content: protect(contentHtml),
-      category: view.tags.map((tag) => ({ name: protect(tag) })),
-      // xml-js writes an array under one key as repeated elements.
-      extensions: [{ name: "dc:creator", objects: creators.map((name) => ({ _text: protect(name) })) as unknown as Record<string, unknown> }],
-    });
-  }
-  return finalize(feed.rss2());
+  const channel = el(
+    "channel",
+    {},
+    el("title", {}, newsletter.title),
+    el("link", {}, newsletter.base_url),
+    el("description", {}, newsletter.description),
+    el("lastBuildDate", {}, feedUpdated(input).toUTCString()),
+    el("docs", {}, "https://www.rssboard.org/rss-specification"),
+    el("generator", {}, "Gazette"),
+    el("language", {}, newsletter.language),
+    newsletter.copyright === undefined ? undefined : el("copyright", {}, newsletter.copyright),
+    el("atom:link", { href: feedUrl(newsletter, "rss"), rel: "self", type: "application/rss+xml" }),
+    ...input.entries.map(({ view, contentHtml }) =>
+      el(
+        "item",
+        {},
+        el("title", {}, entryTitle(view)),
+        el("link", {}, view.url),
+        el("guid", { isPermaLink: "false" }, view.id),
+        el("pubDate", {}, new Date(view.dateIso).toUTCString()),
+        el("description", {}, cdata(escapeHtml(view.description))),
+        el("content:encoded", {}, cdata(contentHtml)),
+        ...view.tags.map((tag) => el("category", {}, tag)),
+        ...[newsletter.editor.name, ...view.contributors].map((name) => el("dc:creator", {}, name)),
+      ),
+    ),
+  );
+  return renderXmlDocument(el("rss", { version: "2.0", ...NAMESPACES }, channel), "hex");
 }

@@ -1,12 +1,13 @@
 import Database from "better-sqlite3";
 import { mkdirSync, readdirSync, readFileSync } from "node:fs";
 import path from "node:path";
-import type { Delivery, DeliveryState, NewSubscriber, Subscriber, SubscriberStatus } from "../model/subscriber.ts";
-import { packagePath } from "../paths.ts";
-import { newNonce, type ConfirmTarget } from "../send/tokens.ts";
+import type { Delivery, DeliveryState, NewSubscriber, Subscriber, SubscriberStatus } from "../../model/subscriber.ts";
+import { newNonce } from "../../nonce.ts";
+import { packagePath } from "../../paths.ts";
 import {
   StoreError,
   type ConfirmationState,
+  type ConfirmTarget,
   type DeliveryLedger,
   type Outcome,
   type QueuedConfirmation,
@@ -14,19 +15,24 @@ import {
   type SignupStore,
   type SignupThrottle,
   type SubscriberStore,
-} from "./store.ts";
+} from "../store.ts";
 
-// The only module with SQL. WAL with synchronous=NORMAL: a commit survives
+// SQLite's SQL lives here and in migrations/. WAL with synchronous=NORMAL: a commit survives
 // the process being killed (not a power cut), at tens of thousands of
 // single-row commits a second, so the ledger is never the bottleneck.
 
-const MIGRATIONS = packagePath("src/store/migrations");
+const MIGRATIONS = packagePath("src/store/sqlite/migrations");
 
 /** A delivery row (d) that leaves its subscriber still owed the issue: none yet, deferred, or uncertain when asked. */
 const OWED = "(d.state IS NULL OR d.state IN ('queued', 'deferred') OR (@includeUncertain = 1 AND d.state = 'uncertain'))";
 
 type Row = Record<string, unknown>;
 
+/**
+ * The embedded store. better-sqlite3 is synchronous: each method does its
+ * work at once and hands back a settled promise, so the callers written for
+ * PostgreSQL serve it too, at the cost of one microtask per call.
+ */
 export class SqliteStore implements SubscriberStore, DeliveryLedger, SignupStore {
   private readonly db: Database.Database;
   private readonly stmt: Record<string, Database.Statement>;
@@ -133,17 +139,17 @@ export class SqliteStore implements SubscriberStore, DeliveryLedger, SignupStore
     };
   }
 
-  addSubscriber(input: NewSubscriber): Subscriber {
+  async addSubscriber(input: NewSubscriber): Promise<Subscriber> {
     try {
       const info = this.stmt.insert!.run(row(input));
-      return this.getSubscriber(Number(info.lastInsertRowid))!;
+      return this.stmt.byId!.get(Number(info.lastInsertRowid)) as Subscriber;
     } catch (err) {
       if ((err as { code?: string }).code === "SQLITE_CONSTRAINT_UNIQUE") throw new StoreError("DUPLICATE", `${input.email} is already a subscriber`);
       throw err;
     }
   }
 
-  importSubscribers(rows: NewSubscriber[]): { added: number; existing: number } {
+  async importSubscribers(rows: NewSubscriber[]): Promise<{ added: number; existing: number }> {
     return this.db.transaction(() => {
       let added = 0;
       for (const input of rows) {
@@ -155,40 +161,40 @@ export class SqliteStore implements SubscriberStore, DeliveryLedger, SignupStore
     })();
   }
 
-  removeSubscriber(email: string): boolean {
+  async removeSubscriber(email: string): Promise<boolean> {
     return this.stmt.remove!.run(email).changes > 0;
   }
 
-  findSubscriber(email: string): Subscriber | undefined {
+  async findSubscriber(email: string): Promise<Subscriber | undefined> {
     return this.stmt.byEmail!.get(email) as Subscriber | undefined;
   }
 
-  getSubscriber(id: number): Subscriber | undefined {
+  async getSubscriber(id: number): Promise<Subscriber | undefined> {
     return this.stmt.byId!.get(id) as Subscriber | undefined;
   }
 
-  setStatus(id: number, status: SubscriberStatus): void {
+  async setStatus(id: number, status: SubscriberStatus): Promise<void> {
     if (this.stmt.setStatus!.run({ id, status, now: now() }).changes === 0) throw new StoreError("NOT_FOUND", `no subscriber ${id}`);
   }
 
-  countSubscribers(status?: SubscriberStatus): number {
+  async countSubscribers(status?: SubscriberStatus): Promise<number> {
     return ((status ? this.stmt.countStatus!.get(status) : this.stmt.countAll!.get()) as { n: number }).n;
   }
 
-  listSubscribers(options: { status?: SubscriberStatus; afterId?: number; limit: number }): Subscriber[] {
+  async listSubscribers(options: { status?: SubscriberStatus; afterId?: number; limit: number }): Promise<Subscriber[]> {
     const after = options.afterId ?? 0;
     return (options.status ? this.stmt.pageStatus!.all(options.status, after, options.limit) : this.stmt.pageAll!.all(after, options.limit)) as Subscriber[];
   }
 
-  requestSignup(email: string, options: { source: string; now: Date; throttle: SignupThrottle }): SignupDecision {
+  async requestSignup(email: string, options: { source: string; now: Date; throttle: SignupThrottle }): Promise<SignupDecision> {
     const at = options.now.toISOString();
     return this.db.transaction((): SignupDecision => {
-      const known = this.findSubscriber(email);
+      const known = this.stmt.byEmail!.get(email) as Subscriber | undefined;
       if (!known) {
         const nonce = newNonce();
         const id = Number(this.stmt.insertPending!.run({ email, source: options.source, now: at, nonce }).lastInsertRowid);
         this.queueMail(id, at);
-        return { subscriber: this.getSubscriber(id)!, mailQueued: true };
+        return { subscriber: this.stmt.byId!.get(id) as Subscriber, mailQueued: true };
       }
       if (known.status !== "pending" && known.status !== "unsubscribed") return { subscriber: known, mailQueued: false };
       if (!(this.stmt.nonceOf!.get(known.id) as { nonce: string | null }).nonce) this.stmt.setNonce!.run({ id: known.id, nonce: newNonce(), now: at });
@@ -205,11 +211,11 @@ export class SqliteStore implements SubscriberStore, DeliveryLedger, SignupStore
     this.stmt.queueMail!.run({ id: subscriberId, now: at });
   }
 
-  unsubscribe(id: number, now: Date): boolean {
+  async unsubscribe(id: number, now: Date): Promise<boolean> {
     return this.stmt.unsubscribe!.run({ id, now: now.toISOString() }).changes > 0;
   }
 
-  queuedConfirmations(afterId: number, limit: number): QueuedConfirmation[] {
+  async queuedConfirmations(afterId: number, limit: number): Promise<QueuedConfirmation[]> {
     type QueuedRow = { mailId: number; requestedAt: string; id: number; email: string; status: Subscriber["status"]; nonce: string | null };
     return (this.stmt.queued!.all(afterId, limit) as QueuedRow[]).map((r) => ({
       mailId: r.mailId,
@@ -219,42 +225,42 @@ export class SqliteStore implements SubscriberStore, DeliveryLedger, SignupStore
     }));
   }
 
-  recordConfirmationMail(mailId: number, state: "sent" | "failed" | "skipped", detail: string, now: Date): void {
+  async recordConfirmationMail(mailId: number, state: "sent" | "failed" | "skipped", detail: string, now: Date): Promise<void> {
     this.stmt.settleMail!.run({ id: mailId, state, detail: detail.slice(0, 1000), now: now.toISOString() });
   }
 
-  confirmTarget(id: number): ConfirmTarget | undefined {
+  async confirmTarget(id: number): Promise<ConfirmTarget | undefined> {
     const row = this.stmt.nonceOf!.get(id) as { email: string; nonce: string | null } | undefined;
     return row && { id, email: row.email, nonce: row.nonce };
   }
 
-  confirmSubscriber(id: number, nonce: string, now: Date): "confirmed" | "already" | "stale" {
+  async confirmSubscriber(id: number, nonce: string, now: Date): Promise<"confirmed" | "already" | "stale"> {
     if (this.stmt.confirm!.run({ id, nonce, now: now.toISOString() }).changes > 0) return "confirmed";
-    const target = this.confirmTarget(id);
-    return target?.nonce === nonce && this.getSubscriber(id)?.status === "confirmed" ? "already" : "stale";
+    const target = await this.confirmTarget(id);
+    return target?.nonce === nonce && (await this.getSubscriber(id))?.status === "confirmed" ? "already" : "stale";
   }
 
-  resubscribe(id: number, since: Date, now: Date): boolean {
+  async resubscribe(id: number, since: Date, now: Date): Promise<boolean> {
     return this.stmt.resubscribe!.run({ id, since: since.toISOString(), now: now.toISOString() }).changes > 0;
   }
 
-  confirmationMails(subscriberId: number): { id: number; state: ConfirmationState; requestedAt: string; detail: string | null }[] {
+  async confirmationMails(subscriberId: number): Promise<{ id: number; state: ConfirmationState; requestedAt: string; detail: string | null }[]> {
     return this.stmt.mailsOf!.all(subscriberId) as { id: number; state: ConfirmationState; requestedAt: string; detail: string | null }[];
   }
 
-  markInFlightUncertain(issue: number): number {
+  async markInFlightUncertain(issue: number): Promise<number> {
     return this.stmt.uncertain!.run(now(), issue).changes;
   }
 
-  countOwed(issue: number, includeUncertain: boolean): number {
+  async countOwed(issue: number, includeUncertain: boolean): Promise<number> {
     return (this.stmt.countOwed!.get({ issue, includeUncertain: includeUncertain ? 1 : 0 }) as { n: number }).n;
   }
 
-  recipientsOwed(issue: number, options: { includeUncertain: boolean; afterId?: number; limit: number }): Subscriber[] {
+  async recipientsOwed(issue: number, options: { includeUncertain: boolean; afterId?: number; limit: number }): Promise<Subscriber[]> {
     return this.stmt.owed!.all({ issue, afterId: options.afterId ?? 0, limit: options.limit, includeUncertain: options.includeUncertain ? 1 : 0 }) as Subscriber[];
   }
 
-  beginAttempt(issue: number, subscriberId: number, messageId: string, settle: Outcome[] = []): boolean {
+  async beginAttempt(issue: number, subscriberId: number, messageId: string, settle: Outcome[] = []): Promise<boolean> {
     return this.db.transaction(() => {
       this.applyOutcomes(settle);
       const params = { issue, id: subscriberId, messageId, now: now() };
@@ -264,7 +270,7 @@ export class SqliteStore implements SubscriberStore, DeliveryLedger, SignupStore
     })();
   }
 
-  recordOutcomes(outcomes: Outcome[]): void {
+  async recordOutcomes(outcomes: Outcome[]): Promise<void> {
     if (outcomes.length > 0) this.db.transaction(() => this.applyOutcomes(outcomes))();
   }
 
@@ -273,17 +279,17 @@ export class SqliteStore implements SubscriberStore, DeliveryLedger, SignupStore
     for (const o of outcomes) this.stmt.outcome!.run({ issue: o.issue, id: o.subscriberId, state: o.state, detail: o.detail.slice(0, 1000), now: at });
   }
 
-  deliveries(issue: number, state?: DeliveryState): Delivery[] {
+  async deliveries(issue: number, state?: DeliveryState): Promise<Delivery[]> {
     return (state ? this.stmt.deliveriesIn!.all(issue, state) : this.stmt.deliveries!.all(issue)) as Delivery[];
   }
 
-  countByState(issue: number): Partial<Record<DeliveryState, number>> {
+  async countByState(issue: number): Promise<Partial<Record<DeliveryState, number>>> {
     const out: Partial<Record<DeliveryState, number>> = {};
     for (const r of this.stmt.byState!.all(issue) as { state: DeliveryState; n: number }[]) out[r.state] = r.n;
     return out;
   }
 
-  close(): void {
+  async close(): Promise<void> {
     this.db.close();
   }
 }
