@@ -66,9 +66,9 @@ const EnvSchema = z.object({
   /** Signups one client address may post per 15 minutes. */
   GAZETTE_SIGNUPS_PER_CLIENT: envNumber(10, { whole: true, min: 1 }),
   /**
-   * Behind a reverse proxy: the proxy's address(es), comma-separated, or
-   * "true", so per-client limits see each reader's address (X-Forwarded-For)
-   * rather than the proxy's.
+   * Behind a reverse proxy: the proxy's addresses or CIDR ranges,
+   * comma-separated, or "true", so per-client limits see each reader's
+   * address (X-Forwarded-For) rather than the proxy's.
    */
   GAZETTE_TRUST_PROXY: optionalText,
   /** Token secret; when unset one is generated into the data folder. */

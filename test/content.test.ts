@@ -124,6 +124,16 @@ describe("gazette check errors name the file, the field, the line, what was expe
   line 5  sections: expected at least one section, received a list of 0`,
     ],
     [
+      "tab-indent.md",
+      `content/issues/tab-indent.md: 1 problem
+  line 6  expected indentation with spaces: YAML does not allow tabs there; the 3 later YAML errors follow from it`,
+    ],
+    [
+      "unclosed-front-matter.md",
+      `content/issues/unclosed-front-matter.md: 1 problem
+  line 1  expected a second "---" line that closes the YAML front matter opened here; none follows`,
+    ],
+    [
       "duplicate-number.md",
       `content/issues/duplicate-number.md: 1 problem
   line 2  number: expected a number no other issue has; content/issues/036.md has it too, received 36`,

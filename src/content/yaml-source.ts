@@ -1,4 +1,5 @@
-import { isMap, isPair, isScalar, isSeq, LineCounter, parseDocument, type Node } from "yaml";
+import { isMap, isPair, isScalar, isSeq, LineCounter, parseDocument, visit, type Node } from "yaml";
+import { MAX_YAML_ALIASES, MAX_YAML_DEPTH, tooDeepAt } from "./yaml-limits.ts";
 
 /** A parsed YAML text that can tell on which line a field stands. */
 export interface YamlSource {
@@ -18,18 +19,34 @@ export interface YamlSyntaxProblem {
  */
 export function parseYamlSource(text: string, firstLine = 1): YamlSource | { errors: YamlSyntaxProblem[] } {
   const lineCounter = new LineCounter();
+  const deep = tooDeepAt(text);
+  if (deep !== undefined) {
+    const line = text.slice(0, deep).split("\n").length + firstLine - 1;
+    return { errors: [{ line, message: `expected YAML nested at most ${MAX_YAML_DEPTH} levels deep (lists and mappings inside each other); here it goes deeper` }] };
+  }
   const doc = parseDocument(text, { lineCounter, prettyErrors: false, uniqueKeys: true, version: "1.2" });
   if (doc.errors.length > 0) {
-    return {
-      errors: doc.errors.map((err) => {
-        const line = lineCounter.linePos(err.pos[0]).line;
-        return { line: openingLine(text, err.message, line) + firstLine - 1, message: describeYamlError(err.code, err.message) };
-      }),
-    };
+    // Only the first: the parser's later errors are mostly what it made of the text after it
+    // (one tab-indented block gives one error per line), and vanish once it is fixed.
+    const err = doc.errors[0]!;
+    const line = openingLine(text, err.message, lineCounter.linePos(err.pos[0]).line) + firstLine - 1;
+    const more = doc.errors.length - 1;
+    const rest = more === 0 ? "" : more === 1 ? "; the one later YAML error follows from it" : `; the ${more} later YAML errors follow from it`;
+    return { errors: [{ line, message: `${describeYamlError(err.code, err.message)}${rest}` }] };
   }
   const toLine = (offset: number) => lineCounter.linePos(offset).line + firstLine - 1;
+  let data: unknown;
+  try {
+    data = doc.toJS({ maxAliasCount: MAX_YAML_ALIASES });
+  } catch (cause) {
+    if (!/alias/i.test((cause as Error).message)) throw cause;
+    let first: number | undefined;
+    visit(doc, { Alias: (_key, node) => void (first ??= node.range?.[0]) });
+    const message = `expected YAML whose aliases (*name) repeat at most ${MAX_YAML_ALIASES.toLocaleString("en-US")} values in all; these aliases repeat more (write the values out, or use fewer levels of aliases)`;
+    return { errors: [{ line: toLine(first ?? 0), message }] };
+  }
   return {
-    data: doc.toJS(),
+    data,
     lineOf(path) {
       let node: unknown = doc.contents;
       let line = node && (node as Node).range ? toLine((node as Node).range![0]) : undefined;
@@ -69,5 +86,6 @@ function openingLine(text: string, message: string, line: number): number {
 function describeYamlError(code: string, message: string): string {
   const first = message.split("\n")[0]!.replace(/ at line \d+, column \d+:?$/, "");
   if (code === "DUPLICATE_KEY") return `expected each key once in a mapping (YAML: ${first})`;
+  if (code === "TAB_AS_INDENT") return "expected indentation with spaces: YAML does not allow tabs there";
   return `expected valid YAML: ${first.replace(/"quote/, '" quote').replace(/'quote/, "' quote")}`;
 }
