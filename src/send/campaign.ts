@@ -1,4 +1,5 @@
-import { createHmac } from "node:crypto";
+import { createHmac, randomBytes } from "node:crypto";
+import { hostname } from "node:os";
 import { setTimeout as sleep } from "node:timers/promises";
 import type { Subscriber } from "../model/subscriber.ts";
 import type { Newsletter } from "../model/newsletter.ts";
@@ -17,6 +18,14 @@ export interface RetryPolicy {
 
 export interface CampaignOptions {
   issue: number;
+  /** This worker's id, unique among every worker on every machine (see workerId). */
+  worker?: string;
+  /** How long a claim lasts without renewal: a worker that dies loses its claims after this (default 30 s). */
+  leaseMs?: number;
+  /** Recipients claimed at a time (default: the concurrency). */
+  batch?: number;
+  /** Messages per second for every worker together (SMTP_RATE), kept in the store; 0 for no limit. */
+  ratePerSecond?: number;
   newsletter: Newsletter;
   store: SubscriberStore & DeliveryLedger;
   transport: Transport;
@@ -27,7 +36,6 @@ export interface CampaignOptions {
   /** Messages in flight at once: bounded, so memory stays flat, and the most a crash can leave uncertain. */
   concurrency: number;
   retry: RetryPolicy;
-  resendUncertain: boolean;
   /**
    * Connection-level failures in a row (refused, no greeting, TLS), with no
    * message accepted between, after which the relay counts as unreachable
@@ -77,36 +85,40 @@ export interface CampaignReport extends CampaignProgress {
 type Halt = { kind: "relay-refused" | "relay-unreachable"; reason: string } | { kind: "store" | "internal"; error: Error };
 
 interface Run extends CampaignOptions {
+  worker: string;
   /** Outcomes not yet in the ledger, with the address for the report should the ledger fail. */
   settled: (Outcome & { email: string })[];
   halt?: Halt;
+  /** Aborted by any stop: Ctrl-C (the signal) or a halt. */
   stopping: AbortController;
   stop(halt: Halt): void;
   connectionFailures: number;
 }
 
 /**
- * Sends one issue to every confirmed subscriber still owed it. Each step is
- * in the ledger before it happens: a row says 'sending' before the bytes go
- * to the transport and 'accepted' / 'deferred' / 'rejected' after, so a
- * crash can only leave 'sending' rows, which the next run reports as
- * uncertain instead of resending. Whatever stops a run (Ctrl-C, the relay
- * refusing or unreachable, a ledger error) stops it the same way: nothing
- * new starts, the messages in flight finish, every outcome that can be
- * recorded is.
+ * One worker's share of a campaign: claims recipients from the frozen
+ * ledger in small batches under a lease, and sends to each. Each step is in
+ * the ledger before it happens: a row says 'sending' before the bytes go to
+ * the transport and 'accepted' / 'deferred' / 'rejected' after, so a crash
+ * can only leave 'sending' rows, which become uncertain instead of being
+ * resent. The report counts what this worker did; the caller reads the
+ * whole campaign from the ledger.
  */
 export async function runCampaign(options: CampaignOptions): Promise<CampaignReport> {
   const { store, issue } = options;
+  const worker = options.worker ?? workerId();
+  const leaseMs = options.leaseMs ?? 30_000;
   const startedAt = Date.now();
-  await store.markInFlightUncertain(issue);
-  const total = await store.countOwed(issue, options.resendUncertain);
+  const total = await store.countOwed(issue, false);
   const report: CampaignReport = { sent: 0, failed: 0, skipped: 0, total, startedAt, failures: {}, rejected: 0, deferred: 0, uncertain: 0, owed: 0, bounced: 0, stopped: false, unrecorded: [], durationMs: 0 };
   const inFlight = new Set<Promise<void>>();
   const stopping = new AbortController();
   const onAbort = () => stopping.abort();
+  if (options.signal?.aborted) stopping.abort();
   options.signal?.addEventListener("abort", onAbort, { once: true });
   const run: Run = {
     ...options,
+    worker,
     settled: [],
     stopping,
     connectionFailures: 0,
@@ -115,36 +127,46 @@ export async function runCampaign(options: CampaignOptions): Promise<CampaignRep
       stopping.abort();
     },
   };
+  // Whatever stops a run (Ctrl-C, the relay refusing or unreachable, a
+  // store error) stops it the same way: nothing new starts, the messages in
+  // flight finish, every outcome that can be recorded is.
+  const storeFailed = (err: unknown) => run.stop({ kind: "store", error: err as Error });
   // Outcomes are recorded with the next message's 'sending' mark (one commit
   // a message instead of two), or by this timer when sending pauses. Until
   // then a delivered message still reads 'sending': after a crash, uncertain.
   let flushing: Promise<void> | undefined;
   const flush = async () => {
-    await flushing; // one flush at a time
     if (run.settled.length === 0) return;
     const batch = run.settled.splice(0);
     try {
       await store.recordOutcomes(batch);
     } catch (err) {
-      run.settled.unshift(...batch);
-      run.stop({ kind: "store", error: err as Error });
+      run.settled.unshift(...batch); // kept for the last flush, or the report
+      storeFailed(err);
     }
   };
   const timer = setInterval(() => {
     if (run.halt?.kind !== "store" && !flushing) flushing = flush().finally(() => (flushing = undefined));
   }, 100);
+  // Claims outlive a slow relay: renewed well before they run out.
+  const heartbeat = setInterval(() => void store.renewLeases(worker, leaseMs).catch(storeFailed), leaseMs / 3);
   timer.unref();
-  let afterId = 0;
+  heartbeat.unref();
   try {
     outer: for (;;) {
       let page: Subscriber[];
       try {
-        page = await store.recipientsOwed(issue, { includeUncertain: options.resendUncertain, afterId, limit: 500 });
+        page = await store.claimRecipients(issue, worker, { limit: options.batch ?? options.concurrency, leaseMs });
       } catch (err) {
-        run.stop({ kind: "store", error: err as Error });
+        storeFailed(err);
         break;
       }
-      if (page.length === 0) break;
+      if (page.length === 0) {
+        // Nothing left to claim; messages still retrying may yet need their slots.
+        if (inFlight.size === 0 || stopping.signal.aborted) break;
+        await Promise.race(inFlight);
+        continue;
+      }
       for (const subscriber of page) {
         // Checked after waiting for a free slot: a stop that came meanwhile starts nothing more.
         while (inFlight.size >= options.concurrency) await Promise.race(inFlight);
@@ -157,14 +179,17 @@ export async function runCampaign(options: CampaignOptions): Promise<CampaignRep
           .finally(() => inFlight.delete(task));
         inFlight.add(task);
       }
-      afterId = page[page.length - 1]!.id;
     }
   } finally {
     // Whatever stopped the loop, the messages in flight finish and every outcome that can be is recorded.
     await Promise.allSettled(inFlight);
     clearInterval(timer);
+    clearInterval(heartbeat);
     options.signal?.removeEventListener("abort", onAbort);
+    await flushing;
     await flush();
+    // Claims never begun go back, for the other workers or the next run.
+    await store.releaseLeases(worker).catch(storeFailed);
   }
   if (run.halt?.kind === "internal") throw run.halt.error;
   if (run.halt?.kind === "relay-refused") report.relayRefused = run.halt.reason;
@@ -183,8 +208,28 @@ export async function runCampaign(options: CampaignOptions): Promise<CampaignRep
   return report;
 }
 
+/** host:pid:random: unique, and tells a worker on this machine whether another one's process is still alive. */
+export function workerId(): string {
+  return `${hostname()}:${process.pid}:${randomBytes(4).toString("hex")}`;
+}
+
+/** Of these lease holders, the workers on this machine whose process has exited. */
+export function deadLocalWorkers(holders: string[]): string[] {
+  const host = hostname();
+  return holders.filter((id) => {
+    const [h, pid] = id.split(":");
+    if (h !== host || !/^\d+$/.test(pid ?? "")) return false;
+    try {
+      process.kill(Number(pid), 0);
+      return false;
+    } catch (err) {
+      return (err as NodeJS.ErrnoException).code === "ESRCH";
+    }
+  });
+}
+
 async function deliver(run: Run, subscriber: Subscriber, report: CampaignReport): Promise<void> {
-  const { store, issue, retry } = run;
+  const { store, issue, retry, worker } = run;
   const messageId = messageIdFor(run, subscriber);
   const token = signToken(run.secret, "unsubscribe", subscriber);
   const unsubscribeUrl = new URL(`unsubscribe/${token}`, run.linkBase ?? run.newsletter.base_url).href;
@@ -195,21 +240,30 @@ async function deliver(run: Run, subscriber: Subscriber, report: CampaignReport)
     unsubscribeUrl,
     unsubscribeMailto: `mailto:${run.newsletter.sender.email}?subject=${encodeURIComponent(`unsubscribe ${token}`)}`,
   });
-  const settle = (state: Outcome["state"], detail: string) => run.settled.push({ issue, subscriberId: subscriber.id, email: subscriber.email, state, detail });
+  const settle = (state: Outcome["state"], detail: string, retrying?: boolean) =>
+    run.settled.push({ issue, subscriberId: subscriber.id, email: subscriber.email, state, detail, ...(retrying ? { retrying } : {}) });
   for (let attempt = 1; ; attempt++) {
     // Checked again at every attempt: someone who unsubscribes mid-send gets nothing more.
     const earlier = run.settled.splice(0);
-    let owed: boolean;
+    let begun: Awaited<ReturnType<typeof store.beginAttempt>>;
     try {
-      owed = await store.beginAttempt(issue, subscriber.id, messageId, earlier);
+      begun = await store.beginAttempt(issue, subscriber.id, messageId, worker, earlier);
     } catch (err) {
       run.settled.unshift(...earlier); // not recorded: kept for the last flush, or the report
       run.stop({ kind: "store", error: err as Error });
       return;
     }
-    if (!owed) {
-      report.skipped++;
-      break;
+    if (begun === "skipped") report.skipped++;
+    if (begun !== "sending") break; // "lost": another worker holds it now
+    if (run.ratePerSecond && run.ratePerSecond > 0) {
+      try {
+        // One limit for every worker: the slot is taken last, so nothing stands between it and the relay.
+        await waitForSlot(store, run.ratePerSecond);
+      } catch (err) {
+        settle("deferred", `not sent: the store failed (${(err as Error).message})`);
+        run.stop({ kind: "store", error: err as Error });
+        break;
+      }
     }
     try {
       const response = await run.transport.send({ from: run.message.from, to: subscriber.email }, raw, `${String(subscriber.id).padStart(8, "0")}`);
@@ -225,31 +279,53 @@ async function deliver(run: Run, subscriber: Subscriber, report: CampaignReport)
         countFailure(report, failure.reason);
         if (failure.unknownUser) {
           report.bounced++;
-          try {
-            await store.setStatus(subscriber.id, "bounced");
-          } catch (storeErr) {
-            run.stop({ kind: "store", error: storeErr as Error });
-          }
+          await store.setStatus(subscriber.id, "bounced").catch((storeErr: unknown) => run.stop({ kind: "store", error: storeErr as Error }));
         }
         break;
       }
-      settle("deferred", `${failure.reason}: ${failure.message}`);
+      const detail = `${failure.reason}: ${failure.message}`;
       // Not this reader's fault: left deferred (a rerun sends it) and no more are started.
-      if (failure.kind === "relay") run.stop({ kind: "relay-refused", reason: `${failure.reason}: ${failure.message}` });
+      if (failure.kind === "relay") run.stop({ kind: "relay-refused", reason: detail });
       if (failure.connection && ++run.connectionFailures >= (run.maxConnectionFailures ?? Math.max(4, 2 * run.concurrency))) {
-        run.stop({ kind: "relay-unreachable", reason: `${run.connectionFailures} connection failures in a row, the last ${failure.reason}: ${failure.message}` });
+        run.stop({ kind: "relay-unreachable", reason: `${run.connectionFailures} connection failures in a row, the last ${detail}` });
       }
-      if (run.halt) break;
+      if (run.halt) {
+        settle("deferred", detail);
+        break;
+      }
       if (attempt >= retry.attempts || run.stopping.signal.aborted) {
+        settle("deferred", detail);
         countFailure(report, failure.reason);
         break;
       }
-      // Cut short by any stop: a message waiting to retry is not in flight, and stays deferred.
+      // Kept under this worker's lease through the back-off, which any stop cuts short:
+      // a message waiting to retry is not in flight, and stays deferred.
+      settle("deferred", detail, true);
       const waited = await sleep(backoff(retry, attempt), true, { signal: run.stopping.signal }).catch(() => false);
-      if (!waited) break;
+      if (!waited) {
+        settle("deferred", detail); // no longer retrying: its lease may go
+        break;
+      }
     }
   }
   run.onProgress?.(report);
+}
+
+/**
+ * Waits for this message's slot in the schedule every worker shares. The
+ * schedule runs 10% under the rate, and a worker that wakes late (a busy
+ * machine) gives its slot up and takes the next, so late senders never
+ * bunch up with punctual ones: every second the relay sees at most the
+ * rate, whatever the scheduling jitter.
+ */
+async function waitForSlot(store: DeliveryLedger, perSecond: number): Promise<void> {
+  const spacing = 1000 / (perSecond * 0.9);
+  for (;;) {
+    const wait = await store.takeSendSlot(perSecond * 0.9);
+    const due = Date.now() + wait;
+    if (wait > 0) await sleep(wait);
+    if (Date.now() - due <= spacing / 2) return;
+  }
 }
 
 function countFailure(report: CampaignReport, reason: string): void {
