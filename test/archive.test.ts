@@ -42,7 +42,7 @@ describe("archive pages of issue 36", () => {
     expect(page.match(/<article class="item"/g)).toHaveLength(12);
     expect(page).toContain("<h2>论文推荐</h2>");
     expect(page).toContain("<h2>研究动态</h2>");
-    expect(page).toContain('<li class="link-code">代码下载:<a href="https://github.com/google-research/growneuron">https://github.com/google-research/growneuron</a></li>');
+    expect(page).toContain('<li class="link-code"><span class="link-label">代码下载:</span><a href="https://github.com/google-research/growneuron">https://github.com/google-research/growneuron</a></li>');
     expect(page).toContain("本期贡献者:申德周 翟珂 吴新刚");
     expect(page).toContain("<p>周刊采用社区协作的模式产生");
   });

@@ -43,6 +43,52 @@ describe("the archive in headless Chromium", () => {
     await page.close();
   });
 
+  it("never breaks a link's label at 375 px; a long URL wraps after it", async () => {
+    const page = await browser.newPage({ viewport: { width: 375, height: 812 } });
+    await page.goto(`${issue36}/issues/36/`);
+    // For every link: how many lines its label (the text before the URL) takes, and
+    // whether the URL starts after the label ends (to its right, or on a later line).
+    const links = await page.evaluate<{ label: string; labelLines: number; urlAfterLabel: boolean; urlLines: number; right: number }[]>(`
+      [...document.querySelectorAll(".links li")].map((li) => {
+        const a = li.querySelector("a");
+        const range = document.createRange();
+        range.setStart(li, 0);
+        range.setEndBefore(a);
+        // The label's text as drawn: one rectangle per line it takes.
+        const walker = document.createTreeWalker(li, NodeFilter.SHOW_TEXT);
+        const rects = [];
+        for (let node = walker.nextNode(); node && !a.contains(node); node = walker.nextNode()) {
+          const part = document.createRange();
+          part.selectNodeContents(node);
+          rects.push(...[...part.getClientRects()].filter((r) => r.width > 0));
+        }
+        const lines = new Set(rects.map((r) => Math.round(r.top / 4)));
+        const label = range.getBoundingClientRect();
+        const text = document.createRange();
+        text.selectNodeContents(a);
+        const url = [...text.getClientRects()].filter((r) => r.width > 0);
+        const first = url[0];
+        return {
+          label: range.toString(),
+          labelLines: lines.size,
+          urlAfterLabel: first.top >= label.bottom - 1 || first.left >= label.right - 1,
+          urlLines: new Set(url.map((r) => Math.round(r.top / 4))).size,
+          right: Math.max(li.getBoundingClientRect().right, ...url.map((r) => r.right)),
+        };
+      })`);
+    expect(links.length).toBe(27);
+    for (const link of links) {
+      expect(link.labelLines, JSON.stringify(link)).toBe(1);
+      expect(link.urlAfterLabel, JSON.stringify(link)).toBe(true);
+      expect(link.right, JSON.stringify(link)).toBeLessThanOrEqual(375);
+    }
+    expect(links.some((l) => /^论文地址[:：]$/.test(l.label))).toBe(true);
+    // Some of issue 36's URLs are longer than a phone's line: they wrap, inside the page.
+    expect(links.some((l) => l.urlLines > 1)).toBe(true);
+    expect(await horizontalOverflow(page)).toBe(0);
+    await page.close();
+  });
+
   it("draws Chinese text with a CJK font, not boxes", async () => {
     const page = await browser.newPage({ viewport: { width: 375, height: 812 } });
     await page.goto(`${issue36}/issues/36/`);
