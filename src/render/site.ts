@@ -19,7 +19,11 @@ export interface PlannedIssue {
   next?: IssueSummary;
   /** A hash of the issue's data, for cache keys. */
   fingerprint: string;
-  /** The full view, made on first use (Markdown rendering is the costly part). */
+  /**
+   * The full view, made on first use (Markdown rendering is the costly
+   * part) and shared while something holds it: held weakly, so a
+   * thousand-issue build does not keep a thousand rendered issues alive.
+   */
   view(): IssueView;
 }
 
@@ -47,8 +51,15 @@ export function planSite(newsletter: Newsletter, issues: Issue[], fingerprints: 
   }
   return sorted.map((issue, i) => {
     const fingerprint = fingerprints.get(issue.file) ?? createHash("sha256").update(JSON.stringify(issue)).digest("hex");
-    let view: IssueView | undefined;
-    return { issue, summary: summaries[i]!, previous: previous[i], next: next[i], fingerprint, view: () => (view ??= createIssueView(issue, newsletter)) };
+    let held: WeakRef<IssueView> | undefined;
+    const view = () => {
+      const known = held?.deref();
+      if (known) return known;
+      const made = createIssueView(issue, newsletter);
+      held = new WeakRef(made);
+      return made;
+    };
+    return { issue, summary: summaries[i]!, previous: previous[i], next: next[i], fingerprint, view };
   });
 }
 
