@@ -74,11 +74,13 @@ export class SqliteStore extends SqliteLedger implements SubscriberStore, Signup
       queueMail: this.db.prepare(
         "INSERT INTO confirmation_mails (subscriber_id, requested_at, state, updated_at) VALUES (@id, @now, 'queued', @now)",
       ),
-      queued: this.db.prepare(
+      claimable: this.db.prepare(
         `SELECT m.id AS mailId, m.requested_at AS requestedAt, s.id, s.email, s.status, s.confirm_nonce AS nonce
            FROM confirmation_mails m JOIN subscribers s ON s.id = m.subscriber_id
-          WHERE m.state = 'queued' AND m.id > ? ORDER BY m.id LIMIT ?`,
+          WHERE m.state = 'queued' AND (m.claimed_by IS NULL OR m.claimed_until < @now) ORDER BY m.id LIMIT @limit`,
       ),
+      claimMail: this.db.prepare("UPDATE confirmation_mails SET claimed_by = @server, claimed_until = @until WHERE id = @id"),
+      releaseMails: this.db.prepare("UPDATE confirmation_mails SET claimed_by = NULL, claimed_until = NULL WHERE claimed_by = ? AND state = 'queued'"),
       settleMail: this.db.prepare("UPDATE confirmation_mails SET state = @state, detail = @detail, updated_at = @now WHERE id = @id"),
       mailsOf: this.db.prepare(
         "SELECT id, state, requested_at AS requestedAt, detail FROM confirmation_mails WHERE subscriber_id = ? ORDER BY id",
@@ -178,14 +180,19 @@ export class SqliteStore extends SqliteLedger implements SubscriberStore, Signup
     return this.stmt.unsubscribe!.run({ id, now: now.toISOString() }).changes > 0;
   }
 
-  async queuedConfirmations(afterId: number, limit: number): Promise<QueuedConfirmation[]> {
+  async claimConfirmations(server: string, limit: number, leaseMs: number): Promise<QueuedConfirmation[]> {
     type QueuedRow = { mailId: number; requestedAt: string; id: number; email: string; status: Subscriber["status"]; nonce: string | null };
-    return (this.stmt.queued!.all(afterId, limit) as QueuedRow[]).map((r) => ({
-      mailId: r.mailId,
-      requestedAt: r.requestedAt,
-      subscriber: { id: r.id, email: r.email, status: r.status },
-      nonce: r.nonce,
-    }));
+    return this.db.transaction(() => {
+      const at = new Date();
+      const rows = this.stmt.claimable!.all({ now: at.toISOString(), limit }) as QueuedRow[];
+      const until = new Date(at.getTime() + leaseMs).toISOString();
+      for (const r of rows) this.stmt.claimMail!.run({ id: r.mailId, server, until });
+      return rows.map((r) => ({ mailId: r.mailId, requestedAt: r.requestedAt, subscriber: { id: r.id, email: r.email, status: r.status }, nonce: r.nonce }));
+    }).immediate();
+  }
+
+  async releaseConfirmations(server: string): Promise<void> {
+    this.stmt.releaseMails!.run(server);
   }
 
   async recordConfirmationMail(mailId: number, state: "sent" | "failed" | "skipped", detail: string, now: Date): Promise<void> {
