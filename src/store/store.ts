@@ -163,9 +163,17 @@ export interface Outcome {
   retrying?: boolean;
 }
 
+/** One table's rows, as gazette db copy moves them: pages of rows in `columns` order. */
+export interface TableDump {
+  name: string;
+  columns: string[];
+  count: number;
+  pages(): Iterable<unknown[][]>;
+}
+
 export class StoreError extends Error {
   constructor(
-    readonly code: "DUPLICATE" | "NOT_FOUND" | "MIGRATION",
+    readonly code: "DUPLICATE" | "NOT_FOUND" | "MIGRATION" | "NOT_EMPTY" | "COPY",
     message: string,
   ) {
     super(message);

@@ -11,7 +11,9 @@ import {
   type SignupStore,
   type SignupThrottle,
   type SubscriberStore,
+  type TableDump,
 } from "../store.ts";
+import { loadTables } from "./load.ts";
 import { migratePostgres } from "./migrate.ts";
 import { PostgresLedger } from "./postgres-ledger.ts";
 import { iso, subscriberRow as subscriber } from "./rows.ts";
@@ -206,6 +208,16 @@ export class PostgresStore extends PostgresLedger implements SubscriberStore, Si
   async confirmationMails(subscriberId: number): Promise<{ id: number; state: ConfirmationState; requestedAt: string; detail: string | null }[]> {
     const result = await this.pool.query("SELECT id, state, requested_at, detail FROM confirmation_mails WHERE subscriber_id = $1 ORDER BY id", [subscriberId]);
     return result.rows.map((r) => ({ id: r.id, state: r.state, requestedAt: iso(r.requested_at), detail: r.detail }));
+  }
+
+  /** gazette db copy: the tables of a SQLite store, in one transaction (see load.ts); returns the rows copied by table. */
+  async copyFrom(tables: TableDump[], options: { force: boolean; settings?: Record<string, string> }): Promise<Record<string, number>> {
+    const client = await this.pool.connect();
+    try {
+      return await loadTables(client, tables, options);
+    } finally {
+      client.release();
+    }
   }
 
   async sharedSecret(): Promise<Buffer> {

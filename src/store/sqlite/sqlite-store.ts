@@ -14,6 +14,7 @@ import {
   type SignupStore,
   type SignupThrottle,
   type SubscriberStore,
+  type TableDump,
 } from "../store.ts";
 
 // SQLite's SQL lives here and in migrations/. WAL with synchronous=NORMAL: a commit survives
@@ -216,6 +217,30 @@ export class SqliteStore extends SqliteLedger implements SubscriberStore, Signup
 
   async confirmationMails(subscriberId: number): Promise<{ id: number; state: ConfirmationState; requestedAt: string; detail: string | null }[]> {
     return this.stmt.mailsOf!.all(subscriberId) as { id: number; state: ConfirmationState; requestedAt: string; detail: string | null }[];
+  }
+
+  /**
+   * Every table's rows, for gazette db copy: name, columns, and the rows a
+   * page at a time (by rowid, so memory stays flat). The send pace is
+   * transient and left out.
+   */
+  tables(): TableDump[] {
+    const names = (this.db.prepare("SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' AND name <> 'send_pace' ORDER BY name").all() as { name: string }[]).map((r) => r.name);
+    return names.map((name) => {
+      const columns = (this.db.prepare(`SELECT name FROM pragma_table_info(?) ORDER BY cid`).all(name) as { name: string }[]).map((c) => c.name);
+      const count = (this.db.prepare(`SELECT count(*) AS n FROM "${name}"`).get() as { n: number }).n;
+      const page = this.db.prepare(`SELECT rowid AS _rowid_, ${columns.map((c) => `"${c}"`).join(", ")} FROM "${name}" WHERE rowid > ? ORDER BY rowid LIMIT 1000`).raw();
+      function* rows(): Generator<unknown[][]> {
+        let after = -Infinity;
+        for (;;) {
+          const batch = page.all(after) as unknown[][];
+          if (batch.length === 0) return;
+          after = batch[batch.length - 1]![0] as number;
+          yield batch.map((r) => r.slice(1));
+        }
+      }
+      return { name, columns, count, pages: rows };
+    });
   }
 
   async close(): Promise<void> {
