@@ -77,7 +77,7 @@ content/issues/045.md: 1 problem
     });
     const res = await httpRequest(`${base}/feed.json`);
     expect(res.status).toBe(200);
-    expect(JSON.parse(res.body).items[0].title).toBe("第36期: 谷歌提出梯度最大化增长方法GradMax");
+    expect(JSON.parse(res.body).items[0].title).toBe("第36期：谷歌提出梯度最大化增长方法GradMax");
     const exit = new Promise<number | null>((resolve) => child.on("exit", (code) => resolve(code)));
     child.kill("SIGTERM");
     expect(await exit).toBe(0);
