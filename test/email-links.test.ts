@@ -15,11 +15,11 @@ sections:
     items:
       - title: A paper with inline links
         summary: >-
-          本文的[论文](https://arxiv.org/abs/2201.00001)和[代码](https://github.com/example/code)都已公开,详见[项目主页](/projects/x)。
+          本文的[论文](https://arxiv.org/abs/2201.00001)和[代码](https://github.com/example/code)都已公开，详见[项目主页](/projects/x)。
           See the [paper](https://arxiv.org/abs/2201.00001) and [code](https://github.com/example/code) here.
         links: { paper: "https://arxiv.org/abs/2201.00001" }
 ---
-导语,见[上一期](https://pretraining-weekly.example.org/issues/36/)。
+导语，见[上一期](https://pretraining-weekly.example.org/issues/36/)。
 `;
 
 function expectWrapped(text: string) {
@@ -42,19 +42,19 @@ describe("the text part of issue 36 and of an issue with inline links", () => {
       expectWrapped(text);
     }
     const text = await built.read("emails/37.txt");
-    expect(text).toContain("往期周刊:https://pretraining-weekly.example.org/\n");
-    expect(text).toContain("导语,见上一期 [1]。\n\n[1] https://pretraining-weekly.example.org/issues/36/\n");
+    expect(text).toContain("往期周刊：https://pretraining-weekly.example.org/\n");
+    expect(text).toContain("导语，见上一期 [1]。\n\n[1] https://pretraining-weekly.example.org/issues/36/\n");
     // Each URL keeps one number; the references follow the summary they belong to.
     expect(text).toContain(
       [
-        "   本文的论文 [2]和代码 [3]都已公开,详见项目主页 [4]。 See the paper [2] and",
-        "   code [3] here.",
+        "   本文的论文 [2]和代码 [3]都已公开，详见项目主页 [4]。 See the paper [2]",
+        "   and code [3] here.",
         "",
         "   [2] https://arxiv.org/abs/2201.00001",
         "   [3] https://github.com/example/code",
         "   [4] https://pretraining-weekly.example.org/projects/x",
         "",
-        "   论文地址:https://arxiv.org/abs/2201.00001",
+        "   论文地址：https://arxiv.org/abs/2201.00001",
       ].join("\n"),
     );
   });
