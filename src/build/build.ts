@@ -24,6 +24,8 @@ export interface BuildOptions {
   cacheDir?: string;
   /** mjml workers to use, kept warm by a caller that builds again and again (gazette preview); else started and closed per build. */
   compiler?: MjmlPool;
+  /** What keys every cache entry; defaults to codeVersion() (Gazette's sources and the versions of the packages that render). */
+  codeVersion?: string;
 }
 
 export interface BuildResult extends WriteReport {
@@ -61,7 +63,7 @@ async function buildWith(options: BuildOptions, compiler: MjmlPool): Promise<Bui
   // half-second import starts now, beside the loading. Otherwise a worker
   // starts only if an email needs compiling.
   if (!existsSync(shapesDir)) compiler.warm();
-  const version = await codeVersion();
+  const version = options.codeVersion ?? (await codeVersion());
   const cache = new OutputCache(path.join(cacheDir, "out"));
   const content = await loadContent(options.root, await ContentCache.open(path.join(cacheDir, "content.v8"), version));
   const [webTemplates, emailTemplates] = await Promise.all([readWebTemplates(), readEmailTemplates(options.root)]);
