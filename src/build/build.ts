@@ -10,6 +10,7 @@ import { codeVersion } from "./code-version.ts";
 import { MjmlPool } from "./compile-emails.ts";
 import { EmailHtmlCompiler } from "./email-html.ts";
 import { OutputCache } from "./output-cache.ts";
+import { feedEntries, summaries } from "./process-memo.ts";
 import { buildIssuePages } from "./pages.ts";
 import { buildConfirmEmail, buildEmails, type EmailReport } from "./emails.ts";
 import { readEmailTemplates, readWebTemplates } from "./read-templates.ts";
@@ -65,13 +66,14 @@ async function buildWith(options: BuildOptions, compiler: MjmlPool): Promise<Bui
   if (!existsSync(shapesDir)) compiler.warm();
   const version = options.codeVersion ?? (await codeVersion());
   const cache = new OutputCache(path.join(cacheDir, "out"));
-  const content = await loadContent(options.root, await ContentCache.open(path.join(cacheDir, "content.v8"), version));
+  const contentCache = await ContentCache.open(path.join(cacheDir, "content.v8"), version);
+  const content = await loadContent(options.root, contentCache);
   const [webTemplates, emailTemplates] = await Promise.all([readWebTemplates(), readEmailTemplates(options.root)]);
   const { newsletter } = content;
-  const planned = planSite(newsletter, content.issues, content.fingerprints);
+  const planned = planSite(newsletter, content.issues, content.fingerprints, summaries(newsletter));
   // What every page and email says about the site (its footer's Markdown included): made once.
   const site = createSiteView(newsletter);
-  const files = new Map<string, DistFile>(renderIndexAndFeeds(newsletter, site, planned, webTemplates));
+  const files = new Map<string, DistFile>(renderIndexAndFeeds(newsletter, site, planned, webTemplates, feedEntries(version, webTemplates, newsletter)));
   // Emails first: their compiling runs on worker threads while this thread renders pages.
   const emailsBuilt = Promise.all([
     buildEmails(newsletter, site, planned, emailTemplates, cache, version, new EmailHtmlCompiler(compiler, shapesDir, version)),
@@ -83,6 +85,8 @@ async function buildWith(options: BuildOptions, compiler: MjmlPool): Promise<Bui
   for (const [file, body] of [...pages.files, ...emails.files, ...confirmation.files]) files.set(file, body);
   checkOutputs(files);
   const report = await writeDist(outDir, files);
+  // After the swap: dist/ (and the preview's reload) does not wait for it.
+  await contentCache.save();
   await cache.prune(new Set([...pages.keys, ...emails.keys, confirmation.key]));
   return {
     ...report,
