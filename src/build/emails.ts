@@ -1,10 +1,11 @@
+import { randomBytes } from "node:crypto";
 import type { Problem } from "../errors.ts";
 import { OutputError } from "../errors.ts";
 import type { Newsletter } from "../model/newsletter.ts";
 import { createEmailContext, emailHeadline } from "../render/email/context.ts";
 import { renderEmailMjml } from "../render/email/mjml.ts";
 import { createConfirmEmailContext, renderConfirmText } from "../render/email/confirm.ts";
-import { CONFIRM_PLACEHOLDERS, ISSUE_PLACEHOLDERS, type PlaceholderName } from "../render/email/placeholders.ts";
+import { CONFIRM_PLACEHOLDERS, ISSUE_PLACEHOLDERS, newMarkerWord, placeholderMarkers, sealPlaceholders, type PlaceholderName } from "../render/email/placeholders.ts";
 import type { EmailTemplates } from "../render/email/templates.ts";
 import { renderEmailText } from "../render/email/text.ts";
 import type { PlannedIssue } from "../render/site.ts";
@@ -75,19 +76,23 @@ export async function buildEmails(
   const sizes = keys.map((key) => cache.sizes(key, ["html", "txt"]));
 
   const missing = planned.map((_, i) => i).filter((i) => sizes[i] === undefined);
+  // Only the templates place per-reader values: they write one-off markers, and whatever placeholder syntax the content brought is neutralised.
+  const word = newMarkerWord(randomBytes);
+  const markers = placeholderMarkers(ISSUE_PLACEHOLDERS, word);
   const fresh = new Set<number>();
   // In batches, the next rendered while the last compiles: memory holds a
   // batch's documents, not the archive's.
   const render = (batch: number[]) =>
     batch.map((i) => {
-      const context = createEmailContext(planned[i]!.view(), site, newsletter);
-      return { i, mjml: renderEmailMjml(context, templates), text: renderEmailText(context) };
+      const context = createEmailContext(planned[i]!.view(), site, newsletter, markers);
+      return { i, mjml: renderEmailMjml(context, templates), text: sealPlaceholders(renderEmailText(context), word, "text") };
     });
   const finish = async (batch: ReturnType<typeof render>) => {
     const compiled = await compiler.compile(batch.map((m) => ({ mjml: m.mjml, template })));
     await Promise.all(
       batch.map(async (m, j) => {
-        const { html, route } = compiled[j]!;
+        const { route } = compiled[j]!;
+        const html = sealPlaceholders(compiled[j]!.html, word, "html");
         fresh.add(m.i);
         routes.set(m.i, route);
         sizes[m.i] = [Buffer.byteLength(html), Buffer.byteLength(m.text)];
@@ -162,13 +167,15 @@ export async function buildConfirmEmail(
   compiler: MjmlPool,
 ): Promise<{ files: Map<string, DistFile>; key: string }> {
   const key = OutputCache.keyOf([codeVersion, templates.fingerprint, newsletterKey(newsletter), "confirm"]);
-  const context = createConfirmEmailContext(site, newsletter);
+  const word = newMarkerWord(randomBytes);
+  const context = createConfirmEmailContext(site, newsletter, placeholderMarkers(CONFIRM_PLACEHOLDERS, word));
   let sizes = cache.sizes(key, ["html", "txt"]);
   if (!sizes) {
-    const text = renderConfirmText(context);
-    const [html] = await compiler.compile([{ mjml: templates.confirm(context), template: `${templates.dir}/confirm.mjml.hbs` }]);
-    await Promise.all([cache.put(key, "html", html!), cache.put(key, "txt", text)]);
-    sizes = [Buffer.byteLength(html!), Buffer.byteLength(text)];
+    const text = sealPlaceholders(renderConfirmText(context), word, "text");
+    const [compiled] = await compiler.compile([{ mjml: templates.confirm(context), template: `${templates.dir}/confirm.mjml.hbs` }]);
+    const html = sealPlaceholders(compiled!, word, "html");
+    await Promise.all([cache.put(key, "html", html), cache.put(key, "txt", text)]);
+    sizes = [Buffer.byteLength(html), Buffer.byteLength(text)];
   }
   const meta: ConfirmMeta = {
     kind: "confirm",
