@@ -48,15 +48,23 @@ describe("a rebuild after a change equals a build from scratch", () => {
       expect(await dist(file), file).toContain("改过的标题");
     }
     expect(result.emails.filter((e) => e.compiled).map((e) => e.number)).toEqual([37]);
+    // Its new text filled the shape the last build compiled: mjml did not run.
+    expect(result.mjmlCompiles).toBe(0);
     expect(await snapshotTree(path.join(root, "dist"))).toEqual(await cleanBuildOf(root));
   });
 
   it("a template: every email follows an edit of a partial", async () => {
     const root = await warmProject();
     await edit(path.join(root, "emails/partials/footer.mjml.hbs"), "{{labels.why}}", "{{labels.why}} 模板改过");
+    await edit(path.join(root, "emails/partials/footer.mjml.hbs"), 'font-size="13px"', 'font-size="12px"');
     const result = await build({ root });
     expect(result.emails.every((e) => e.compiled)).toBe(true);
-    for (const n of [35, 36, 37]) expect(await readFile(path.join(root, `dist/emails/${n}.html`), "utf8")).toContain("模板改过");
+    expect(result.mjmlCompiles).toBe(1); // a new shape, the three issues' one
+    for (const n of [35, 36, 37]) {
+      const html = await readFile(path.join(root, `dist/emails/${n}.html`), "utf8");
+      expect(html).toContain("模板改过");
+      expect(html).toContain("font-size:12px");
+    }
     expect(await snapshotTree(path.join(root, "dist"))).toEqual(await cleanBuildOf(root));
   });
 

@@ -37,6 +37,8 @@ export interface BuildResult extends WriteReport {
   emails: EmailReport[];
   /** Issue pages rendered afresh (the rest came from the cache). */
   pagesRendered: number;
+  /** Documents mjml compiled for the issue emails (each new shape once; documents with no usable shape). */
+  mjmlCompiles: number;
   warnings: Problem[];
 }
 
@@ -74,9 +76,10 @@ async function buildWith(options: BuildOptions, compiler: MjmlPool): Promise<Bui
   // What every page and email says about the site (its footer's Markdown included): made once.
   const site = createSiteView(newsletter);
   const files = new Map<string, DistFile>(renderIndexAndFeeds(newsletter, site, planned, webTemplates, feedEntries(version, webTemplates, newsletter)));
+  const emailCompiler = new EmailHtmlCompiler(compiler, shapesDir, version);
   // Emails first: their compiling runs on worker threads while this thread renders pages.
   const emailsBuilt = Promise.all([
-    buildEmails(newsletter, site, planned, emailTemplates, cache, version, new EmailHtmlCompiler(compiler, shapesDir, version)),
+    buildEmails(newsletter, site, planned, emailTemplates, cache, version, emailCompiler),
     buildConfirmEmail(newsletter, site, emailTemplates, cache, version, compiler),
   ]);
   emailsBuilt.catch(() => {}); // awaited below; this only keeps a failure during pages from going unhandled
@@ -95,6 +98,7 @@ async function buildWith(options: BuildOptions, compiler: MjmlPool): Promise<Bui
     drafts: content.issues.filter((i) => i.draft).length,
     emails: emails.reports,
     pagesRendered: pages.rendered,
+    mjmlCompiles: emailCompiler.mjmlRuns,
     warnings: [...content.warnings, ...emails.warnings],
   };
 }
