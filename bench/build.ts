@@ -1,5 +1,6 @@
 import { spawnSync } from "node:child_process";
-import { mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
+import { mkdtemp, readdir, readFile, rm, writeFile } from "node:fs/promises";
+import { gunzipSync } from "node:zlib";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
@@ -42,11 +43,15 @@ export async function benchBuild(): Promise<Run[]> {
     await emptyDist(root);
     await rm(path.join(root, ".gazette/cache/content.v8"));
     runs.push(buildOnce(root, "the same, every issue parsed again"));
+    // What search adds: the same cached build, with the Pagefind index made afresh.
+    await emptyDist(root);
+    await rm(path.join(root, ".gazette/cache/search"), { recursive: true, force: true });
+    runs.push(buildOnce(root, "full build, emails and pages cached, search index made again"));
     // Steady state for the rebuilds below, as an editor has it: one more build
     // leaves the retired tree beside dist/ as the next staging folder.
     buildOnce(root, "warm-up");
-    // Edit the newest issue: its page, the index, all three feeds and its
-    // email must follow. Three rounds; the median is reported, as this
+    // Edit the newest issue: its page, the index, all three feeds, its
+    // email and the search index must follow. Three rounds; the median is reported, as this
     // machine's timings wander by a few tenths of a second.
     const edited = COUNT;
     const file = path.join(root, "content/issues", `${String(edited).padStart(4, "0")}.md`);
@@ -62,6 +67,7 @@ export async function benchBuild(): Promise<Run[]> {
       for (const out of mustShow) {
         if (!(await readFile(path.join(root, "dist", out), "utf8")).includes(marker)) throw new Error(`stale after the edit: dist/${out}`);
       }
+      if (!(await searchIndexHas(root, marker))) throw new Error("stale after the edit: dist/pagefind/");
       idle.push(buildOnce(root, "rebuild with nothing changed (median of 3)"));
     }
     runs.push(median(edits), median(idle));
@@ -69,6 +75,16 @@ export async function benchBuild(): Promise<Run[]> {
   } finally {
     await rm(root, { recursive: true, force: true });
   }
+}
+
+/** Whether a fragment of the search index holds `text` (fragments are gzipped JSON behind a signature). */
+async function searchIndexHas(root: string, text: string): Promise<boolean> {
+  const dir = path.join(root, "dist/pagefind/fragment");
+  for (const name of await readdir(dir)) {
+    const bytes = gunzipSync(await readFile(path.join(dir, name)));
+    if (bytes.toString("utf8").includes(text)) return true;
+  }
+  return false;
 }
 
 function median(runs: Run[]): Run {

@@ -11,6 +11,8 @@ import { OutputCache } from "./output-cache.ts";
 import { buildIssuePages } from "./pages.ts";
 import { buildConfirmEmail, buildEmails, type EmailReport } from "./emails.ts";
 import { readEmailTemplates, readWebTemplates } from "./read-templates.ts";
+import { renderSearchDocuments } from "../render/search-documents.ts";
+import { buildSearchIndex } from "./search-index.ts";
 import { writeDist, type DistFile, type WriteReport } from "./write-dist.ts";
 
 export interface BuildOptions {
@@ -30,6 +32,8 @@ export interface BuildResult extends WriteReport {
   emails: EmailReport[];
   /** Issue pages rendered afresh (the rest came from the cache). */
   pagesRendered: number;
+  /** Whether the search index was made afresh (else it came from the cache: no page had changed). */
+  searchIndexed: boolean;
   warnings: Problem[];
 }
 
@@ -67,8 +71,9 @@ async function buildWith(options: BuildOptions, compiler: MjmlPool): Promise<Bui
   ]);
   emailsBuilt.catch(() => {}); // awaited below; this only keeps a failure during pages from going unhandled
   const pages = await buildIssuePages(newsletter, site, planned, webTemplates, cache, version);
+  const search = await buildSearchIndex(renderSearchDocuments(site, planned), newsletter.language, cacheDir, version);
   const [emails, confirmation] = await emailsBuilt;
-  for (const [file, body] of [...pages.files, ...emails.files, ...confirmation.files]) files.set(file, body);
+  for (const [file, body] of [...pages.files, ...search.files, ...emails.files, ...confirmation.files]) files.set(file, body);
   checkOutputs(files);
   const report = await writeDist(outDir, files);
   await cache.prune(new Set([...pages.keys, ...emails.keys, confirmation.key]));
@@ -79,6 +84,7 @@ async function buildWith(options: BuildOptions, compiler: MjmlPool): Promise<Bui
     drafts: content.issues.filter((i) => i.draft).length,
     emails: emails.reports,
     pagesRendered: pages.rendered,
+    searchIndexed: search.indexed,
     warnings: [...content.warnings, ...emails.warnings],
   };
 }

@@ -41,12 +41,13 @@ export async function createApp(options: AppOptions): Promise<FastifyInstance> {
     errorResponseBuilder: (_req, context) => Object.assign(new Error(`rate limit exceeded, retry in ${context.after}`), { statusCode: context.statusCode }),
   });
   app.addHook("onSend", async (request, reply, payload) => {
-    const type = CONTENT_TYPES[request.url.split("?")[0]!.replace(/^\//, "")];
+    // Topics have feeds of their own (tags/<slug>/rss.xml …): the file name decides.
+    const type = CONTENT_TYPES[request.url.split("?")[0]!.split("/").pop()!];
     if (type && reply.statusCode === 200) reply.header("Content-Type", type);
     reply.header("X-Content-Type-Options", "nosniff");
-    // No inline script anywhere; routes with other needs (the email preview) set their own.
+    // No inline script anywhere (the search page compiles Pagefind's WebAssembly: wasm-unsafe-eval); routes with other needs (the email preview) set their own.
     if (!reply.hasHeader("Content-Security-Policy")) {
-      reply.header("Content-Security-Policy", "default-src 'self'; img-src 'self' https: data:; form-action 'self'; frame-ancestors 'self'; base-uri 'none'");
+      reply.header("Content-Security-Policy", "default-src 'self'; script-src 'self' 'wasm-unsafe-eval'; img-src 'self' https: data:; form-action 'self'; frame-ancestors 'self'; base-uri 'none'");
     }
     reply.header("Referrer-Policy", "strict-origin-when-cross-origin");
     return payload;
