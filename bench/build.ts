@@ -1,77 +1,104 @@
-import { spawnSync } from "node:child_process";
 import { mkdtemp, readdir, readFile, rm, writeFile } from "node:fs/promises";
 import { gunzipSync } from "node:zlib";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
+import { checkEmailShapes } from "./email-check.ts";
+import { hugoIssueFile, hugoVersion, writeHugoSite } from "./hugo.ts";
+import { HAVE_GNU_TIME, measure, median, range, type Measured } from "./measure.ts";
 import { variant, writeSyntheticArchive } from "./synthetic.ts";
 
 // npm run bench (build part): a synthetic archive of 1,000 issues the size of
 // issue 36, built by a fresh `node bin/gazette.js build` process each time,
-// timed from spawn to exit (Node's start and imports count, as for an editor).
+// timed from spawn to exit (Node's start and imports count, as for an
+// editor); and, side by side in the same rounds, the same archive built by
+// Hugo (pages and RSS), when Debian's `hugo` is installed.
 
 const REPO = fileURLToPath(new URL("../", import.meta.url));
 const COUNT = Number(process.env.BENCH_ISSUES ?? 1000);
+const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);
 
-interface Run {
+interface Row {
   label: string;
-  seconds: number;
-  maxRssMb: number;
+  runs: Measured[];
+  hugo?: Measured[];
 }
 
-function buildOnce(root: string, label: string): Run {
-  const started = process.hrtime.bigint();
-  const child = spawnSync(process.execPath, ["--import", path.join(REPO, "bench/report-rss.js"), path.join(REPO, "bin/gazette.js"), "-C", root, "build"], {
-    cwd: REPO,
-    encoding: "utf8",
-    maxBuffer: 64 * 1024 * 1024,
-  });
-  const seconds = Number(process.hrtime.bigint() - started) / 1e9;
-  if (child.status !== 0) throw new Error(`${label}: build failed\n${child.stderr}`);
-  const usage = JSON.parse(child.stderr.trim().split("\n").pop()!) as { maxRssMb: number };
-  return { label, seconds, maxRssMb: usage.maxRssMb };
-}
-
-export async function benchBuild(): Promise<Run[]> {
+export async function benchBuild(log: (line: string) => void): Promise<Row[]> {
   const root = await mkdtemp(path.join(tmpdir(), "gazette-bench-"));
+  const hugoRoot = path.join(root, "hugo-site");
+  const hugo = hugoVersion();
+  if (!hugo) log("  (Hugo is not installed, so Gazette's figures are printed alone; `apt-get install hugo` to compare)");
+  else log(`  side by side with ${hugo.split(" ").slice(0, 2).join(" ")} on the same archive (pages and RSS), ${ROUNDS} interleaved rounds`);
+  if (!HAVE_GNU_TIME) log("  (no /usr/bin/time: wall time only; `apt-get install time` for CPU time and peak memory)");
   try {
     await writeSyntheticArchive(REPO, root, COUNT);
-    const runs: Run[] = [];
-    runs.push(buildOnce(root, `full build, empty dist/ and cache (${COUNT} issues)`));
-    await emptyDist(root);
-    runs.push(buildOnce(root, "full build, empty dist/, emails and pages cached"));
-    await emptyDist(root);
-    await rm(path.join(root, ".gazette/cache/content.v8"));
-    runs.push(buildOnce(root, "the same, every issue parsed again"));
-    // What search adds: the same cached build, with the Pagefind index made afresh.
-    await emptyDist(root);
-    await rm(path.join(root, ".gazette/cache/search"), { recursive: true, force: true });
-    runs.push(buildOnce(root, "full build, emails and pages cached, search index made again"));
+    if (hugo) await writeHugoSite(root, hugoRoot);
+    const gazette = (what: string) => measure(process.execPath, [path.join(REPO, "bin/gazette.js"), "-C", root, "build"], { cwd: REPO, what });
+    const hugoBuild = (what: string) => measure("hugo", ["--quiet", "--source", hugoRoot], { cwd: hugoRoot, what });
+    const hugoCold = async () => {
+      await rm(path.join(hugoRoot, "public"), { recursive: true, force: true });
+      await rm(path.join(hugoRoot, "resources"), { recursive: true, force: true });
+      return hugoBuild("hugo cold build");
+    };
+
+    const cold: Row = { label: `cold full build, empty dist/ and caches (${COUNT} issues)`, runs: [], hugo: hugo ? [] : undefined };
+    for (let round = 0; round < ROUNDS; round++) {
+      await emptyDist(root);
+      await rm(path.join(root, ".gazette"), { recursive: true, force: true });
+      cold.runs.push(gazette("cold build"));
+      if (hugo) cold.hugo!.push(await hugoCold());
+    }
+    if (process.env.BENCH_VERIFY !== "0") log(`  ${await checkEmailShapes(root)}`);
+
+    const cached: Row = { label: "full build into an empty dist/, emails and pages cached", runs: [] };
+    const reparsed: Row = { label: "the same with every issue parsed again", runs: [] };
+    // What search adds: the cached build with the Pagefind index of every paper made afresh.
+    const reindexed: Row = { label: "full build into an empty dist/, emails and pages cached, search index made again", runs: [] };
+    for (let round = 0; round < ROUNDS; round++) {
+      await emptyDist(root);
+      cached.runs.push(gazette("cached build"));
+      await emptyDist(root);
+      await rm(path.join(root, ".gazette/cache/content.v8"), { recursive: true, force: true });
+      reparsed.runs.push(gazette("reparse build"));
+      await emptyDist(root);
+      await rm(path.join(root, ".gazette/cache/search"), { recursive: true, force: true });
+      reindexed.runs.push(gazette("reindex build"));
+    }
     // Steady state for the rebuilds below, as an editor has it: one more build
     // leaves the retired tree beside dist/ as the next staging folder.
-    buildOnce(root, "warm-up");
+    gazette("warm-up");
+    if (hugo) hugoBuild("hugo warm-up");
+
     // Edit the newest issue: its page, the index, all three feeds, its
-    // email and the search index must follow. Three rounds; the median is reported, as this
-    // machine's timings wander by a few tenths of a second.
+    // email and the search index must follow (and Hugo's page and RSS).
     const edited = COUNT;
     const file = path.join(root, "content/issues", `${String(edited).padStart(4, "0")}.md`);
     const template = await readFile(path.join(REPO, "content/issues/036.md"), "utf8");
     const date = (await readFile(file, "utf8")).match(/^date: (.*)$/m)![1]!;
-    const edits: Run[] = [];
-    const idle: Run[] = [];
-    for (const round of [1, 2, 3]) {
+    const hugoFile = hugoIssueFile(hugoRoot, edited);
+    const edit: Row = { label: "rebuild after editing the newest issue (page, index, feeds, its email, the search index)", runs: [], hugo: hugo ? [] : undefined };
+    const idle: Row = { label: "rebuild with nothing changed", runs: [] };
+    for (let round = 1; round <= ROUNDS; round++) {
       const marker = `(修订${round})`;
       await writeFile(file, variant(template, edited, date, marker));
-      edits.push(buildOnce(root, "rebuild after editing one issue (median of 3)"));
+      edit.runs.push(gazette("rebuild after an edit"));
       const mustShow = [`issues/${edited}/index.html`, "index.html", "rss.xml", "atom.xml", "feed.json", `emails/${edited}.html`, `emails/${edited}.txt`, `emails/${edited}.json`];
       for (const out of mustShow) {
         if (!(await readFile(path.join(root, "dist", out), "utf8")).includes(marker)) throw new Error(`stale after the edit: dist/${out}`);
       }
       if (!(await searchIndexHas(root, marker))) throw new Error("stale after the edit: dist/pagefind/");
-      idle.push(buildOnce(root, "rebuild with nothing changed (median of 3)"));
+      if (hugo) {
+        const text = await readFile(hugoFile, "utf8");
+        await writeFile(hugoFile, text.replace(/^title: "(?:\(修订\d+\))?/m, `title: "${marker}`));
+        edit.hugo!.push(hugoBuild("hugo rebuild"));
+        for (const out of [`issues/${edited}/index.html`, "index.xml"]) {
+          if (!(await readFile(path.join(hugoRoot, "public", out), "utf8")).includes(marker)) throw new Error(`Hugo stale after the edit: public/${out}`);
+        }
+      }
+      idle.runs.push(gazette("rebuild with nothing changed"));
     }
-    runs.push(median(edits), median(idle));
-    return runs;
+    return [cold, cached, reparsed, reindexed, edit, idle];
   } finally {
     await rm(root, { recursive: true, force: true });
   }
@@ -81,14 +108,9 @@ export async function benchBuild(): Promise<Run[]> {
 async function searchIndexHas(root: string, text: string): Promise<boolean> {
   const dir = path.join(root, "dist/pagefind/fragment");
   for (const name of await readdir(dir)) {
-    const bytes = gunzipSync(await readFile(path.join(dir, name)));
-    if (bytes.toString("utf8").includes(text)) return true;
+    if (gunzipSync(await readFile(path.join(dir, name))).toString("utf8").includes(text)) return true;
   }
   return false;
-}
-
-function median(runs: Run[]): Run {
-  return [...runs].sort((a, b) => a.seconds - b.seconds)[Math.floor(runs.length / 2)]!;
 }
 
 /** No dist/ and no spare tree beside it: the build makes every folder. */
@@ -97,7 +119,25 @@ async function emptyDist(root: string): Promise<void> {
   await rm(path.join(root, ".gazette-tmp-dist-spare"), { recursive: true, force: true });
 }
 
-export function formatRuns(runs: Run[]): string {
-  const width = Math.max(...runs.map((r) => r.label.length));
-  return runs.map((r) => `  ${r.label.padEnd(width)}  ${r.seconds.toFixed(2).padStart(6)} s  ${String(r.maxRssMb).padStart(5)} MB peak`).join("\n");
+export function formatRows(rows: Row[]): string {
+  const out: string[] = [];
+  for (const row of rows) {
+    out.push(`  ${row.label}`);
+    out.push(`    gazette  ${describe(row.runs)}`);
+    if (row.hugo) {
+      out.push(`    hugo     ${describe(row.hugo)}`);
+      const ratios = row.runs.map((r, i) => r.seconds / row.hugo![i]!.seconds);
+      out.push(`    gazette / hugo, wall time, round by round: ${range(ratios)}`);
+    }
+  }
+  return out.join("\n");
 }
+
+function describe(runs: Measured[]): string {
+  const parts = [`wall ${range(runs.map((r) => r.seconds))} s`];
+  if (runs[0]?.cpuSeconds !== undefined) parts.push(`CPU ${range(runs.map((r) => r.cpuSeconds!))} s`);
+  if (runs[0]?.maxRssMb !== undefined) parts.push(`peak ${range(runs.map((r) => r.maxRssMb!), 0)} MB`);
+  return parts.join(", ");
+}
+
+export { median };

@@ -7,9 +7,26 @@ const optionalText = z
   .optional()
   .transform((v) => (v === undefined || v.trim() === "" ? undefined : v.trim()));
 
-/** A number from the environment; empty counts as unset (so the default applies), as for text. */
-const envNumber = (schema: z.ZodCoercedNumber, fallback: number) =>
-  z.preprocess((v) => (typeof v === "string" && v.trim() === "" ? undefined : v), schema.default(fallback));
+/**
+ * A number from the environment, within a range; empty counts as unset (so
+ * the default applies), as for text. A bad value is named with what it must
+ * be and what it was: `PORT: expected a whole number from 0 to 65535, received "abc"`.
+ */
+const envNumber = (fallback: number, range: { min: number; max?: number; whole?: boolean }) => {
+  const expected = `expected ${range.whole ? "a whole number" : "a number"} ${range.max === undefined ? `of ${range.min} or more` : `from ${range.min} to ${range.max}`}`;
+  return z
+    .string()
+    .optional()
+    .transform((raw, ctx) => {
+      const value = raw?.trim() ?? "";
+      if (value === "") return fallback;
+      const n = /^[+-]?(\d+\.?\d*|\.\d+)$/.test(value) ? Number(value) : NaN;
+      const fits = Number.isFinite(n) && (!range.whole || Number.isInteger(n)) && n >= range.min && (range.max === undefined || n <= range.max);
+      if (fits) return n;
+      ctx.addIssue({ code: "custom", message: `${expected}, received ${JSON.stringify(raw)}` });
+      return z.NEVER;
+    });
+};
 
 /** An absolute URL of one of these schemes that the URL parser accepts (port in range, host well-formed). */
 const urlOf = (schemes: string[], message: string) =>
@@ -24,32 +41,32 @@ const urlOf = (schemes: string[], message: string) =>
 
 const EnvSchema = z.object({
   HOST: z.string().min(1).default("127.0.0.1"),
-  PORT: envNumber(z.coerce.number().int().min(0).max(65535), 8080),
+  PORT: envNumber(8080, { whole: true, min: 0, max: 65535 }),
   /** Where the subscriber database, the secret and the outbox live (relative to the project). */
   GAZETTE_DATA_DIR: z.string().min(1).default("data"),
   /** smtp://user:pass@host:587 or smtps://…; unset means the local outbox. */
   SMTP_URL: urlOf(["smtp:", "smtps:"], "expected smtp://user:pass@host:587 or smtps://…"),
-  SMTP_POOL_SIZE: envNumber(z.coerce.number().int().min(1).max(64), 8),
+  SMTP_POOL_SIZE: envNumber(8, { whole: true, min: 1, max: 64 }),
   /** Messages per second (fractions too: 0.5 is one every two seconds); 0 for no limit. */
-  SMTP_RATE: envNumber(z.coerce.number().min(0), 0),
+  SMTP_RATE: envNumber(0, { min: 0 }),
   DKIM_DOMAIN: optionalText,
   DKIM_SELECTOR: optionalText,
   DKIM_KEY_FILE: optionalText,
   /** First retry delay for temporary send failures (doubles each time). */
-  GAZETTE_RETRY_BASE_MS: envNumber(z.coerce.number().int().min(0), 2000),
+  GAZETTE_RETRY_BASE_MS: envNumber(2000, { whole: true, min: 0 }),
   /**
    * Where the links in mail (confirm, unsubscribe) point, when not at the
    * newsletter's base_url: the public address of \`gazette serve\`.
    */
   GAZETTE_PUBLIC_URL: urlOf(["http:", "https:"], "expected an absolute http(s) URL"),
   /** Hours a confirmation link stays valid. */
-  GAZETTE_CONFIRM_HOURS: envNumber(z.coerce.number().min(0.01).max(24 * 30), 48),
+  GAZETTE_CONFIRM_HOURS: envNumber(48, { min: 0.01, max: 24 * 30 }),
   /** Signups one client address may post per 15 minutes. */
-  GAZETTE_SIGNUPS_PER_CLIENT: envNumber(z.coerce.number().int().min(1), 10),
+  GAZETTE_SIGNUPS_PER_CLIENT: envNumber(10, { whole: true, min: 1 }),
   /**
-   * Behind a reverse proxy: the proxy's address(es), comma-separated, or
-   * "true", so per-client limits see each reader's address (X-Forwarded-For)
-   * rather than the proxy's.
+   * Behind a reverse proxy: the proxy's addresses or CIDR ranges,
+   * comma-separated, or "true", so per-client limits see each reader's
+   * address (X-Forwarded-For) rather than the proxy's.
    */
   GAZETTE_TRUST_PROXY: optionalText,
   /** Token secret; when unset one is generated into the data folder. */

@@ -1,5 +1,4 @@
 import { spawn } from "node:child_process";
-import { watch } from "node:fs";
 import { cp, mkdtemp, readdir, readFile, rm, stat, writeFile } from "node:fs/promises";
 import path from "node:path";
 import { describe, expect, it } from "vitest";
@@ -47,19 +46,14 @@ describe("gazette build", () => {
     // Change content so that the interrupted build would write different bytes.
     const source = await readFile(path.join(root, "content/issues/101.md"), "utf8");
     await writeFile(path.join(root, "content/issues/100.md"), source.replace("number: 101", "number: 100").replace("Issue 101", "Changed"));
-    const child = spawn(process.execPath, [CLI, "-C", root, "build"], { stdio: "ignore" });
-    const killed = new Promise<string>((resolve) => {
-      const watcher = watch(root, (_event, name) => {
-        if (name?.startsWith(".gazette-tmp-dist-new")) {
-          child.kill("SIGKILL");
-          watcher.close();
-          resolve(name);
-        }
-      });
+    // Killed as it places the 100th of its 240 files into the staging tree.
+    const child = spawn(process.execPath, ["--import", path.join(REPO, "test/helpers/kill-mid-write.js"), CLI, "-C", root, "build"], {
+      stdio: "ignore",
+      env: { ...process.env, GAZETTE_TEST_KILL_AT_FILE: "100" },
     });
     const exit = new Promise<NodeJS.Signals | null>((resolve) => child.on("exit", (_code, signal) => resolve(signal)));
-    await killed;
     expect(await exit).toBe("SIGKILL");
+    expect(await readdir(root)).toContain(".gazette-tmp-dist-new");
     expect(await snapshotTree(path.join(root, "dist"))).toEqual(before);
 
     const result = await build({ root });

@@ -1,4 +1,5 @@
 import { spawn, spawnSync } from "node:child_process";
+import { createServer } from "node:net";
 import path from "node:path";
 import { describe, expect, it } from "vitest";
 import { httpRequest } from "./helpers/http.ts";
@@ -6,8 +7,8 @@ import { invalidFixture, makeProject, REPO } from "./helpers/project.ts";
 
 const CLI = path.join(REPO, "bin/gazette.js");
 
-function gazette(args: string[], cwd = REPO) {
-  const result = spawnSync(process.execPath, [CLI, ...args], { cwd, encoding: "utf8", env: { ...process.env, NO_COLOR: "1" } });
+function gazette(args: string[], cwd = REPO, env: Record<string, string> = {}) {
+  const result = spawnSync(process.execPath, [CLI, ...args], { cwd, encoding: "utf8", env: { ...process.env, NO_COLOR: "1", ...env } });
   return { status: result.status, stdout: result.stdout, stderr: result.stderr };
 }
 
@@ -80,5 +81,23 @@ content/issues/045.md: 1 problem
     const exit = new Promise<number | null>((resolve) => child.on("exit", (code) => resolve(code)));
     child.kill("SIGTERM");
     expect(await exit).toBe(0);
+  });
+
+  it("serve and preview say which address is taken and how to pick another", async () => {
+    const root = await makeProject("issue-36");
+    expect(gazette(["build"], root).status).toBe(0);
+    const taken = createServer();
+    const port = await new Promise<number>((resolve) => taken.listen(0, "127.0.0.1", () => resolve((taken.address() as { port: number }).port)));
+    try {
+      const said = `gazette: 127.0.0.1:${port} is already in use (another gazette serve?): pick another port with -p PORT or the PORT variable; -p 0 picks a free one\n`;
+      expect(gazette(["serve", "-p", String(port)], root)).toMatchObject({ status: 1, stderr: said });
+      expect(gazette(["preview", "36"], root, { PORT: String(port) })).toMatchObject({ status: 1, stderr: said });
+    } finally {
+      await new Promise((resolve) => taken.close(resolve));
+    }
+  });
+
+  it("names a wrong variable, what it must be and what it was", () => {
+    expect(gazette(["serve"], REPO, { PORT: "abc" })).toEqual({ status: 1, stdout: "", stderr: 'gazette: invalid environment: PORT: expected a whole number from 0 to 65535, received "abc"\n' });
   });
 });

@@ -97,7 +97,7 @@ describe("gazette check errors name the file, the field, the line, what was expe
       "bad-dates.md",
       `content/issues/bad-dates.md: 2 problems
   line 3  date: expected a date as YYYY-MM-DD (or an RFC 3339 date-time such as 2022-01-17T09:00:00+08:00), received "1月14日"
-  line 4  updated: expected a date as YYYY-MM-DD (or an RFC 3339 date-time such as 2022-01-17T09:00:00+08:00), received "2022-02-30"`,
+  line 4  updated: expected a day that exists: February 2022 has 28 days, received "2022-02-30"`,
     ],
     [
       "bad-urls.md",
@@ -122,6 +122,16 @@ describe("gazette check errors name the file, the field, the line, what was expe
       "empty-sections.md",
       `content/issues/empty-sections.md: 1 problem
   line 5  sections: expected at least one section, received a list of 0`,
+    ],
+    [
+      "tab-indent.md",
+      `content/issues/tab-indent.md: 1 problem
+  line 6  expected indentation with spaces: YAML does not allow tabs there; the 3 later YAML errors follow from it`,
+    ],
+    [
+      "unclosed-front-matter.md",
+      `content/issues/unclosed-front-matter.md: 1 problem
+  line 1  expected a second "---" line that closes the YAML front matter opened here; none follows`,
     ],
     [
       "duplicate-number.md",
@@ -210,5 +220,17 @@ describe("dates", () => {
     const timed = parseIssue(text("2022-01-17T09:30:00-05:00"), "f.md", { utc_offset: "+08:00" });
     expect(bare.ok && bare.value.date.toISOString()).toBe("2022-01-16T16:00:00.000Z");
     expect(timed.ok && timed.value.date.toISOString()).toBe("2022-01-17T14:30:00.000Z");
+  });
+
+  it("say a well-formed date that does not exist is not in its month, not that it should be YYYY-MM-DD", () => {
+    const problem = (date: string) => {
+      const parsed = parseIssue(`---\nnumber: 1\ndate: "${date}"\ntitle: T\nsections:\n  - title: S\n    items:\n      - title: I\n        summary: S.\n---\n`, "f.md", { utc_offset: "+08:00" });
+      return parsed.ok ? "ok" : formatProblems(parsed.problems);
+    };
+    expect(problem("2024-02-29")).toBe("ok");
+    expect(problem("2023-02-29")).toBe('f.md: 1 problem\n  line 3  date: expected a day that exists: February 2023 has 28 days, received "2023-02-29"');
+    expect(problem("2022-04-31T09:00:00+08:00")).toBe('f.md: 1 problem\n  line 3  date: expected a day that exists: April 2022 has 30 days, received "2022-04-31T09:00:00+08:00"');
+    expect(problem("2022-13-01")).toBe('f.md: 1 problem\n  line 3  date: expected a month from 01 to 12, received "2022-13-01"');
+    expect(problem("2022-01-17T24:00:00Z")).toBe('f.md: 1 problem\n  line 3  date: expected a time of day from 00:00 to 23:59:59, received "2022-01-17T24:00:00Z"');
   });
 });

@@ -275,10 +275,11 @@ sections:
     expect((await readDraft(root)).date.toISOString()).toBe("2022-01-24T16:00:00.000Z");
   });
 
-  it("refuses a date that is not YYYY-MM-DD", async () => {
+  it("refuses a date that is not YYYY-MM-DD, or a day its month does not have", async () => {
     const root = await makeProject("issue-36");
     const result = await gazette(root, ["new", "--date", "2022-02-30"]);
     expect(result.status).toBe(1);
-    expect(result.stderr).toContain("error: option '--date <date>' argument '2022-02-30' is invalid. expected a date as YYYY-MM-DD");
+    expect(result.stderr).toContain("error: option '--date <date>' argument '2022-02-30' is invalid. expected a day that exists: February 2022 has 28 days\n");
+    expect((await gazette(root, ["new", "--date", "2022-2-3"])).stderr).toContain("error: option '--date <date>' argument '2022-2-3' is invalid. expected a date as YYYY-MM-DD\n");
   });
 });

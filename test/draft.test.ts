@@ -151,6 +151,30 @@ describe("parsing feeds", () => {
     );
     await expect(parseFeed('<?xml version="1.0"?><opml version="2.0"><body/></opml>')).rejects.toThrow("not a feed: the root element is <opml>; expected <rss>, <rdf:RDF> or <feed>");
   });
+
+  it("reports a bare & where it stands, not where the parser gave up", async () => {
+    const oneLine = '<rss version="2.0"><channel><title>Research & development</title><link>https://lab.example.org/</link></channel></rss>';
+    expect(oneLine.indexOf("&") + 1).toBe(45);
+    expect(await messageOf(parseFeed(oneLine))).toBe('malformed XML at line 1, column 45: a bare "&" (write it as &amp;)');
+    const inLink = '<rss version="2.0">\n<channel><title>R&amp;D <![CDATA[& more]]></title><!-- a & b -->\n  <link>https://lab.example.org/?a=1&b=2</link></channel></rss>';
+    expect(await messageOf(parseFeed(inLink))).toBe('malformed XML at line 3, column 37: a bare "&" (write it as &amp;)');
+    // An earlier, different error is still the one reported.
+    expect(await messageOf(parseFeed("<rss><channel></rss>\n&"))).toBe("malformed XML at line 1, column 20: unexpected close tag");
+  });
+
+  it("calls a CSV or JSON file not a feed, saying what it starts with", async () => {
+    expect(await messageOf(parseFeed(await fixture("subscribers.csv"), { url: "/tmp/subscribers.csv" }))).toBe('not a feed: no XML in it (it starts "email,name"); expected RSS or Atom');
+    expect(await messageOf(parseFeed('{"version": "https://jsonfeed.org/version/1.1", "items": []}'))).toBe(
+      'not a feed: no XML in it (it starts "{\\"version\\": \\"https://jsonfeed.o"); expected RSS or Atom',
+    );
+  });
+
+  it("resolves a local file's relative item links against the channel's own link", async () => {
+    const feed = await parseFeed(await fixture("relative-links.rss"), { url: path.join(FEEDS, "relative-links.rss") });
+    expect(feed.entries.map((e) => e.link)).toEqual(["https://lab.example.org/blog/posts/7", "https://lab.example.org/news/8"]);
+    const fetched = await parseFeed(await fixture("relative-links.rss"), { url: "https://mirror.example.net/feeds/lab.xml" });
+    expect(fetched.entries.map((e) => e.link)).toEqual(["https://mirror.example.net/feeds/posts/7", "https://mirror.example.net/news/8"]);
+  });
 });
 
 describe("reading a source over HTTP", () => {
@@ -192,4 +216,13 @@ async function closedPort(): Promise<number> {
   const { port } = probe.address() as { port: number };
   await new Promise<void>((resolve) => probe.close(() => resolve()));
   return port;
+}
+
+async function messageOf(promise: Promise<unknown>): Promise<string> {
+  try {
+    await promise;
+  } catch (err) {
+    return (err as Error).message;
+  }
+  return "(no error)";
 }

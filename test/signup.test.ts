@@ -298,7 +298,7 @@ describe("signing up with double opt-in", () => {
     const { store, base } = await serve({}, { trustProxy: true });
     const res = await httpRequest(`${base}/subscribe`, {
       method: "POST",
-      headers: { "Content-Type": "application/x-www-form-urlencoded", "X-Forwarded-Host": "news.example.org", Origin: "https://news.example.org" },
+      headers: { "Content-Type": "application/x-www-form-urlencoded", "X-Forwarded-Host": "news.example.org", "X-Forwarded-Proto": "https", Origin: "https://news.example.org" },
       body: "email=proxied%40example.org&website=",
     });
     expect(res.status).toBe(200);

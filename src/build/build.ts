@@ -1,3 +1,4 @@
+import { existsSync } from "node:fs";
 import path from "node:path";
 import { loadContent } from "../content/load.ts";
 import type { Problem } from "../errors.ts";
@@ -7,6 +8,7 @@ import { ContentCache } from "../content/cache.ts";
 import { checkOutputs } from "./check-output.ts";
 import { codeVersion } from "./code-version.ts";
 import { MjmlPool } from "./compile-emails.ts";
+import { EmailHtmlCompiler } from "./email-html.ts";
 import { OutputCache } from "./output-cache.ts";
 import { buildIssuePages } from "./pages.ts";
 import { buildConfirmEmail, buildEmails, type EmailReport } from "./emails.ts";
@@ -22,6 +24,8 @@ export interface BuildOptions {
   outDir?: string;
   /** Parsed-content and built-email caches; defaults to <root>/.gazette/cache. */
   cacheDir?: string;
+  /** mjml workers to use, kept warm by a caller that builds again and again (gazette preview); else started and closed per build. */
+  compiler?: MjmlPool;
 }
 
 export interface BuildResult extends WriteReport {
@@ -43,7 +47,8 @@ export interface BuildResult extends WriteReport {
  * changes only as a whole.
  */
 export async function build(options: BuildOptions): Promise<BuildResult> {
-  const compiler = new MjmlPool().warm();
+  if (options.compiler) return buildWith(options, options.compiler);
+  const compiler = new MjmlPool();
   try {
     return await buildWith(options, compiler);
   } finally {
@@ -55,6 +60,11 @@ async function buildWith(options: BuildOptions, compiler: MjmlPool): Promise<Bui
   const outDir = options.outDir ?? path.join(options.root, "dist");
   refuseOutDir(options.root, outDir);
   const cacheDir = options.cacheDir ?? path.join(options.root, ".gazette/cache");
+  const shapesDir = path.join(cacheDir, "shapes");
+  // With no compiled shapes yet (a first build), mjml will be needed: its
+  // half-second import starts now, beside the loading. Otherwise a worker
+  // starts only if an email needs compiling.
+  if (!existsSync(shapesDir)) compiler.warm();
   const version = await codeVersion();
   const cache = new OutputCache(path.join(cacheDir, "out"));
   const content = await loadContent(options.root, await ContentCache.open(path.join(cacheDir, "content.v8"), version));
@@ -66,7 +76,7 @@ async function buildWith(options: BuildOptions, compiler: MjmlPool): Promise<Bui
   const files = new Map<string, DistFile>(renderIndexAndFeeds(newsletter, site, planned, webTemplates));
   // Emails first: their compiling runs on worker threads while this thread renders pages.
   const emailsBuilt = Promise.all([
-    buildEmails(newsletter, site, planned, emailTemplates, cache, version, compiler),
+    buildEmails(newsletter, site, planned, emailTemplates, cache, version, new EmailHtmlCompiler(compiler, shapesDir, version)),
     buildConfirmEmail(newsletter, site, emailTemplates, cache, version, compiler),
   ]);
   emailsBuilt.catch(() => {}); // awaited below; this only keeps a failure during pages from going unhandled

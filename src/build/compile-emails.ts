@@ -28,8 +28,18 @@ export class MjmlPool {
     return this;
   }
 
-  /** Compiles the documents, results in order. */
+  /** Whether a worker has been started (mjml imported or importing). */
+  get started(): boolean {
+    return this.workers.length > 0;
+  }
+
+  /** Compiles the documents, results in order, their indentation collapsed (see collapseWhitespace). */
   async compile(jobs: CompileJob[]): Promise<string[]> {
+    return (await this.compileRaw(jobs)).map(collapseWhitespace);
+  }
+
+  /** Compiles the documents, results in order, exactly as mjml wrote them. */
+  async compileRaw(jobs: CompileJob[]): Promise<string[]> {
     if (jobs.length === 0) return [];
     while (this.workers.length < Math.min(this.max, jobs.length)) this.workers.push(this.spawn());
     const results = new Array<string>(jobs.length);
@@ -62,7 +72,7 @@ export class MjmlPool {
         if (msg.id !== id) return;
         cleanup();
         if (msg.error) reject(mjmlFailure(Object.assign(new Error(msg.error.message), { errors: msg.error.errors }), job.mjml, job.template));
-        else resolve(collapseWhitespace(msg.html!));
+        else resolve(msg.html!);
       };
       const onError = (err: Error) => {
         cleanup();

@@ -1,15 +1,17 @@
+import { randomBytes } from "node:crypto";
 import type { Problem } from "../errors.ts";
 import { OutputError } from "../errors.ts";
 import type { Newsletter } from "../model/newsletter.ts";
 import { createEmailContext, emailHeadline } from "../render/email/context.ts";
 import { renderEmailMjml } from "../render/email/mjml.ts";
 import { createConfirmEmailContext, renderConfirmText } from "../render/email/confirm.ts";
-import { CONFIRM_PLACEHOLDERS, ISSUE_PLACEHOLDERS, type PlaceholderName } from "../render/email/placeholders.ts";
+import { CONFIRM_PLACEHOLDERS, ISSUE_PLACEHOLDERS, newMarkerWord, placeholderMarkers, sealPlaceholders, type PlaceholderName } from "../render/email/placeholders.ts";
 import type { EmailTemplates } from "../render/email/templates.ts";
 import { renderEmailText } from "../render/email/text.ts";
 import type { PlannedIssue } from "../render/site.ts";
 import type { SiteView } from "../render/web/archive.ts";
 import type { MjmlPool } from "./compile-emails.ts";
+import type { EmailHtmlCompiler, EmailRoute } from "./email-html.ts";
 import { newsletterKey, OutputCache } from "./output-cache.ts";
 import type { DistFile } from "./write-dist.ts";
 
@@ -25,7 +27,12 @@ export interface EmailReport {
   textBytes: number;
   /** False when the compiled HTML came from the cache. */
   compiled: boolean;
+  /** How fresh HTML was made: a compiled shape filled, or the document compiled as it is. */
+  route?: EmailRoute;
 }
+
+/** Emails rendered to MJML at a time: while mjml compiles one batch, the next is rendered. */
+const BATCH = 25;
 
 /** What a built email's .json says: dist/emails/<number>.json, dist/emails/confirm.json. */
 interface BuiltEmailMeta {
@@ -48,9 +55,10 @@ export interface EmailMeta extends BuiltEmailMeta {
 
 /**
  * Renders every issue's email: Handlebars fills one MJML document per
- * issue, mjml compiles it, and the text part is written from the model;
- * unless the cache already holds that issue's email. Fails past Gmail's
- * clipping size.
+ * issue, which becomes HTML through its shape (compiled by mjml once per
+ * distinct shape, see email-html.ts) or, failing that, by compiling it; the
+ * text part is written from the model; unless the cache already holds that
+ * issue's email. Fails past Gmail's clipping size.
  */
 export async function buildEmails(
   newsletter: Newsletter,
@@ -59,30 +67,47 @@ export async function buildEmails(
   templates: EmailTemplates,
   cache: OutputCache,
   codeVersion: string,
-  compiler: MjmlPool,
+  compiler: EmailHtmlCompiler,
 ): Promise<{ files: Map<string, DistFile>; reports: EmailReport[]; warnings: Problem[]; keys: Set<string> }> {
   const template = `${templates.dir}/issue.mjml.hbs`;
   const shared = [codeVersion, templates.fingerprint, newsletterKey(newsletter)];
   const keys = planned.map((p) => OutputCache.keyOf([...shared, p.fingerprint]));
   const sizes = keys.map((key) => cache.sizes(key, ["html", "txt"]));
 
-  const missing = planned
-    .map((p, i) => ({ p, i }))
-    .filter(({ i }) => sizes[i] === undefined)
-    .map(({ p, i }) => {
-      const context = createEmailContext(p.view(), site, newsletter);
-      return { i, mjml: renderEmailMjml(context, templates), text: renderEmailText(context) };
-    });
-  const compiled = await compiler.compile(missing.map((m) => ({ mjml: m.mjml, template })));
+  const missing = planned.map((_, i) => i).filter((i) => sizes[i] === undefined);
+  // Only the templates place per-reader values: they write one-off markers, and whatever placeholder syntax the content brought is neutralised.
+  const word = newMarkerWord(randomBytes);
+  const markers = placeholderMarkers(ISSUE_PLACEHOLDERS, word);
   const fresh = new Set<number>();
-  await Promise.all(
-    missing.map(async (m, j) => {
-      const html = compiled[j]!;
-      fresh.add(m.i);
-      sizes[m.i] = [Buffer.byteLength(html), Buffer.byteLength(m.text)];
-      await Promise.all([cache.put(keys[m.i]!, "html", html), cache.put(keys[m.i]!, "txt", m.text)]);
-    }),
-  );
+  // In batches, the next rendered while the last compiles: memory holds a
+  // batch's documents, not the archive's.
+  const render = (batch: number[]) =>
+    batch.map((i) => {
+      const context = createEmailContext(planned[i]!.view(), site, newsletter, markers);
+      return { i, mjml: renderEmailMjml(context, templates), text: sealPlaceholders(renderEmailText(context), word, "text") };
+    });
+  const finish = async (batch: ReturnType<typeof render>) => {
+    const compiled = await compiler.compile(batch.map((m) => ({ mjml: m.mjml, template })));
+    await Promise.all(
+      batch.map(async (m, j) => {
+        const { route } = compiled[j]!;
+        const html = sealPlaceholders(compiled[j]!.html, word, "html");
+        fresh.add(m.i);
+        routes.set(m.i, route);
+        sizes[m.i] = [Buffer.byteLength(html), Buffer.byteLength(m.text)];
+        await Promise.all([cache.put(keys[m.i]!, "html", html), cache.put(keys[m.i]!, "txt", m.text)]);
+      }),
+    );
+  };
+  const routes = new Map<number, EmailRoute>();
+  let pending: Promise<void> | undefined;
+  for (let start = 0; start < missing.length; start += BATCH) {
+    const batch = render(missing.slice(start, start + BATCH));
+    await pending;
+    pending = finish(batch);
+  }
+  await pending;
+  if (missing.length === planned.length) await compiler.prune();
 
   const files = new Map<string, DistFile>();
   const reports: EmailReport[] = [];
@@ -115,7 +140,7 @@ export async function buildEmails(
     files.set(`${base}.html`, { linkFrom: cache.pathOf(keys[i]!, "html") });
     files.set(`${base}.txt`, { linkFrom: cache.pathOf(keys[i]!, "txt") });
     files.set(`${base}.json`, `${JSON.stringify(meta, null, 2)}\n`);
-    reports.push({ number: p.summary.number, file: p.issue.file, htmlBytes: htmlBytes!, textBytes: textBytes!, compiled: fresh.has(i) });
+    reports.push({ number: p.summary.number, file: p.issue.file, htmlBytes: htmlBytes!, textBytes: textBytes!, compiled: fresh.has(i), route: routes.get(i) });
   });
   return { files, reports, warnings, keys: new Set(keys) };
 }
@@ -141,13 +166,15 @@ export async function buildConfirmEmail(
   compiler: MjmlPool,
 ): Promise<{ files: Map<string, DistFile>; key: string }> {
   const key = OutputCache.keyOf([codeVersion, templates.fingerprint, newsletterKey(newsletter), "confirm"]);
-  const context = createConfirmEmailContext(site, newsletter);
+  const word = newMarkerWord(randomBytes);
+  const context = createConfirmEmailContext(site, newsletter, placeholderMarkers(CONFIRM_PLACEHOLDERS, word));
   let sizes = cache.sizes(key, ["html", "txt"]);
   if (!sizes) {
-    const text = renderConfirmText(context);
-    const [html] = await compiler.compile([{ mjml: templates.confirm(context), template: `${templates.dir}/confirm.mjml.hbs` }]);
-    await Promise.all([cache.put(key, "html", html!), cache.put(key, "txt", text)]);
-    sizes = [Buffer.byteLength(html!), Buffer.byteLength(text)];
+    const text = sealPlaceholders(renderConfirmText(context), word, "text");
+    const [compiled] = await compiler.compile([{ mjml: templates.confirm(context), template: `${templates.dir}/confirm.mjml.hbs` }]);
+    const html = sealPlaceholders(compiled!, word, "html");
+    await Promise.all([cache.put(key, "html", html), cache.put(key, "txt", text)]);
+    sizes = [Buffer.byteLength(html), Buffer.byteLength(text)];
   }
   const meta: ConfirmMeta = {
     kind: "confirm",

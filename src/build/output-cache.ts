@@ -24,6 +24,8 @@ export interface LinkedFile {
  * rest are hard-linked into dist/ without being read.
  */
 export class OutputCache {
+  private made?: Promise<unknown>;
+
   constructor(readonly dir: string) {}
 
   static keyOf(parts: string[]): string {
@@ -48,7 +50,7 @@ export class OutputCache {
   }
 
   async put(key: string, ext: string, body: string): Promise<void> {
-    await mkdir(this.dir, { recursive: true });
+    await (this.made ??= mkdir(this.dir, { recursive: true }));
     const tmp = path.join(this.dir, `.${key}.${ext}.${process.pid}.tmp`);
     await writeFile(tmp, body);
     await rename(tmp, this.pathOf(key, ext));

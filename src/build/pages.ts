@@ -6,6 +6,8 @@ import type { WebTemplates } from "../render/web/templates.ts";
 import { newsletterKey, OutputCache } from "./output-cache.ts";
 import type { DistFile } from "./write-dist.ts";
 
+const BATCH = 25;
+
 /**
  * Every issue page: rendered when its inputs changed (the issue, its
  * neighbours' links, the newsletter, the templates, the code), else linked
@@ -23,21 +25,20 @@ export async function buildIssuePages(
   const files = new Map<string, DistFile>();
   const keys = new Set<string>();
   let rendered = 0;
-  await Promise.all(
-    planned.map(async (p) => {
-      const key = OutputCache.keyOf([...shared, p.fingerprint, navKey(p.previous), navKey(p.next)]);
-      keys.add(key);
-      const file = `${p.summary.path}index.html`;
-      if (cache.sizes(key, ["html"])) {
-        files.set(file, { linkFrom: cache.pathOf(key, "html") });
-        return;
-      }
-      // Rendered into the cache, then linked like a hit: dist/ and the cache share the file.
-      await cache.put(key, "html", renderPlannedIssuePage(site, p, templates));
-      rendered++;
-      files.set(file, { linkFrom: cache.pathOf(key, "html") });
-    }),
-  );
+  const missing: { p: PlannedIssue; key: string; file: string }[] = [];
+  for (const p of planned) {
+    const key = OutputCache.keyOf([...shared, p.fingerprint, navKey(p.previous), navKey(p.next)]);
+    keys.add(key);
+    const file = `${p.summary.path}index.html`;
+    // Rendered into the cache, or already there: dist/ and the cache share the file.
+    files.set(file, { linkFrom: cache.pathOf(key, "html") });
+    if (!cache.sizes(key, ["html"])) missing.push({ p, key, file });
+  }
+  // A batch at a time, so memory holds a batch of pages, not the archive.
+  for (let start = 0; start < missing.length; start += BATCH) {
+    await Promise.all(missing.slice(start, start + BATCH).map(({ p, key }) => cache.put(key, "html", renderPlannedIssuePage(site, p, templates))));
+    rendered += Math.min(BATCH, missing.length - start);
+  }
   return { files, keys, rendered };
 }
 

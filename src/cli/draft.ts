@@ -4,7 +4,7 @@ import { fileURLToPath } from "node:url";
 import type { SourceReport } from "../draft/compose.ts";
 import type { DraftResult } from "../draft/draft.ts";
 import { DEFAULT_LIMITS } from "../draft/read-source.ts";
-import { isValidDate } from "../model/fields.ts";
+import { dateProblem } from "../model/fields.ts";
 
 interface Io {
   out: (text: string) => void;
@@ -95,9 +95,9 @@ function resolveSource(value: string): { label: string; location: string } {
 }
 
 function parseDay(value: string): string {
-  if (!/^\d{4}-\d{2}-\d{2}$/.test(value) || !isValidDate(value)) {
-    throw new InvalidArgumentError("expected a date as YYYY-MM-DD");
-  }
+  if (!/^\d{4}-\d{2}-\d{2}$/.test(value)) throw new InvalidArgumentError("expected a date as YYYY-MM-DD");
+  const problem = dateProblem(value);
+  if (problem) throw new InvalidArgumentError(problem);
   return value;
 }
 

@@ -125,7 +125,11 @@ async function serveUntilStopped(io: Io, root: string, opts: ServeOptions, urls:
   const trustProxy = config.GAZETTE_TRUST_PROXY === "true" ? true : config.GAZETTE_TRUST_PROXY;
   const app = await createApp({ distDir, subscriptions: subscriptions?.deps, trustProxy });
   app.addHook("onClose", async () => subscriptions?.close());
-  const address = await app.listen({ port: opts.port ?? config.PORT, host: opts.host ?? config.HOST });
+  const [port, host] = [opts.port ?? config.PORT, opts.host ?? config.HOST];
+  const address = await app.listen({ port, host }).catch(async (err: unknown) => {
+    await app.close();
+    throw listenError(err, host, port);
+  });
   const base = address.replace("0.0.0.0", "127.0.0.1");
   subscriptions?.listening(base);
   io.out([`serving ${opts.out}/ at ${base}/`, ...urls(base), ...(subscriptions?.describe() ?? []), "press Ctrl-C to stop", ""].join("\n"));
@@ -134,6 +138,22 @@ async function serveUntilStopped(io: Io, root: string, opts: ServeOptions, urls:
     process.once("SIGINT", stop);
     process.once("SIGTERM", stop);
   });
+}
+
+/** A port taken or an address not on this machine, said with the address and how to choose another. */
+function listenError(err: unknown, host: string, port: number): unknown {
+  const code = (err as { code?: string }).code;
+  const where = `${host.includes(":") ? `[${host}]` : host}:${port}`;
+  if (code === "EADDRINUSE") {
+    return Object.assign(new Error(`${where} is already in use (another gazette serve?): pick another port with -p PORT or the PORT variable; -p 0 picks a free one`, { cause: err }), { code: "GAZETTE_LISTEN" });
+  }
+  if (code === "EADDRNOTAVAIL") {
+    return Object.assign(new Error(`${host} is not an address of this machine: pick another with --host HOST or the HOST variable, such as 127.0.0.1`, { cause: err }), { code: "GAZETTE_LISTEN" });
+  }
+  if (code === "EACCES") {
+    return Object.assign(new Error(`not allowed to listen on ${where} (ports below 1024 need root): pick another port with -p PORT or the PORT variable`, { cause: err }), { code: "GAZETTE_LISTEN" });
+  }
+  return err;
 }
 
 /** The text a person reads for an error this CLI expects. */

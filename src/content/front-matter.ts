@@ -19,7 +19,8 @@ export function splitFrontMatter(source: string): FrontMatterSplit | { error: st
   }
   const close = lines.findIndex((line, i) => i > 0 && line.trimEnd() === "---");
   if (close === -1) {
-    return { error: 'expected a second "---" line that closes the YAML front matter', line: lines.length };
+    // Reported where the front matter opens: the end of the file is where the editor would not look.
+    return { error: 'expected a second "---" line that closes the YAML front matter opened here; none follows', line: 1 };
   }
   return {
     yaml: lines.slice(1, close).join("\n"),

@@ -4,6 +4,7 @@ import { parseContentDate } from "../model/fields.ts";
 import { IssueFrontMatterSchema, type Issue } from "../model/issue.ts";
 import { NewsletterSchema, type Newsletter } from "../model/newsletter.ts";
 import { splitFrontMatter } from "./front-matter.ts";
+import { findPlaceholderSyntax, placeholderSyntaxIn, placeholderWarning } from "./placeholder-syntax.ts";
 import { stripIllegalChars, stripIllegalInData } from "./sanitize.ts";
 import { formatPath, validateSource } from "./validate.ts";
 import { parseYamlSource } from "./yaml-source.ts";
@@ -26,6 +27,12 @@ export function parseIssue(source: string, file: string, newsletter: Pick<Newsle
     return { ok: false, problems: [{ file, path: "", line: split.line, expected: split.error }], warnings };
   }
   const result = parseYaml(split.yaml, split.yamlLine, file, IssueFrontMatterSchema, warnings);
+  // The lead starts after the YAML and the closing fence.
+  const leadLine = split.yamlLine + split.yaml.split("\n").length + 1;
+  split.body.split("\n").forEach((line, i) => {
+    const found = placeholderSyntaxIn(line);
+    if (found.length > 0) warnings.push({ file, path: "lead", line: leadLine + i, expected: placeholderWarning(found) });
+  });
   if ("problems" in result) return { ok: false, problems: result.problems, warnings };
   const fm = result.value;
   const date = parseContentDate(fm.date, newsletter.utc_offset);
@@ -56,6 +63,9 @@ function parseYaml<S extends z.ZodType>(text: string, firstLine: number, file: s
   }
   for (const hit of stripIllegalInData(source.data)) {
     warnings.push({ file, path: formatPath(hit.path), line: source.lineOf(hit.path), expected: removedMessage(hit.codePoints) });
+  }
+  for (const hit of findPlaceholderSyntax(source.data)) {
+    warnings.push({ file, path: formatPath(hit.path), line: source.lineOf(hit.path), expected: placeholderWarning(hit.found) });
   }
   const checked = validateSource(schema, source, file);
   return "problems" in checked ? checked : { value: checked.value as z.infer<S>, lineOf: source.lineOf };

@@ -20,12 +20,13 @@ export function parseYamlSource(text: string, firstLine = 1): YamlSource | { err
   const lineCounter = new LineCounter();
   const doc = parseDocument(text, { lineCounter, prettyErrors: false, uniqueKeys: true, version: "1.2" });
   if (doc.errors.length > 0) {
-    return {
-      errors: doc.errors.map((err) => {
-        const line = lineCounter.linePos(err.pos[0]).line;
-        return { line: openingLine(text, err.message, line) + firstLine - 1, message: describeYamlError(err.code, err.message) };
-      }),
-    };
+    // Only the first: the parser's later errors are mostly what it made of the text after it
+    // (one tab-indented block gives one error per line), and vanish once it is fixed.
+    const err = doc.errors[0]!;
+    const line = openingLine(text, err.message, lineCounter.linePos(err.pos[0]).line) + firstLine - 1;
+    const more = doc.errors.length - 1;
+    const rest = more === 0 ? "" : more === 1 ? "; the one later YAML error follows from it" : `; the ${more} later YAML errors follow from it`;
+    return { errors: [{ line, message: `${describeYamlError(err.code, err.message)}${rest}` }] };
   }
   const toLine = (offset: number) => lineCounter.linePos(offset).line + firstLine - 1;
   return {
@@ -69,5 +70,6 @@ function openingLine(text: string, message: string, line: number): number {
 function describeYamlError(code: string, message: string): string {
   const first = message.split("\n")[0]!.replace(/ at line \d+, column \d+:?$/, "");
   if (code === "DUPLICATE_KEY") return `expected each key once in a mapping (YAML: ${first})`;
+  if (code === "TAB_AS_INDENT") return "expected indentation with spaces: YAML does not allow tabs there";
   return `expected valid YAML: ${first.replace(/"quote/, '" quote').replace(/'quote/, "' quote")}`;
 }

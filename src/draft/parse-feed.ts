@@ -77,13 +77,16 @@ export async function parseFeed(text: string, from: { mediaType?: string; url?: 
     throw new SourceError("not-a-feed", `not a feed: ${(err as Error).message}`, { cause: err });
   }
   const feedDate = toDate(feed.lastBuildDate ?? feed.pubDate ?? feed["dc:date"]);
+  const site = typeof feed.link === "string" ? feed.link.trim() || undefined : undefined;
+  // Relative links resolve against where the feed came from; a local file has no such place, so its channel's own link stands in.
+  const base = [from.url, site].find((url): url is string => url !== undefined && isHttpUrl(url));
   return {
     title: feed.title ? htmlToPlainLine(feed.title) || undefined : undefined,
-    site: typeof feed.link === "string" ? feed.link.trim() || undefined : undefined,
+    site,
     language: (feed.language ?? feed["dc:language"] ?? root.lang)?.trim() || undefined,
     entries: feed.items.map((item) => ({
       title: typeof item.title === "string" ? item.title : undefined,
-      link: typeof item.link === "string" ? absoluteLink(item.link, from.url) : undefined,
+      link: typeof item.link === "string" ? absoluteLink(item.link, base) : undefined,
       ids: [item.guid, item.id, item["rdf:about"]].filter((v): v is string => typeof v === "string" && v.trim() !== ""),
       date: toDate(item.isoDate) ?? feedDate,
       authors: authorsOf(item.creators ?? [], item.authorList ?? []),
@@ -94,12 +97,12 @@ export async function parseFeed(text: string, from: { mediaType?: string; url?: 
 
 /**
  * An entry's link as an absolute http(s) URL: relative ones (Atom allows
- * them) resolved against where the feed came from; anything else (mailto:,
- * a relative link in a local file) dropped.
+ * them) resolved against `base`; anything else (mailto:, a relative link
+ * with no http(s) base to resolve it against) dropped.
  */
-function absoluteLink(value: string, feedUrl: string | undefined): string | undefined {
+function absoluteLink(value: string, base: string | undefined): string | undefined {
   try {
-    const url = new URL(value.trim(), feedUrl && isHttpUrl(feedUrl) ? feedUrl : undefined);
+    const url = new URL(value.trim(), base);
     return isHttpUrl(url.href) ? url.href : undefined;
   } catch {
     return undefined;
@@ -113,13 +116,38 @@ function checkWellFormed(text: string): { name: string; lang?: string } {
   let error: Error | undefined;
   sax.on("error", (e) => void (error ??= e));
   sax.on("opentag", (tag) => void (root ??= { name: tag.name, lang: tag.attributes["xml:lang"] as string | undefined }));
-  sax.write(text.replace(/^\uFEFF/, "")).close();
+  const body = text.replace(/^\uFEFF/, "");
+  const start = /^\s*(\S[^\r\n]{0,30})/.exec(body)?.[1];
+  if (start !== undefined && !start.startsWith("<")) {
+    // CSV, JSON or plain text: saxes would say "text data outside of root node", true but no help.
+    throw new SourceError("not-a-feed", `not a feed: no XML in it (it starts ${JSON.stringify(start)}); expected RSS or Atom`);
+  }
+  sax.write(body).close();
   if (error) {
     const m = /^(\d+):(\d+): (.*?)\.?$/s.exec(error.message);
+    const at = m ? { line: Number(m[1]), column: Number(m[2]) } : undefined;
+    // saxes reads a bare "&" as the start of an entity name running to the next ";" and only fails far on
+    // (at the end of the document, as an unclosed tag); the "&" is where the XML first went wrong.
+    const amp = firstBareAmpersand(body);
+    if (amp && (!at || amp.line < at.line || (amp.line === at.line && amp.column <= at.column))) {
+      throw new SourceError("malformed", `malformed XML at line ${amp.line}, column ${amp.column}: a bare "&" (write it as &amp;)`, { cause: error });
+    }
     throw new SourceError("malformed", m ? `malformed XML at line ${m[1]}, column ${m[2]}: ${m[3]}` : `malformed XML: ${error.message}`, { cause: error });
   }
   if (!root) throw new SourceError("not-a-feed", "not a feed: no XML element in it");
   return root;
+}
+
+/** Line and (1-based) column of the first "&" outside CDATA, comments and processing instructions that starts no character or entity reference. */
+function firstBareAmpersand(xml: string): { line: number; column: number } | undefined {
+  const token = /<!\[CDATA\[[\s\S]*?(?:\]\]>|$)|<!--[\s\S]*?(?:-->|$)|<\?[\s\S]*?(?:\?>|$)|&(?!#[0-9]+;|#x[0-9a-fA-F]+;|[A-Za-z_:][\w.:-]*;)/g;
+  for (const m of xml.matchAll(token)) {
+    if (m[0] !== "&") continue;
+    const before = xml.slice(0, m.index);
+    const lineStart = before.lastIndexOf("\n") + 1;
+    return { line: before.split("\n").length, column: m.index - lineStart + 1 };
+  }
+  return undefined;
 }
 
 /** Names from dc:creator (one element listing several, or one each) or RSS/Atom author elements. */

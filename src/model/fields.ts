@@ -25,22 +25,39 @@ export function isHttpUrl(value: string): boolean {
   }
 }
 
+const DATE_FORMAT = "expected a date as YYYY-MM-DD (or an RFC 3339 date-time such as 2022-01-17T09:00:00+08:00)";
+
 /** A calendar date (YYYY-MM-DD) or an RFC 3339 date-time with an offset. */
-export const dateString = z.string({ error: "expected a date as YYYY-MM-DD" }).trim().refine(isValidDate, {
-  error: "expected a date as YYYY-MM-DD (or an RFC 3339 date-time such as 2022-01-17T09:00:00+08:00)",
-});
+export const dateString = z
+  .string({ error: "expected a date as YYYY-MM-DD" })
+  .trim()
+  .check((ctx) => {
+    const problem = dateProblem(ctx.value);
+    if (problem) ctx.issues.push({ code: "custom", message: problem, input: ctx.value });
+  });
 
 const DATE_RE = /^(\d{4})-(\d{2})-(\d{2})$/;
 const DATE_TIME_RE = /^(\d{4})-(\d{2})-(\d{2})T(\d{2}):(\d{2})(?::(\d{2})(?:\.\d+)?)?(Z|[+-]\d{2}:\d{2})$/;
+const MONTHS = ["January", "February", "March", "April", "May", "June", "July", "August", "September", "October", "November", "December"];
 
 export function isValidDate(value: string): boolean {
+  return dateProblem(value) === undefined;
+}
+
+/**
+ * What is wrong with a content date, as "expected …", or undefined when it is
+ * right. A date in the right form that does not exist (2022-02-30) is told
+ * so, not told to use the form it already has.
+ */
+export function dateProblem(value: string): string | undefined {
   const m = DATE_RE.exec(value) ?? DATE_TIME_RE.exec(value);
-  if (!m) return false;
+  if (!m) return DATE_FORMAT;
   const [year, month, day] = [Number(m[1]), Number(m[2]), Number(m[3])];
-  const probe = new Date(Date.UTC(year, month - 1, day));
-  if (probe.getUTCFullYear() !== year || probe.getUTCMonth() !== month - 1 || probe.getUTCDate() !== day) return false;
-  if (m[4] !== undefined && (Number(m[4]) > 23 || Number(m[5]) > 59 || Number(m[6] ?? 0) > 59)) return false;
-  return true;
+  if (month < 1 || month > 12) return "expected a month from 01 to 12";
+  const days = new Date(Date.UTC(year, month, 0)).getUTCDate();
+  if (day < 1 || day > days) return `expected a day that exists: ${MONTHS[month - 1]} ${year} has ${days} days`;
+  if (m[4] !== undefined && (Number(m[4]) > 23 || Number(m[5]) > 59 || Number(m[6] ?? 0) > 59)) return "expected a time of day from 00:00 to 23:59:59";
+  return undefined;
 }
 
 /**

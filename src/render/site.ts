@@ -21,7 +21,11 @@ export interface PlannedIssue {
   next?: IssueSummary;
   /** A hash of the issue's data, for cache keys. */
   fingerprint: string;
-  /** The full view, made on first use (Markdown rendering is the costly part). */
+  /**
+   * The full view, made on first use (Markdown rendering is the costly
+   * part) and shared while something holds it: held weakly, so a
+   * thousand-issue build does not keep a thousand rendered issues alive.
+   */
   view(): IssueView;
 }
 
@@ -54,8 +58,15 @@ export function planSite(newsletter: Newsletter, issues: Issue[], fingerprints: 
     // The page links its tags' topic pages: their slugs are part of what it is made from.
     const links = JSON.stringify(issueTags(issue).map((tag) => slugs.get(tag) ?? null));
     const fingerprint = createHash("sha256").update(own).update(links).digest("hex");
-    let view: IssueView | undefined;
-    return { issue, summary: summaries[i]!, previous: previous[i], next: next[i], fingerprint, view: () => (view ??= createIssueView(issue, newsletter, slugs)) };
+    let held: WeakRef<IssueView> | undefined;
+    const view = () => {
+      const known = held?.deref();
+      if (known) return known;
+      const made = createIssueView(issue, newsletter, slugs);
+      held = new WeakRef(made);
+      return made;
+    };
+    return { issue, summary: summaries[i]!, previous: previous[i], next: next[i], fingerprint, view };
   });
 }
 

@@ -15,8 +15,32 @@ const OPENING = /[([{（《「『【〔〈‘“]$/;
 /** Display columns of a string (CJK and emoji count two). */
 export function displayWidth(text: string): number {
   let width = 0;
-  for (const char of text) width += WIDE.test(char) ? 2 : 1;
+  for (let i = 0; i < text.length; i++) {
+    const code = text.codePointAt(i)!;
+    if (code > 0xffff) i++;
+    width += isWide(code) ? 2 : 1;
+  }
   return width;
+}
+
+/** WIDE for one code point; most text is ASCII or CJK, decided without a regular expression. */
+function isWide(code: number): boolean {
+  if (code < 0x1100) return false;
+  if (code <= 0x115f) return true;
+  if (code < 0x231a) return false;
+  if (inCommonCjk(code)) return true;
+  return WIDE.test(String.fromCodePoint(code));
+}
+
+/** Kana, the CJK symbols and the unified ideographs: in both WIDE and CJK. */
+function inCommonCjk(code: number): boolean {
+  return (code >= 0x2e80 && code <= 0x303e) || (code >= 0x3041 && code <= 0x4dbf) || (code >= 0x4e00 && code <= 0x9fff);
+}
+
+/** CJK for one code point. */
+function isCjk(code: number): boolean {
+  if (code < 0x2e80) return false;
+  return inCommonCjk(code) || CJK.test(String.fromCodePoint(code));
 }
 
 interface Token {
@@ -27,41 +51,49 @@ interface Token {
   space: boolean;
 }
 
+const URL_AT = /https?:\/\/\S+/y;
+const SPACE_AT = /\s+/y;
+const SPACE = /\s/;
+
 function tokenize(paragraph: string): Token[] {
   const tokens: Token[] = [];
-  let rest = paragraph;
+  let pos = 0;
   let prevSpaceOrCjk = true;
-  while (rest.length > 0) {
-    const url = URL_RE.exec(rest);
-    if (url && prevSpaceOrCjk) {
+  while (pos < paragraph.length) {
+    URL_AT.lastIndex = pos;
+    const url = prevSpaceOrCjk ? URL_AT.exec(paragraph) : null;
+    if (url) {
       tokens.push({ text: url[0], width: displayWidth(url[0]), breakBefore: true, space: false });
-      rest = rest.slice(url[0].length);
+      pos += url[0].length;
       prevSpaceOrCjk = false;
       continue;
     }
-    const space = /^\s+/.exec(rest);
+    SPACE_AT.lastIndex = pos;
+    const space = SPACE_AT.exec(paragraph);
     if (space) {
       tokens.push({ text: " ", width: 1, breakBefore: true, space: true });
-      rest = rest.slice(space[0].length);
+      pos += space[0].length;
       prevSpaceOrCjk = true;
       continue;
     }
-    const char = String.fromCodePoint(rest.codePointAt(0)!);
-    if (CJK.test(char)) {
-      tokens.push({ text: char, width: displayWidth(char), breakBefore: !CLOSING.test(char), space: false });
-      rest = rest.slice(char.length);
+    const code = paragraph.codePointAt(pos)!;
+    if (isCjk(code)) {
+      const char = String.fromCodePoint(code);
+      tokens.push({ text: char, width: isWide(code) ? 2 : 1, breakBefore: !CLOSING.test(char), space: false });
+      pos += char.length;
       prevSpaceOrCjk = true;
       continue;
     }
     // A run of non-space, non-CJK characters: a Latin word, a number, punctuation.
-    let end = 0;
-    for (const c of rest) {
-      if (/\s/.test(c) || CJK.test(c)) break;
-      end += c.length;
+    let end = pos;
+    while (end < paragraph.length) {
+      const c = paragraph.codePointAt(end)!;
+      if (isCjk(c) || SPACE.test(paragraph[end]!)) break;
+      end += c > 0xffff ? 2 : 1;
     }
-    const word = rest.slice(0, end);
+    const word = paragraph.slice(pos, end);
     tokens.push({ text: word, width: displayWidth(word), breakBefore: prevSpaceOrCjk && !CLOSING.test(word), space: false });
-    rest = rest.slice(end);
+    pos = end;
     prevSpaceOrCjk = false;
   }
   // No break after opening punctuation.

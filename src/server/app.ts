@@ -2,6 +2,8 @@ import fastifyStatic from "@fastify/static";
 import Fastify, { type FastifyInstance, type FastifyReply } from "fastify";
 import path from "node:path";
 import { readWebTemplates } from "../build/read-templates.ts";
+import { answerClientError, applySecurityHeaders } from "./headers.ts";
+import { trustProxyFn } from "./origin.ts";
 import { registerPreview } from "./preview.ts";
 import fastifyFormbody from "@fastify/formbody";
 import fastifyRateLimit from "@fastify/rate-limit";
@@ -33,7 +35,19 @@ export interface AppOptions {
  * bytes did not change, so validators stay the same across rebuilds.
  */
 export async function createApp(options: AppOptions): Promise<FastifyInstance> {
-  const app = Fastify({ logger: options.logger ?? false, bodyLimit: 16 * 1024, trustProxy: options.trustProxy ?? false });
+  const trustProxy = trustProxyFn(options.trustProxy);
+  const app = Fastify({
+    logger: options.logger ?? false,
+    bodyLimit: 16 * 1024,
+    trustProxy,
+    // fastify's own refusals (a malformed URL such as /..%c0%af, a too-long parameter) skip the hooks: same headers, plain text.
+    frameworkErrors: (error, _request, reply: FastifyReply) => {
+      applySecurityHeaders(reply);
+      const status = error.statusCode && error.statusCode >= 400 ? error.statusCode : 400;
+      return reply.code(status).type("text/plain; charset=utf-8").send(`${status === 414 ? "URI Too Long" : "Bad Request"}\n`);
+    },
+    clientErrorHandler: answerClientError,
+  });
   await app.register(fastifyFormbody);
   // Limits are set per route (see subscriptions.ts); static files and feeds have none.
   await app.register(fastifyRateLimit, {
@@ -44,12 +58,7 @@ export async function createApp(options: AppOptions): Promise<FastifyInstance> {
     // Topics have feeds of their own (tags/<slug>/rss.xml …): the file name decides.
     const type = CONTENT_TYPES[request.url.split("?")[0]!.split("/").pop()!];
     if (type && reply.statusCode === 200) reply.header("Content-Type", type);
-    reply.header("X-Content-Type-Options", "nosniff");
-    // No inline script anywhere (the search page compiles Pagefind's WebAssembly: wasm-unsafe-eval); routes with other needs (the email preview) set their own.
-    if (!reply.hasHeader("Content-Security-Policy")) {
-      reply.header("Content-Security-Policy", "default-src 'self'; script-src 'self' 'wasm-unsafe-eval'; img-src 'self' https: data:; form-action 'self'; frame-ancestors 'self'; base-uri 'none'");
-    }
-    reply.header("Referrer-Policy", "strict-origin-when-cross-origin");
+    applySecurityHeaders(reply);
     return payload;
   });
   await app.register(fastifyStatic, {
@@ -65,7 +74,7 @@ export async function createApp(options: AppOptions): Promise<FastifyInstance> {
   });
   const templates = await readWebTemplates();
   await registerPreview(app, options.distDir, templates);
-  const ctx = options.subscriptions && createRouteContext(options.subscriptions, templates);
+  const ctx = options.subscriptions && createRouteContext(options.subscriptions, templates, trustProxy);
   if (ctx) {
     registerSignup(app, ctx);
     registerUnsubscribe(app, ctx);

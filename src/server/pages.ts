@@ -1,4 +1,4 @@
-import type { FastifyReply, FastifyRequest } from "fastify";
+import type { FastifyReply } from "fastify";
 import type { SiteView } from "../render/web/archive.ts";
 import type { WebTemplates } from "../render/web/templates.ts";
 
@@ -25,24 +25,6 @@ export function sendNotice(reply: FastifyReply, status: number, templates: WebTe
   const page = { title: `${view.title} · ${site.title}`, description: site.description, ogType: "website", root: "/", noindex: true, hideSignup: true };
   const body = templates.notice({ site, heading: view.title, ...view });
   return reply.code(status).type("text/html; charset=utf-8").header("Cache-Control", "no-store").send(templates.layout({ site, page, body }));
-}
-
-/**
- * A browser form post from this site: its Origin (or, failing that, its
- * Referer) is this server as the browser reached it, or the public URL the
- * mail links use. Browsers send Origin on every cross-site POST, so a form
- * on another site cannot act for a reader.
- */
-export function sameOrigin(req: FastifyRequest, publicOrigins: string[]): boolean {
-  const claimed = req.headers.origin ?? req.headers.referer;
-  if (!claimed) return false;
-  try {
-    const url = new URL(claimed);
-    // req.host: the Host header, or X-Forwarded-Host behind a trusted proxy.
-    return url.host === req.host || publicOrigins.includes(url.origin);
-  } catch {
-    return false;
-  }
 }
 
 /** r*****@example.org: enough to recognise, not enough to harvest. */

@@ -65,6 +65,8 @@ export async function registerPreview(app: FastifyInstance, distDir: string, tem
     const body = fillPlaceholders(await readFile(path.join(emailsDir, meta.html), "utf8"), sample(originOf(req.headers.host)), "html");
     // A mail client runs no script; neither does the preview.
     reply.header("Content-Security-Policy", "default-src 'none'; style-src 'unsafe-inline'; img-src https: http: data:; frame-ancestors 'self'");
+    // The preview page frames this part: the one answer another page of this server may frame.
+    reply.header("X-Frame-Options", "SAMEORIGIN");
     return html(reply, body);
   });
 

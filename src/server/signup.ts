@@ -1,7 +1,8 @@
 import type { FastifyInstance, FastifyReply } from "fastify";
 import { verifyConfirmToken } from "../send/tokens.ts";
 import { parseAddress } from "../store/address.ts";
-import { field, maskAddress, sameOrigin, type Form } from "./pages.ts";
+import { field, maskAddress, type Form } from "./pages.ts";
+import { sameOrigin } from "./origin.ts";
 import { limitConfig, type RouteContext } from "./subscriptions.ts";
 
 /**
@@ -25,7 +26,7 @@ export function registerSignup(app: FastifyInstance, ctx: RouteContext): void {
   app.get("/subscribe", { config: limitConfig(limits.actions) }, async (_req, reply) => page(reply, 200, { title: words.title, paragraphs: [], signup: {} }));
 
   app.post<{ Body: Form }>("/subscribe", { config: limitConfig(limits.subscribe), bodyLimit: 4096 }, async (req, reply) => {
-    if (!sameOrigin(req, ctx.origins)) return crossSite(reply);
+    if (!sameOrigin(req, ctx.origin)) return crossSite(reply);
     const typed = field(req.body, "email");
     const sent = (address: string) =>
       page(reply, 200, { title: words.title, paragraphs: [{ text: words.sent(address), status: true }, { text: words.sentNote }] });
@@ -51,7 +52,7 @@ export function registerSignup(app: FastifyInstance, ctx: RouteContext): void {
   });
 
   app.post<{ Params: { token: string }; Body: Form }>("/confirm/:token", { config: limitConfig(limits.actions), bodyLimit: 1024 }, async (req, reply) => {
-    if (!sameOrigin(req, ctx.origins)) return crossSite(reply);
+    if (!sameOrigin(req, ctx.origin)) return crossSite(reply);
     const result = await check(req.params.token);
     if (!result.ok) return invalidLink(reply);
     const outcome = await deps.store.confirmSubscriber(result.id, result.nonce, ctx.now());

@@ -4,6 +4,7 @@ import { createSiteView, type SiteView } from "../render/web/archive.ts";
 import type { WebTemplates } from "../render/web/templates.ts";
 import type { ConfirmationMailer } from "../send/confirmations.ts";
 import type { SignupStore, SignupThrottle, SubscriberStore } from "../store/store.ts";
+import type { OriginPolicy, TrustProxy } from "./origin.ts";
 import { sendNotice, type NoticeView } from "./pages.ts";
 import { serverWords, type ServerWords } from "./words.ts";
 
@@ -14,7 +15,7 @@ export interface SubscriptionDeps {
   newsletter: Newsletter;
   /** Sends confirmation mails; without one, POST /subscribe says signups are closed. */
   mailer?: ConfirmationMailer;
-  /** Origins besides the one the browser reached whose form posts count as this site's (the public URL). */
+  /** The public URL's origin: when set, the only origin whose form posts count as this site's. */
   publicOrigins?: string[];
   now?: () => Date;
   limits?: Partial<SubscriptionLimits>;
@@ -25,6 +26,8 @@ export interface SubscriptionLimits {
   subscribe: { max: number; windowMs: number };
   /** Every other subscription route (confirm, unsubscribe pages and forms), per client address. */
   actions: { max: number; windowMs: number };
+  /** One-click unsubscribes (never limited themselves) whose token fails, per client address: past this, 429. */
+  oneClickFailures: { max: number; windowMs: number };
   /** Confirmation mails per address, whoever asks: kept in the store, so restarts do not reset it. */
   throttle: SignupThrottle;
   /** How long after unsubscribing the unsubscribe page can still undo it. */
@@ -34,6 +37,7 @@ export interface SubscriptionLimits {
 export const DEFAULT_LIMITS: SubscriptionLimits = {
   subscribe: { max: 10, windowMs: 15 * 60_000 },
   actions: { max: 120, windowMs: 60_000 },
+  oneClickFailures: { max: 10, windowMs: 60_000 },
   throttle: { minIntervalMs: 10 * 60_000, maxPerDay: 3 },
   resubscribeWindowMs: 7 * 24 * 3600_000,
 };
@@ -56,13 +60,13 @@ export interface RouteContext {
   words: ServerWords;
   limits: SubscriptionLimits;
   now: () => Date;
-  /** Origins whose form posts count as this site's, besides the one the browser reached. */
-  origins: string[];
+  /** Which origins' form posts count as this site's (see origin.ts). */
+  origin: OriginPolicy;
   /** One of the server's own pages, in the archive's layout. */
   page(reply: FastifyReply, status: number, view: NoticeView): FastifyReply;
 }
 
-export function createRouteContext(deps: SubscriptionDeps, templates: WebTemplates): RouteContext {
+export function createRouteContext(deps: SubscriptionDeps, templates: WebTemplates, trustProxy: TrustProxy): RouteContext {
   const site = createSiteView(deps.newsletter);
   return {
     deps,
@@ -70,7 +74,7 @@ export function createRouteContext(deps: SubscriptionDeps, templates: WebTemplat
     words: serverWords(deps.newsletter),
     limits: { ...DEFAULT_LIMITS, ...deps.limits },
     now: deps.now ?? (() => new Date()),
-    origins: deps.publicOrigins ?? [],
+    origin: { publicOrigins: deps.publicOrigins ?? [], trustProxy },
     page: (reply, status, view) => sendNotice(reply, status, templates, site, view),
   };
 }

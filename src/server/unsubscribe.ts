@@ -1,6 +1,8 @@
 import type { FastifyInstance, FastifyReply } from "fastify";
 import { verifyToken } from "../send/tokens.ts";
-import { field, maskAddress, sameOrigin, type Form, type NoticeView } from "./pages.ts";
+import { FailureLimit } from "./failure-limit.ts";
+import { field, maskAddress, type Form, type NoticeView } from "./pages.ts";
+import { sameOrigin } from "./origin.ts";
 import { limitConfig, type RouteContext } from "./subscriptions.ts";
 
 /**
@@ -8,8 +10,10 @@ import { limitConfig, type RouteContext } from "./subscriptions.ts";
  * address and one button (mail scanners follow GET links, so GET never
  * changes anything); POST unsubscribes at once. A POST whose body is
  * List-Unsubscribe=One-Click (RFC 8058, sent by Gmail's and Yahoo's
- * button) answers 200 with no page, and is never rate-limited: a mail
- * provider sends many from few addresses. Unsubscribing twice is fine; the
+ * button) answers 200 with no page, and is never rate-limited when its
+ * token is valid: a mail provider sends many from few addresses; a client
+ * whose one-click posts fail too often in a minute gets 429 for further
+ * failures. Unsubscribing twice is fine; the
  * page that says it is done offers to undo it (for a week); a forged or
  * stale token gets a page that reveals nothing.
  */
@@ -26,6 +30,15 @@ export function registerUnsubscribe(app: FastifyInstance, ctx: RouteContext): vo
       forms: [{ action: `/unsubscribe/${encodeURIComponent(token)}/resubscribe`, button: words.again, secondary: true }],
     });
   const isOneClick = (body: unknown) => field(body as Form, "List-Unsubscribe") === "One-Click";
+  const failures = new FailureLimit(limits.oneClickFailures);
+  /** A failed one-click post: 400, or 429 once this client has failed too often this minute. */
+  const failedOneClick = (reply: FastifyReply, client: string) => {
+    const now = ctx.now().getTime();
+    const wait = failures.blockedFor(client, now);
+    if (wait > 0) return reply.code(429).header("Retry-After", String(Math.ceil(wait / 1000))).type("text/plain; charset=utf-8").send("Too many invalid links.");
+    failures.fail(client, now);
+    return reply.code(400).type("text/plain; charset=utf-8").send("Invalid link.");
+  };
 
   app.get<{ Params: { token: string } }>("/unsubscribe/:token", { config: limitConfig(limits.actions) }, async (req, reply) => {
     const id = await idOf(req.params.token);
@@ -43,16 +56,16 @@ export function registerUnsubscribe(app: FastifyInstance, ctx: RouteContext): vo
     { config: limitConfig(limits.actions, isOneClick), bodyLimit: 1024 },
     async (req, reply) => {
       const oneClick = isOneClick(req.body);
-      if (!oneClick && !sameOrigin(req, ctx.origins)) return crossSite(reply);
+      if (!oneClick && !sameOrigin(req, ctx.origin)) return crossSite(reply);
       const id = await idOf(req.params.token);
-      if (id === undefined) return oneClick ? reply.code(400).type("text/plain; charset=utf-8").send("Invalid link.") : invalid(reply);
+      if (id === undefined) return oneClick ? failedOneClick(reply, req.ip) : invalid(reply);
       await deps.store.unsubscribe(id, ctx.now());
       return oneClick ? reply.code(200).type("text/plain; charset=utf-8").send("Unsubscribed.") : done(reply, req.params.token);
     },
   );
 
   app.post<{ Params: { token: string } }>("/unsubscribe/:token/resubscribe", { config: limitConfig(limits.actions), bodyLimit: 1024 }, async (req, reply) => {
-    if (!sameOrigin(req, ctx.origins)) return crossSite(reply);
+    if (!sameOrigin(req, ctx.origin)) return crossSite(reply);
     const id = await idOf(req.params.token);
     if (id === undefined) return invalid(reply);
     const at = ctx.now();

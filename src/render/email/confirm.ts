@@ -16,8 +16,8 @@ export interface ConfirmEmailContext {
   placeholders: typeof CONFIRM_PLACEHOLDERS;
 }
 
-export function createConfirmEmailContext(site: SiteView, newsletter: Newsletter): ConfirmEmailContext {
-  const email = CONFIRM_PLACEHOLDERS.email;
+export function createConfirmEmailContext(site: SiteView, newsletter: Newsletter, placeholders: typeof CONFIRM_PLACEHOLDERS = CONFIRM_PLACEHOLDERS): ConfirmEmailContext {
+  const email = placeholders.email;
   const zh = isChinese(newsletter.language);
   const labels = zh
     ? {
@@ -43,7 +43,7 @@ export function createConfirmEmailContext(site: SiteView, newsletter: Newsletter
     fontStack: EMAIL_FONT_STACK,
     postalAddress: newsletter.postal_address,
     labels,
-    placeholders: CONFIRM_PLACEHOLDERS,
+    placeholders,
   };
 }
 

@@ -32,15 +32,16 @@ export interface EmailContext {
   placeholders: typeof PLACEHOLDERS;
 }
 
-export function createEmailContext(issue: IssueView, site: SiteView, newsletter: Newsletter): EmailContext {
+/** `placeholders`: what the templates write for per-reader values (the tokens, or one-off markers: see placeholders.ts). */
+export function createEmailContext(issue: IssueView, site: SiteView, newsletter: Newsletter, placeholders: typeof PLACEHOLDERS = PLACEHOLDERS): EmailContext {
   return {
     site,
     issue,
-    labels: emailLabels(site.labels, newsletter),
+    labels: emailLabels(site.labels, newsletter, placeholders),
     ...emailHeadline(issue, newsletter),
     fontStack: EMAIL_FONT_STACK,
     postalAddress: newsletter.postal_address,
-    placeholders: PLACEHOLDERS,
+    placeholders,
   };
 }
 
@@ -49,13 +50,13 @@ export function emailHeadline(issue: IssueSummary, newsletter: Newsletter): { su
   return { subject: issue.heading, preheader: preheaderOf(issue.description, newsletter.language) };
 }
 
-function emailLabels(labels: Labels, newsletter: Newsletter): EmailLabels {
+function emailLabels(labels: Labels, newsletter: Newsletter, placeholders: typeof PLACEHOLDERS): EmailLabels {
   const zh = isChinese(newsletter.language);
   return {
     viewInBrowser: zh ? "在浏览器中查看" : "View in your browser",
     why: zh
-      ? `你收到这封邮件,是因为 ${PLACEHOLDERS.email} 订阅了《${newsletter.title}》。`
-      : `You are receiving this because ${PLACEHOLDERS.email} subscribed to ${newsletter.title}.`,
+      ? `你收到这封邮件,是因为 ${placeholders.email} 订阅了《${newsletter.title}》。`
+      : `You are receiving this because ${placeholders.email} subscribed to ${newsletter.title}.`,
     unsubscribe: zh ? "退订" : "Unsubscribe",
     authors: labels.authors,
     colon: labels.colon,

@@ -38,6 +38,41 @@ export function fillPlaceholders(template: string, values: PlaceholderValues, fo
   });
 }
 
+// Content cannot place a per-reader value. An issue's text (an item that
+// `gazette draft` took from someone else's feed, say) may hold
+// "[[gazette:email]]"; were it filled, a link to another host would carry
+// every reader's address or signed unsubscribe link. So the templates are
+// rendered with one-off markers instead of the tokens: the tokens with
+// "gazette" replaced by a word of the same length that nobody can know in
+// advance (so wrapping is unchanged); afterwards every "[[gazette:" left in
+// the output, which can only have come from content, whatever field or
+// escaping brought it there, is neutralised, and only then do the markers
+// become the tokens the sender fills.
+
+/** A fresh one-off word for the markers: seven random lower-case letters, never "gazette". */
+export function newMarkerWord(random: (n: number) => Uint8Array): string {
+  for (;;) {
+    const word = [...random(7)].map((b) => String.fromCharCode(97 + (b % 26))).join("");
+    if (word !== "gazette") return word;
+  }
+}
+
+/** The tokens as the templates get them while rendering. */
+export function placeholderMarkers<T extends Record<string, string>>(tokens: T, word: string): T {
+  return Object.fromEntries(Object.entries(tokens).map(([name, token]) => [name, token.replace("[[gazette:", `[[${word}:`)])) as T;
+}
+
+/**
+ * Neutralises placeholder syntax that came from content, then turns the
+ * markers into the real tokens. In HTML the brackets become character
+ * references (shown, and followed as links, the same); in text a word
+ * joiner (U+2060, invisible) goes between them.
+ */
+export function sealPlaceholders(rendered: string, word: string, format: "html" | "text"): string {
+  const inert = format === "html" ? "&#91;&#91;gazette:" : "[\u2060[gazette:";
+  return rendered.replaceAll("[[gazette:", inert).replaceAll(`[[${word}:`, "[[gazette:");
+}
+
 /** Placeholders still present (none should be after filling). */
 export function findPlaceholders(text: string): string[] {
   return [...text.matchAll(/\[\[gazette:[a-z_]+\]\]/g)].map((m) => m[0]);

@@ -29,7 +29,7 @@ export const EMAIL_TEMPLATE_FILES = [
 export function compileEmailTemplates(sources: TemplateSources, dir = "emails"): EmailTemplates {
   let set: Record<string, Handlebars.TemplateDelegate> | undefined;
   const compile = () =>
-    (set ??= compileTemplateSet(sources, {
+    (set ??= compileTemplateSet(withPlaceholderFields(sources), {
       dir,
       partials: {
         head: "partials/head.mjml.hbs",
@@ -46,4 +46,17 @@ export function compileEmailTemplates(sources: TemplateSources, dir = "emails"):
     dir,
     fingerprint,
   };
+}
+
+/**
+ * A token typed into a template ("[[gazette:email]]" rather than
+ * {{placeholders.email}}) is the template's own: it becomes the field, so
+ * that it gets the one-off marker and survives the neutralising of
+ * placeholder syntax that came from content.
+ */
+function withPlaceholderFields(sources: TemplateSources): TemplateSources {
+  const field: Record<string, string> = { email: "email", unsubscribe_url: "unsubscribeUrl", confirm_url: "confirmUrl" };
+  return Object.fromEntries(
+    Object.entries(sources).map(([file, source]) => [file, source.replace(/\[\[gazette:(email|unsubscribe_url|confirm_url)\]\]/g, (_, name: string) => `{{placeholders.${field[name]}}}`)]),
+  );
 }
