@@ -40,7 +40,18 @@ export async function buildSearchIndex(documents: SearchDocument[], language: st
   return { files, indexed, documents: documents.length };
 }
 
-async function writeIndex(documents: SearchDocument[], language: string, dir: string): Promise<void> {
+// Pagefind's Node API drives one backend process per Node process, and
+// close() ends it for every caller: builds in one process (tests, the
+// preview's rebuilds) take turns.
+let turn: Promise<unknown> = Promise.resolve();
+
+function writeIndex(documents: SearchDocument[], language: string, dir: string): Promise<void> {
+  const mine = turn.then(() => writeIndexNow(documents, language, dir));
+  turn = mine.catch(() => {});
+  return mine;
+}
+
+async function writeIndexNow(documents: SearchDocument[], language: string, dir: string): Promise<void> {
   const pagefind = await import("pagefind");
   try {
     const created = await pagefind.createIndex({ forceLanguage: language.split("-")[0]!.toLowerCase(), writePlayground: false });
