@@ -1,4 +1,5 @@
-import { isMap, isPair, isScalar, isSeq, LineCounter, parseDocument, type Node } from "yaml";
+import { isMap, isPair, isScalar, isSeq, LineCounter, parseDocument, visit, type Node } from "yaml";
+import { MAX_YAML_ALIASES, MAX_YAML_DEPTH, tooDeepAt } from "./yaml-limits.ts";
 
 /** A parsed YAML text that can tell on which line a field stands. */
 export interface YamlSource {
@@ -18,6 +19,11 @@ export interface YamlSyntaxProblem {
  */
 export function parseYamlSource(text: string, firstLine = 1): YamlSource | { errors: YamlSyntaxProblem[] } {
   const lineCounter = new LineCounter();
+  const deep = tooDeepAt(text);
+  if (deep !== undefined) {
+    const line = text.slice(0, deep).split("\n").length + firstLine - 1;
+    return { errors: [{ line, message: `expected YAML nested at most ${MAX_YAML_DEPTH} levels deep (lists and mappings inside each other); here it goes deeper` }] };
+  }
   const doc = parseDocument(text, { lineCounter, prettyErrors: false, uniqueKeys: true, version: "1.2" });
   if (doc.errors.length > 0) {
     // Only the first: the parser's later errors are mostly what it made of the text after it
@@ -29,8 +35,18 @@ export function parseYamlSource(text: string, firstLine = 1): YamlSource | { err
     return { errors: [{ line, message: `${describeYamlError(err.code, err.message)}${rest}` }] };
   }
   const toLine = (offset: number) => lineCounter.linePos(offset).line + firstLine - 1;
+  let data: unknown;
+  try {
+    data = doc.toJS({ maxAliasCount: MAX_YAML_ALIASES });
+  } catch (cause) {
+    if (!/alias/i.test((cause as Error).message)) throw cause;
+    let first: number | undefined;
+    visit(doc, { Alias: (_key, node) => void (first ??= node.range?.[0]) });
+    const message = `expected YAML whose aliases (*name) repeat at most ${MAX_YAML_ALIASES.toLocaleString("en-US")} values in all; these aliases repeat more (write the values out, or use fewer levels of aliases)`;
+    return { errors: [{ line: toLine(first ?? 0), message }] };
+  }
   return {
-    data: doc.toJS(),
+    data,
     lineOf(path) {
       let node: unknown = doc.contents;
       let line = node && (node as Node).range ? toLine((node as Node).range![0]) : undefined;

@@ -3,8 +3,10 @@ import { calendarDate } from "../model/fields.ts";
 /** The words Gazette itself puts on pages, feeds and mail, per language. */
 export interface Labels {
   issueNumber(n: number): string;
-  /** "《预训练周刊》第36期: 标题" */
+  /** "《预训练周刊》第36期：标题" */
   issueHeading(newsletter: string, n: number, title: string): string;
+  /** An issue's title with its number, as feed readers list it: "第36期：标题". */
+  numberedTitle(n: number, title: string): string;
   date(d: Date, utcOffset: string): string;
   authors: string;
   summary: string;
@@ -23,7 +25,7 @@ export interface Labels {
   tags: string;
   /** The signup form on every archive page. */
   signup: { heading: string; note: string; email: string; button: string };
-  /** Between a label and its value: "作者:" / "Authors: ". */
+  /** Between a label and its value: "作者：" / "Authors: ". */
   colon: string;
   /** Search, topics and the table of contents (the archive's pages). */
   archive: ArchiveLabels;
@@ -49,7 +51,8 @@ export interface ArchiveLabels {
 
 const zh: Labels = {
   issueNumber: (n) => `第${n}期`,
-  issueHeading: (newsletter, n, title) => `《${newsletter}》第${n}期: ${title}`,
+  issueHeading: (newsletter, n, title) => `《${newsletter}》第${n}期：${title}`,
+  numberedTitle: (n, title) => `第${n}期：${title}`,
   date: (d, offset) => {
     const [y, m, day] = localDate(d, offset);
     return `${y}年${m}月${day}日`;
@@ -66,11 +69,11 @@ const zh: Labels = {
   feeds: "订阅源",
   previous: "上一期",
   next: "下一期",
-  draftNotice: "草稿:尚未发布,不在订阅源和目录中。",
+  draftNotice: "草稿：尚未发布，不在订阅源和目录中。",
   noIssues: "还没有发布的期刊。",
   tags: "主题",
-  signup: { heading: "邮件订阅", note: "每期发到你的邮箱,随时可以退订。", email: "邮箱地址", button: "订阅" },
-  colon: ":",
+  signup: { heading: "邮件订阅", note: "每期发到你的邮箱，随时可以退订。", email: "邮箱地址", button: "订阅" },
+  colon: "：",
   archive: {
     contents: "本期目录",
     search: "搜索",
@@ -92,6 +95,7 @@ const MONTHS = ["January", "February", "March", "April", "May", "June", "July", 
 const en: Labels = {
   issueNumber: (n) => `Issue ${n}`,
   issueHeading: (newsletter, n, title) => `${newsletter} #${n}: ${title}`,
+  numberedTitle: (n, title) => `Issue ${n}: ${title}`,
   date: (d, offset) => {
     const [y, m, day] = localDate(d, offset);
     return `${MONTHS[m - 1]} ${day}, ${y}`;

@@ -45,8 +45,10 @@ export interface IssueSummary {
   number: number;
   slug: string;
   title: string;
-  /** "《预训练周刊》第36期: …" */
+  /** "《预训练周刊》第36期：…" */
   heading: string;
+  /** "第36期：…", as feed readers list it. */
+  numberedTitle: string;
   numberLabel: string;
   dateText: string;
   /** RFC 3339 */
@@ -94,6 +96,7 @@ export function createIssueSummary(issue: Issue, newsletter: Newsletter): IssueS
     slug: issue.slug,
     title: issue.title,
     heading: labels.issueHeading(newsletter.title, issue.number, issue.title),
+    numberedTitle: labels.numberedTitle(issue.number, issue.title),
     numberLabel: labels.issueNumber(issue.number),
     dateText: labels.date(issue.date, newsletter.utc_offset),
     dateIso: toRfc3339(issue.date),

@@ -55,7 +55,7 @@ function emailLabels(labels: Labels, newsletter: Newsletter, placeholders: typeo
   return {
     viewInBrowser: zh ? "在浏览器中查看" : "View in your browser",
     why: zh
-      ? `你收到这封邮件,是因为 ${placeholders.email} 订阅了《${newsletter.title}》。`
+      ? `你收到这封邮件，是因为 ${placeholders.email} 订阅了《${newsletter.title}》。`
       : `You are receiving this because ${placeholders.email} subscribed to ${newsletter.title}.`,
     unsubscribe: zh ? "退订" : "Unsubscribe",
     authors: labels.authors,
