@@ -32,11 +32,17 @@ export interface PlannedIssue {
 /**
  * Every issue, newest first, with its neighbours among the published ones.
  * `fingerprints` (file → hash of its source) come from the loader; an issue
- * without one is fingerprinted from its data. Pure.
+ * without one is fingerprinted from its data. `summaryOf` may hand back a
+ * summary made earlier for the same issue and newsletter. Pure.
  */
-export function planSite(newsletter: Newsletter, issues: Issue[], fingerprints: Map<string, string> = new Map()): PlannedIssue[] {
+export function planSite(
+  newsletter: Newsletter,
+  issues: Issue[],
+  fingerprints: Map<string, string> = new Map(),
+  summaryOf: (issue: Issue, make: () => IssueSummary) => IssueSummary = (_issue, make) => make(),
+): PlannedIssue[] {
   const sorted = [...issues].sort((a, b) => b.number - a.number);
-  const summaries = sorted.map((issue) => createIssueSummary(issue, newsletter));
+  const summaries = sorted.map((issue) => summaryOf(issue, () => createIssueSummary(issue, newsletter)));
   // Walking newest to oldest: `next` is the last published issue seen, and
   // `previous` the first published one after this issue.
   const next: (IssueSummary | undefined)[] = [];
@@ -74,15 +80,28 @@ function issueTags(issue: Issue): string[] {
   return [...issue.tags, ...issue.sections.flatMap((s) => s.items.flatMap((item) => item.tags))];
 }
 
+/** A feed entry: the issue's view and its content as one HTML fragment. */
+export interface FeedEntry {
+  view: IssueView;
+  contentHtml: string;
+}
+
 /**
  * The index and the three feeds, as path → text. Pure: the same content and
- * templates give the same bytes, whatever the clock says.
+ * templates give the same bytes, whatever the clock says. `entryOf` may
+ * hand back an entry made earlier from the same inputs (see build.ts).
  */
-export function renderIndexAndFeeds(newsletter: Newsletter, site: SiteView, planned: PlannedIssue[], templates: WebTemplates): Map<string, string> {
+export function renderIndexAndFeeds(
+  newsletter: Newsletter,
+  site: SiteView,
+  planned: PlannedIssue[],
+  templates: WebTemplates,
+  entryOf: (p: PlannedIssue, make: () => FeedEntry) => FeedEntry = (_p, make) => make(),
+): Map<string, string> {
   const files = new Map<string, string>();
   const published = planned.filter((p) => !p.summary.draft);
   files.set("index.html", renderIndexPage(site, published.map((p) => p.summary), templates));
-  const entries = published.slice(0, newsletter.feed.limit).map((p) => ({ view: p.view(), contentHtml: renderIssueContent(site, p.view(), templates) }));
+  const entries = published.slice(0, newsletter.feed.limit).map((p) => entryOf(p, () => ({ view: p.view(), contentHtml: renderIssueContent(site, p.view(), templates) })));
   const input = { newsletter, entries };
   files.set(FEED_FILES.rss, renderRss(input));
   files.set(FEED_FILES.atom, renderAtom(input));
@@ -90,7 +109,7 @@ export function renderIndexAndFeeds(newsletter: Newsletter, site: SiteView, plan
   files.set("assets/style.css", templates.css);
   files.set("assets/search.js", templates.searchJs);
   files.set("search/index.html", renderSearchPage(site, templates));
-  for (const [file, text] of renderTopics(newsletter, site, planned, templates)) files.set(file, text);
+  for (const [file, text] of renderTopics(newsletter, site, planned, templates, entryOf)) files.set(file, text);
   return files;
 }
 
@@ -99,16 +118,24 @@ export function renderIndexAndFeeds(newsletter: Newsletter, site: SiteView, plan
  * renderers, for the issues that carry the tag), tags/, feeds.opml,
  * sitemap.xml and robots.txt. Drafts are in none of them. Pure.
  */
-export function renderTopics(newsletter: Newsletter, site: SiteView, planned: PlannedIssue[], templates: WebTemplates): Map<string, string> {
+export function renderTopics(
+  newsletter: Newsletter,
+  site: SiteView,
+  planned: PlannedIssue[],
+  templates: WebTemplates,
+  entryOf: (p: PlannedIssue, make: () => FeedEntry) => FeedEntry = (_p, make) => make(),
+): Map<string, string> {
   const files = new Map<string, string>();
   const published = planned.filter((p) => !p.summary.draft);
   const topics = collectTopics(published);
-  const content = new Map<PlannedIssue, string>();
-  const contentOf = (p: PlannedIssue) => content.get(p) ?? content.set(p, renderIssueContent(site, p.view(), templates)).get(p)!;
+  // An issue is an entry of each of its topics' feeds: made once.
+  const made = new Map<PlannedIssue, FeedEntry>();
+  const entry = (p: PlannedIssue) =>
+    made.get(p) ?? made.set(p, entryOf(p, () => ({ view: p.view(), contentHtml: renderIssueContent(site, p.view(), templates) }))).get(p)!;
   const opml: OpmlFeed[] = [{ title: newsletter.title, xmlUrl: feedUrl(newsletter, "rss"), htmlUrl: newsletter.base_url }];
   for (const topic of topics) {
     const channel = topicNewsletter(newsletter, site, topic);
-    const input = { newsletter: channel, entries: topic.issues.slice(0, newsletter.feed.limit).map((p) => ({ view: p.view(), contentHtml: contentOf(p) })) };
+    const input = { newsletter: channel, entries: topic.issues.slice(0, newsletter.feed.limit).map(entry) };
     files.set(`${topic.dir}${FEED_FILES.rss}`, renderRss(input));
     files.set(`${topic.dir}${FEED_FILES.atom}`, renderAtom(input));
     files.set(`${topic.dir}${FEED_FILES.json}`, renderJsonFeed(input));
