@@ -1,4 +1,5 @@
 import { escapeHtml } from "./html.ts";
+import { markdownToPlainText } from "./markdown.ts";
 import type { PlannedIssue } from "./site.ts";
 import type { IssueView, ItemView } from "./view.ts";
 import type { SiteView } from "./web/archive.ts";
@@ -24,8 +25,9 @@ export function renderSearchDocuments(site: SiteView, planned: PlannedIssue[]): 
     const view = p.view();
     const issue = `${view.numberLabel} · ${view.dateText}`;
     const headline = headlineItem(view);
-    for (const section of view.sections) {
-      for (const item of section.items) {
+    for (const [s, section] of view.sections.entries()) {
+      for (const [i, item] of section.items.entries()) {
+        const summary = markdownToPlainText(p.issue.sections[s]!.items[i]!.summary);
         const lang = item.foreign ? ` lang="${escapeHtml(item.lang)}"` : "";
         const parts = [
           `<h1 data-pagefind-meta="title"${lang}>${escapeHtml(item.title)}</h1>`,
@@ -34,7 +36,7 @@ export function renderSearchDocuments(site: SiteView, planned: PlannedIssue[]): 
           `<p data-pagefind-meta="issue">${escapeHtml(issue)}</p>`,
           item.institutions ? `<p>${escapeHtml(item.institutions)}</p>` : "",
           item.authors ? `<p${lang}>${escapeHtml(item.authors)}</p>` : "",
-          `<p>${escapeHtml(item.summaryText)}</p>`,
+          `<p>${escapeHtml(summary)}</p>`,
         ];
         docs.push({
           url: `/${p.summary.path}#${item.anchor}`,
