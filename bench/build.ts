@@ -4,6 +4,7 @@ import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { checkEmailShapes } from "./email-check.ts";
 import { hugoIssueFile, hugoVersion, writeHugoSite } from "./hugo.ts";
+import { benchPreview } from "./preview.ts";
 import { HAVE_GNU_TIME, measure, median, range, type Measured } from "./measure.ts";
 import { variant, writeSyntheticArchive } from "./synthetic.ts";
 
@@ -91,7 +92,12 @@ export async function benchBuild(log: (line: string) => void): Promise<Row[]> {
       }
       idle.runs.push(gazette("rebuild with nothing changed"));
     }
-    return [cold, cached, reparsed, edit, idle];
+    const rows: Row[] = [cold, cached, reparsed, edit, idle];
+    if (process.env.BENCH_PREVIEW !== "0") {
+      const times = await benchPreview(REPO, root, edited, ROUNDS);
+      log(`  gazette preview ${edited}: saving the issue to its preview page reloaded with the edit, ${range(times)} s (${ROUNDS} saves, headless Chromium)`);
+    }
+    return rows;
   } finally {
     await rm(root, { recursive: true, force: true });
   }

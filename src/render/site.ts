@@ -30,11 +30,17 @@ export interface PlannedIssue {
 /**
  * Every issue, newest first, with its neighbours among the published ones.
  * `fingerprints` (file → hash of its source) come from the loader; an issue
- * without one is fingerprinted from its data. Pure.
+ * without one is fingerprinted from its data. `summaryOf` may hand back a
+ * summary made earlier for the same issue and newsletter. Pure.
  */
-export function planSite(newsletter: Newsletter, issues: Issue[], fingerprints: Map<string, string> = new Map()): PlannedIssue[] {
+export function planSite(
+  newsletter: Newsletter,
+  issues: Issue[],
+  fingerprints: Map<string, string> = new Map(),
+  summaryOf: (issue: Issue, make: () => IssueSummary) => IssueSummary = (_issue, make) => make(),
+): PlannedIssue[] {
   const sorted = [...issues].sort((a, b) => b.number - a.number);
-  const summaries = sorted.map((issue) => createIssueSummary(issue, newsletter));
+  const summaries = sorted.map((issue) => summaryOf(issue, () => createIssueSummary(issue, newsletter)));
   // Walking newest to oldest: `next` is the last published issue seen, and
   // `previous` the first published one after this issue.
   const next: (IssueSummary | undefined)[] = [];
@@ -63,15 +69,28 @@ export function planSite(newsletter: Newsletter, issues: Issue[], fingerprints: 
   });
 }
 
+/** A feed entry: the issue's view and its content as one HTML fragment. */
+export interface FeedEntry {
+  view: IssueView;
+  contentHtml: string;
+}
+
 /**
  * The index and the three feeds, as path → text. Pure: the same content and
- * templates give the same bytes, whatever the clock says.
+ * templates give the same bytes, whatever the clock says. `entryOf` may
+ * hand back an entry made earlier from the same inputs (see build.ts).
  */
-export function renderIndexAndFeeds(newsletter: Newsletter, site: SiteView, planned: PlannedIssue[], templates: WebTemplates): Map<string, string> {
+export function renderIndexAndFeeds(
+  newsletter: Newsletter,
+  site: SiteView,
+  planned: PlannedIssue[],
+  templates: WebTemplates,
+  entryOf: (p: PlannedIssue, make: () => FeedEntry) => FeedEntry = (_p, make) => make(),
+): Map<string, string> {
   const files = new Map<string, string>();
   const published = planned.filter((p) => !p.summary.draft);
   files.set("index.html", renderIndexPage(site, published.map((p) => p.summary), templates));
-  const entries = published.slice(0, newsletter.feed.limit).map((p) => ({ view: p.view(), contentHtml: renderIssueContent(site, p.view(), templates) }));
+  const entries = published.slice(0, newsletter.feed.limit).map((p) => entryOf(p, () => ({ view: p.view(), contentHtml: renderIssueContent(site, p.view(), templates) })));
   const input = { newsletter, entries };
   files.set(FEED_FILES.rss, renderRss(input));
   files.set(FEED_FILES.atom, renderAtom(input));
