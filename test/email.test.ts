@@ -95,6 +95,7 @@ describe("the issue 36 email", () => {
       subject: "《预训练周刊》第36期：谷歌提出梯度最大化增长方法GradMax",
       preheader: expect.stringMatching(/^本期周刊,我们选择了11篇.{20,}…$/),
       url: "https://pretraining-weekly.example.org/issues/36/",
+      images: "https://pretraining-weekly.example.org/images/",
       draft: false,
       html: "36.html",
       text: "36.txt",
