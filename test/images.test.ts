@@ -158,9 +158,9 @@ describe("gazette build with figures", () => {
     expect(images.find((i) => i.includes("fig-gradmax"))).toMatch(/width="592" height="333"/);
     expect(images.find((i) => i.includes("fig-gradmax"))).toMatch(/srcset="[^"]+-600\.png 1x, [^"]+-1200\.png 2x"/);
     const text = await readFile(path.join(root, "dist/emails/36.txt"), "utf8");
-    expect(text).toMatch(/图:图1:GradMax 在训练中添加神经元\n\s*https:\/\/pretraining-weekly\.example\.org\/images\/fig-gradmax-[0-9a-f]{12}-1200\.png\n/);
-    expect(text).toMatch(/图:实验室的照片\n\s*https:\/\/\S+photo-[0-9a-f]{12}-1200\.jpg\n/);
-    expect(text).toMatch(/图:矢量示意图\n\s*https:\/\/\S+diagram-[0-9a-f]{12}-400\.svg\n/);
+    expect(text).toMatch(/图：图1:GradMax 在训练中添加神经元\n\s*https:\/\/pretraining-weekly\.example\.org\/images\/fig-gradmax-[0-9a-f]{12}-1200\.png\n/);
+    expect(text).toMatch(/图：实验室的照片\n\s*https:\/\/\S+photo-[0-9a-f]{12}-1200\.jpg\n/);
+    expect(text).toMatch(/图：矢量示意图\n\s*https:\/\/\S+diagram-[0-9a-f]{12}-400\.svg\n/);
   });
 
   it("gives feed entries the same absolute image URLs, and the first figure as the entry's image, in valid feeds", async () => {
