@@ -11,9 +11,8 @@ import { acquireLock } from "../lock.ts";
 import { deadLocalWorkers } from "../send/campaign.ts";
 import { prepareMessage } from "../send/message.ts";
 import { createOutboxTransport, createSmtpTransport } from "../send/transport.ts";
-import { guardRail, withRates } from "../feedback/report.ts";
 import { parseAddress } from "../store/address.ts";
-import type { FeedbackStore } from "../store/feedback.ts";
+import { guardRailFor } from "./guard-rail.ts";
 import { describeStore, openStore } from "../store/open.ts";
 import { storeFailure } from "../store/problems.ts";
 import { renderProgress } from "./progress.ts";
@@ -111,6 +110,10 @@ export async function send(io: Io, root: string, number: number, opts: SendOptio
         io.out("not sent.\n");
         return;
       }
+      // Sending by hand settles a schedule that waits (overdue) or is yet to come.
+      if (await store.schedules.moveSchedule(number, ["scheduled", "overdue"], "sent", { now: new Date(), detail: "sent by hand with gazette send" })) {
+        io.out(`(its scheduled send is settled: this send is it)\n`);
+      }
       const controller = new AbortController();
       const onSigint = () => {
         if (controller.signal.aborted) process.exit(130);
@@ -151,13 +154,6 @@ export async function send(io: Io, root: string, number: number, opts: SendOptio
 function asStoreFailure(err: unknown, ledger: string, consequence: string): unknown {
   const code = (err as { code?: unknown }).code;
   return typeof code === "string" && code.startsWith("SQLITE_") ? storeFailure(err as Error, ledger, consequence) : err;
-}
-
-/** Why the last issue sent (other than this one) should stop this send, if it should. */
-async function guardRailFor(feedback: FeedbackStore, number: number, config: Config): Promise<string | undefined> {
-  const last = await feedback.lastSentIssue(number);
-  const report = last === undefined ? undefined : await feedback.issueReport(last);
-  return guardRail(report && withRates(report), { maxComplaintPercent: config.GAZETTE_MAX_COMPLAINT_PERCENT, maxHardBouncePercent: config.GAZETTE_MAX_HARD_BOUNCE_PERCENT });
 }
 
 async function confirm(question: string): Promise<boolean> {

@@ -18,6 +18,7 @@ import { loadTables } from "./load.ts";
 import { migratePostgres } from "./migrate.ts";
 import { PostgresFeedbackStore } from "./postgres-feedback.ts";
 import { PostgresLedger } from "./postgres-ledger.ts";
+import { PostgresSchedules } from "./postgres-schedules.ts";
 import { iso, subscriberRow as subscriber } from "./rows.ts";
 
 // PostgreSQL's SQL lives here and in migrations/: the same queries as
@@ -36,8 +37,12 @@ export class PostgresStore extends PostgresLedger implements SubscriberStore, Si
     readonly migrations: { applied: number[]; version: number },
   ) {
     super(pool);
+    this.schedules = new PostgresSchedules(pool);
     this.feedback = new PostgresFeedbackStore(pool);
   }
+
+  /** Scheduled sends and click counts. */
+  readonly schedules: PostgresSchedules;
 
   /** Feedback events and reports, on the same pool (see postgres-feedback.ts). */
   readonly feedback: FeedbackStore;

@@ -7,6 +7,7 @@ import { packagePath } from "../../paths.ts";
 import type { FeedbackStore } from "../feedback.ts";
 import { SqliteFeedbackStore } from "./sqlite-feedback.ts";
 import { SqliteLedger } from "./sqlite-ledger.ts";
+import { SqliteSchedules } from "./sqlite-schedules.ts";
 import {
   StoreError,
   type ConfirmationState,
@@ -38,6 +39,8 @@ export class SqliteStore extends SqliteLedger implements SubscriberStore, Signup
   readonly migrations: { applied: number[]; version: number };
   /** Feedback events and reports, on the same connection (see sqlite-feedback.ts). */
   readonly feedback: FeedbackStore;
+  /** Scheduled sends and click counts. */
+  readonly schedules: SqliteSchedules;
 
   constructor(file: string) {
     if (file !== ":memory:") mkdirSync(path.dirname(file), { recursive: true });
@@ -51,6 +54,7 @@ export class SqliteStore extends SqliteLedger implements SubscriberStore, Signup
     super(db);
     this.migrations = migrations;
     this.feedback = new SqliteFeedbackStore(db);
+    this.schedules = new SqliteSchedules(db);
     const columns = "id, email, name, status, source, created_at AS createdAt, updated_at AS updatedAt";
     this.stmt = {
       insert: this.db.prepare(
@@ -258,6 +262,7 @@ function migrate(db: Database.Database): { applied: number[]; version: number } 
   const current = db.pragma("user_version", { simple: true }) as number;
   const applied: number[] = [];
   const files = readdirSync(MIGRATIONS).filter((f) => /^\d{3}-.*\.sql$/.test(f)).sort();
+  refuseDuplicateVersions(files, "sqlite");
   for (const file of files) {
     const version = Number(file.slice(0, 3));
     if (version <= current) continue;
@@ -272,6 +277,16 @@ function migrate(db: Database.Database): { applied: number[]; version: number } 
     }
   }
   return { applied, version: db.pragma("user_version", { simple: true }) as number };
+}
+
+/** Two migrations with one number: the second would be skipped on a new database (the version says it is applied). */
+export function refuseDuplicateVersions(files: string[], backend: string): void {
+  const seen = new Map<string, string>();
+  for (const file of files) {
+    const version = file.slice(0, 3);
+    if (seen.has(version)) throw new StoreError("MIGRATION", `migrations ${backend}/${seen.get(version)} and ${backend}/${file} share the number ${version}: renumber one`);
+    seen.set(version, file);
+  }
 }
 
 function row(input: NewSubscriber): Row {
