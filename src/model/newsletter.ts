@@ -56,6 +56,12 @@ export const NewsletterSchema = z.strictObject({
       limit: z.number({ error: "expected a whole number from 1 to 500" }).int().min(1).max(500).default(20),
     })
     .default({ limit: 20 }),
+  /** WebSub (W3C): the hubs every feed names, and that `gazette ping` tells of each changed feed. */
+  websub: z
+    .strictObject({
+      hubs: z.array(httpUrl, { error: "expected a list of hub URLs" }).min(1, { error: "expected at least one hub URL" }),
+    })
+    .optional(),
   /** Feeds (RSS, RDF, Atom) that `gazette draft` gathers new items from. Not part of any output. */
   sources: z.array(source, { error: "expected a list of sources, each { url, section?, limit? }" }).default([]),
 });
