@@ -1,7 +1,7 @@
 import type { Issue, Item } from "../model/issue.ts";
 import type { Newsletter } from "../model/newsletter.ts";
 import { labelsFor, type Labels } from "./labels.ts";
-import { markdownToPlainText, renderMarkdown } from "./markdown.ts";
+import { markdownToPlainText, markdownToTextParagraphs, renderMarkdown, type TextParagraph } from "./markdown.ts";
 
 // The view model: what every template (page, feed content, email) reads.
 // Built once per issue from the validated model; plain data, no I/O.
@@ -24,7 +24,8 @@ export interface ItemView {
   translation?: string;
   authors: string;
   summaryHtml: string;
-  summaryText: string;
+  /** The summary as plain text for the email's text part, its links kept (same URLs as summaryHtml). */
+  summaryParagraphs: TextParagraph[];
   /** Where the title links to: the hub page, else the paper, else the first link. */
   href?: string;
   links: LinkView[];
@@ -59,8 +60,8 @@ export interface IssueSummary {
 /** The whole issue, as pages, feeds and mail show it. */
 export interface IssueView extends IssueSummary {
   leadHtml: string;
-  /** The lead as plain text, paragraphs separated by blank lines. */
-  leadText: string;
+  /** The lead as plain text for the email's text part, its links kept (same URLs as leadHtml). */
+  leadParagraphs: TextParagraph[];
   sections: { title: string; items: ItemView[] }[];
   contributors: string[];
   /** The contributors as one line: "申德周 翟珂 吴新刚". */
@@ -111,7 +112,7 @@ export function createIssueView(issue: Issue, newsletter: Newsletter): IssueView
   return {
     ...summary,
     leadHtml: issue.lead === "" ? "" : renderMarkdown(issue.lead, url),
-    leadText: markdownToPlainText(issue.lead),
+    leadParagraphs: markdownToTextParagraphs(issue.lead, url),
     sections,
     contributors: issue.contributors,
     contributorsText: issue.contributors.join(labels.listSeparator === "、" ? " " : ", "),
@@ -138,7 +139,7 @@ function createItemView(item: Item, index: number, newsletter: Newsletter, label
     translation: item.translation,
     authors: etAl(item.authors, item.et_al),
     summaryHtml: renderMarkdown(item.summary, pageUrl),
-    summaryText: markdownToPlainText(item.summary),
+    summaryParagraphs: markdownToTextParagraphs(item.summary, pageUrl),
     href: item.links.hub ?? item.links.paper ?? links[0]?.url,
     links,
     tags: item.tags,
