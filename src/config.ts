@@ -60,6 +60,8 @@ const EnvSchema = z.object({
   /** smtp://user:pass@host:587 or smtps://…; unset means the local outbox. */
   SMTP_URL: urlOf(["smtp:", "smtps:"], "expected smtp://user:pass@host:587 or smtps://…"),
   SMTP_POOL_SIZE: envNumber(8, { whole: true, min: 1, max: 64 }),
+  /** Seconds to wait for the relay to accept a connection and to greet; past that the attempt is a connection failure. */
+  SMTP_TIMEOUT: envNumber(10, { min: 0.05, max: 300 }),
   /** Messages per second (fractions too: 0.5 is one every two seconds); 0 for no limit. */
   SMTP_RATE: envNumber(0, { min: 0 }),
   DKIM_DOMAIN: optionalText,

@@ -14,6 +14,8 @@ import { feedEntries, summaries } from "./process-memo.ts";
 import { buildIssuePages } from "./pages.ts";
 import { buildConfirmEmail, buildEmails, type EmailReport } from "./emails.ts";
 import { readEmailTemplates, readWebTemplates } from "./read-templates.ts";
+import { renderSearchDocuments } from "../render/search-documents.ts";
+import { buildSearchIndex } from "./search-index.ts";
 import { writeDist, type DistFile, type WriteReport } from "./write-dist.ts";
 
 export interface BuildOptions {
@@ -37,6 +39,8 @@ export interface BuildResult extends WriteReport {
   emails: EmailReport[];
   /** Issue pages rendered afresh (the rest came from the cache). */
   pagesRendered: number;
+  /** Whether the search index was made afresh (else it came from the cache: no page had changed). */
+  searchIndexed: boolean;
   /** Documents mjml compiled for the issue emails (each new shape once; documents with no usable shape). */
   mjmlCompiles: number;
   warnings: Problem[];
@@ -84,8 +88,9 @@ async function buildWith(options: BuildOptions, compiler: MjmlPool): Promise<Bui
   ]);
   emailsBuilt.catch(() => {}); // awaited below; this only keeps a failure during pages from going unhandled
   const pages = await buildIssuePages(newsletter, site, planned, webTemplates, cache, version);
+  const search = await buildSearchIndex(renderSearchDocuments(site, planned), newsletter.language, cacheDir, version);
   const [emails, confirmation] = await emailsBuilt;
-  for (const [file, body] of [...pages.files, ...emails.files, ...confirmation.files]) files.set(file, body);
+  for (const [file, body] of [...pages.files, ...search.files, ...emails.files, ...confirmation.files]) files.set(file, body);
   checkOutputs(files);
   const report = await writeDist(outDir, files);
   // After the swap: dist/ (and the preview's reload) does not wait for it.
@@ -98,6 +103,7 @@ async function buildWith(options: BuildOptions, compiler: MjmlPool): Promise<Bui
     drafts: content.issues.filter((i) => i.draft).length,
     emails: emails.reports,
     pagesRendered: pages.rendered,
+    searchIndexed: search.indexed,
     mjmlCompiles: emailCompiler.mjmlRuns,
     warnings: [...content.warnings, ...emails.warnings],
   };
