@@ -54,6 +54,8 @@ const EnvSchema = z.object({
    * How long a send worker's claim on its recipients lasts unless renewed:
    * the rows of a worker that died become claimable (or uncertain) after it.
    */
+  /** How often gazette serve and gazette worker --watch look for due scheduled sends. */
+  GAZETTE_SCHEDULE_SECONDS: envNumber(15, { min: 1, max: 3600 }),
   GAZETTE_LEASE_SECONDS: envNumber(30, { min: 1, max: 3600 }),
   /** Connections each process keeps to PostgreSQL. */
   DATABASE_POOL_SIZE: envNumber(8, { whole: true, min: 1, max: 100 }),

@@ -58,7 +58,7 @@ export function createProgram(io: Io): Command {
     .option("-o, --out <dir>", "the built folder to serve", "dist")
     .action(async (opts: ServeOptions) => {
       const root = rootOf(program);
-      await serveUntilStopped(io, root, opts, (base) => [
+      await serveUntilStopped(io, root, { ...opts, schedules: true }, (base) => [
         `  archive  ${base}/  (every page has the signup form)`,
         `  RSS      ${base}/rss.xml`,
         `  Atom     ${base}/atom.xml`,
@@ -120,13 +120,13 @@ async function buildAndReport(io: Io, root: string, outDir: string): Promise<Bui
   return result;
 }
 
-async function serveUntilStopped(io: Io, root: string, opts: ServeOptions, urls: (base: string) => string[]): Promise<void> {
+async function serveUntilStopped(io: Io, root: string, opts: ServeOptions & { schedules?: boolean }, urls: (base: string) => string[]): Promise<void> {
   const { readConfig } = await import("../config.ts");
   const config = readConfig();
   const distDir = path.resolve(root, opts.out);
   const { createApp } = await import("../server/app.ts");
   const { openSubscriptions } = await import("./serve.ts");
-  const subscriptions = await openSubscriptions(io, root, distDir, config);
+  const subscriptions = await openSubscriptions(io, root, distDir, config, { schedules: opts.schedules });
   const trustProxy = config.GAZETTE_TRUST_PROXY === "true" ? true : config.GAZETTE_TRUST_PROXY;
   const app = await createApp({ distDir, subscriptions: subscriptions?.deps, trustProxy });
   app.addHook("onClose", async () => subscriptions?.close());

@@ -103,6 +103,10 @@ export async function send(io: Io, root: string, number: number, opts: SendOptio
         io.out("not sent.\n");
         return;
       }
+      // Sending by hand settles a schedule that waits (overdue) or is yet to come.
+      if (await store.schedules.moveSchedule(number, ["scheduled", "overdue"], "sent", { now: new Date(), detail: "sent by hand with gazette send" })) {
+        io.out(`(its scheduled send is settled: this send is it)\n`);
+      }
       const controller = new AbortController();
       const onSigint = () => {
         if (controller.signal.aborted) process.exit(130);
