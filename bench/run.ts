@@ -5,7 +5,7 @@ import { benchPersonalise, benchSend, formatSendRuns } from "./send.ts";
 import { benchServe, formatServeRuns } from "./serve.ts";
 
 // npm run bench: prints figures; asserts nothing. Goals are in the README.
-// BENCH_ONLY=build|images|send|serve runs one part; BENCH_ROUNDS (3) and BENCH_ISSUES (1000) shape the build part, BENCH_VERIFY=0 skips its email check; BENCH_SEND_COUNTS="10000,100000" sets the send sizes;
+// BENCH_ONLY=build|images|send|serve runs one part; BENCH_ROUNDS (3) and BENCH_ISSUES (1000) shape the build part, BENCH_VERIFY=0 skips its email check, BENCH_PREVIEW=0 its preview timing; BENCH_SEND_COUNTS="10000,100000" sets the send sizes;
 // BENCH_SERVE_SECONDS and BENCH_SERVE_CONNECTIONS shape the server load.
 const only = process.env.BENCH_ONLY;
 console.log(`gazette benchmarks (node ${process.version}, ${availableParallelism()} cores)\n`);

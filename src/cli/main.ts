@@ -4,6 +4,7 @@ import type { BuildResult } from "../build/build.ts";
 import { registerDbCommands } from "./db.ts";
 import { registerDraftCommands } from "./draft.ts";
 import { registerSendCommand, registerWorkerCommand } from "./send.ts";
+import { DEFAULT_PING_TIMEOUT_S, parseSeconds, pingAndReport, registerPingCommand } from "./ping.ts";
 import { registerSubscriberCommands } from "./subscribers.ts";
 import type { EmailReport } from "../build/emails.ts";
 import { ContentError, formatProblems, type Problem } from "../errors.ts";
@@ -45,9 +46,15 @@ export function createProgram(io: Io): Command {
     .command("build")
     .description("write dist/: feeds, archive pages and emails (atomically; a failed build leaves dist/ as it was)")
     .option("-o, --out <dir>", "output folder", "dist")
-    .action(async (opts: { out: string }) => {
+    .option("--ping", "then tell the WebSub hubs of every changed feed (as gazette ping; a failing hub never fails the build)")
+    .option("--ping-timeout <seconds>", `per hub request (default ${DEFAULT_PING_TIMEOUT_S})`, parseSeconds)
+    .action(async (opts: { out: string; ping?: boolean; pingTimeout?: number }) => {
       const root = rootOf(program);
-      await buildAndReport(io, root, path.resolve(root, opts.out));
+      const result = await buildAndReport(io, root, path.resolve(root, opts.out));
+      if (opts.ping) {
+        if (!result.newsletter.websub) io.err("websub: content/newsletter.yaml names no hubs (websub.hubs); nothing to ping\n");
+        else await pingAndReport(io, root, result.newsletter, opts.pingTimeout ?? DEFAULT_PING_TIMEOUT_S);
+      }
     });
 
   program
@@ -96,6 +103,7 @@ export function createProgram(io: Io): Command {
   registerDraftCommands(program, io, () => rootOf(program));
   registerSubscriberCommands(program, io, () => rootOf(program));
   registerSendCommand(program, io, () => rootOf(program));
+  registerPingCommand(program, io, () => rootOf(program));
   registerWorkerCommand(program, io, () => rootOf(program));
   registerDbCommands(program, io, () => rootOf(program));
   return program;
