@@ -64,13 +64,15 @@ export async function send(io: Io, root: string, number: number, opts: SendOptio
     }
     if (meta.draft) throw Object.assign(new Error(`issue ${number} is a draft: set draft: false and build before sending (or use --test)`), { code: "GAZETTE_DRAFT" });
 
-    mkdirSync(dataDir, { recursive: true }); // for the lock, even when the store is PostgreSQL
-    const release = acquireLock(path.join(dataDir, `send-${number}.lock`), `another gazette send ${number} is running`);
+    // A dry run only looks: no lock, nothing written, so it works in a read-only data folder.
+    const looking = !!opts.dryRun;
+    const release = looking ? () => {} : takeSendLock(dataDir, number);
     // The store, for people: "data/gazette.sqlite", or "PostgreSQL host/name".
     const ledger = describeStore(root, config).replace(/^SQLite /, "");
     let store: Awaited<ReturnType<typeof openStore>>;
     try {
-      store = await openStore(root, config);
+      // Checked before anything is sent: a damaged file must not promise 1,500 and die after 500.
+      store = await openStore(root, config, { readOnly: looking, check: true });
     } catch (err) {
       release();
       throw asStoreFailure(err, ledger, "nothing was sent");
@@ -78,7 +80,7 @@ export async function send(io: Io, root: string, number: number, opts: SendOptio
     let consequence = "nothing was sent";
     try {
       // Rows left 'sending' by a worker that is gone are uncertain: say so before asking, and count them right.
-      await store.expireLeases(number, deadLocalWorkers(await store.leaseHolders(number)));
+      if (!looking) await store.expireLeases(number, deadLocalWorkers(await store.leaseHolders(number)));
       const owed = await store.countOwed(number, !!opts.resendUncertain);
       const done = await store.countByState(number);
       io.out(
@@ -147,6 +149,19 @@ export async function send(io: Io, root: string, number: number, opts: SendOptio
     }
   } finally {
     await transport.close();
+  }
+}
+
+/** The lock that keeps one send of an issue at a time, in the data folder (even when the store is PostgreSQL). */
+function takeSendLock(dataDir: string, number: number): () => void {
+  try {
+    mkdirSync(dataDir, { recursive: true });
+    return acquireLock(path.join(dataDir, `send-${number}.lock`), `another gazette send ${number} is running`);
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    if (code !== "EROFS" && code !== "EACCES" && code !== "EPERM") throw err;
+    const shown = path.relative(process.cwd(), dataDir) || dataDir;
+    throw Object.assign(new Error(`the data folder ${shown}/ is read-only to this process (${code}): gazette send writes its lock and ledger there; give it write access (gazette send --dry-run needs none)`, { cause: err }), { code: "GAZETTE_READ_ONLY" });
   }
 }
 

@@ -157,6 +157,8 @@ export type Store = SubscriberStore & SignupStore & DeliveryLedger & {
   readonly migrations: { applied: number[]; version: number };
   /** The token secret kept in the database, for backends shared across machines (made on first use). */
   sharedSecret?(): Promise<Buffer>;
+  /** Problems a quick integrity check of the stored data finds (none when sound); where the backend has one. */
+  checkIntegrity?(): Promise<string[]>;
 };
 
 /** What became of one attempt. */
@@ -179,7 +181,7 @@ export interface TableDump {
 
 export class StoreError extends Error {
   constructor(
-    readonly code: "DUPLICATE" | "NOT_FOUND" | "MIGRATION" | "NOT_EMPTY" | "COPY",
+    readonly code: "DUPLICATE" | "NOT_FOUND" | "MIGRATION" | "NOT_EMPTY" | "COPY" | "DAMAGED" | "READ_ONLY",
     message: string,
   ) {
     super(message);
