@@ -33,8 +33,8 @@ interface Route {
 
 /**
  * POST /webhooks/<provider>: the signature (or credentials) first, then
- * the timestamp (five minutes), then a signature seen before is refused,
- * and only then is anything recorded. Answers are JSON: 200 with what was
+ * the timestamp (five minutes); a signature seen before is refused once its
+ * events are found to be recorded already (so a replay changes nothing). Answers are JSON: 200 with what was
  * recorded, 400 for a payload that cannot be read, 401 unsigned, 403
  * badly signed or replayed, 413 too large.
  */
@@ -54,9 +54,12 @@ export async function registerWebhooks(app: FastifyInstance, deps: WebhookDeps):
   const { intake } = deps;
   const answer = (reply: FastifyReply, status: number, body: Record<string, unknown>) =>
     reply.code(status).type("application/json; charset=utf-8").header("Cache-Control", "no-store").send(JSON.stringify(body));
-  const record = async (reply: FastifyReply, source: FeedbackSource, parsed: Parsed) => {
+  // The signature is remembered only once its events are recorded: a retry after a failed recording
+  // is taken, and a replay after a successful one changes nothing (its events are duplicates) and gets 403.
+  const record = async (reply: FastifyReply, source: FeedbackSource, parsed: Parsed, replayKey: string | undefined, now: Date) => {
     if (!parsed.ok) return answer(reply, 400, { error: parsed.problem });
     const summary = summariseResults(await recordReports(intake, source, parsed.reports));
+    if (await replayed(replayKey, now)) return answer(reply, 403, { error: "this signature was seen before: refused as a replay" });
     return answer(reply, 200, { recorded: summary.recorded, duplicates: summary.duplicates, unmatched: summary.unmatched, effects: summary.effects, ...(summary.problems.length ? { problems: summary.problems } : {}) });
   };
   const replayed = async (key: string | undefined, now: Date) => key !== undefined && !(await intake.store.claimSignature(key, now, REPLAY_WINDOW_MS * 2));
@@ -78,8 +81,7 @@ export async function registerWebhooks(app: FastifyInstance, deps: WebhookDeps):
         if (!verdict.ok) return answer(reply, verdict.status, { error: verdict.reason });
         const parsed = route.parse(request.body);
         if (!parsed.ok) return answer(reply, 400, { error: parsed.problem });
-        if (await replayed(verdict.replayKey, request.now)) return answer(reply, 403, { error: "this signature was seen before: refused as a replay" });
-        return record(reply, route.source, parsed);
+        return record(reply, route.source, parsed, verdict.replayKey, request.now);
       });
     }
 
@@ -93,8 +95,8 @@ export async function registerWebhooks(app: FastifyInstance, deps: WebhookDeps):
         const verdict = await sns.verify(json.value, now);
         if (!verdict.ok) return answer(reply, verdict.status, { error: verdict.reason });
         const message = verdict.message!;
-        if (await replayed(verdict.replayKey, now)) return answer(reply, 403, { error: "this signature was seen before: refused as a replay" });
         if (message.Type === "SubscriptionConfirmation") {
+          if (await replayed(verdict.replayKey, now)) return answer(reply, 403, { error: "this signature was seen before: refused as a replay" });
           const url = snsUrl(message.SubscribeURL);
           if (!url) return answer(reply, 400, { error: "SubscribeURL is not an https URL on sns.<region>.amazonaws.com: not confirmed" });
           try {
@@ -104,8 +106,8 @@ export async function registerWebhooks(app: FastifyInstance, deps: WebhookDeps):
           }
           return answer(reply, 200, { confirmed: String(message.TopicArn) });
         }
-        if (message.Type !== "Notification") return answer(reply, 200, { recorded: 0 });
-        return record(reply, "ses", parseSesNotification(String(message.Message)));
+        if (message.Type !== "Notification") return (await replayed(verdict.replayKey, now)) ? answer(reply, 403, { error: "this signature was seen before: refused as a replay" }) : answer(reply, 200, { recorded: 0 });
+        return record(reply, "ses", parseSesNotification(String(message.Message)), verdict.replayKey, now);
       });
     }
   });
