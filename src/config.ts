@@ -44,6 +44,19 @@ const EnvSchema = z.object({
   PORT: envNumber(8080, { whole: true, min: 0, max: 65535 }),
   /** Where the subscriber database, the secret and the outbox live (relative to the project). */
   GAZETTE_DATA_DIR: z.string().min(1).default("data"),
+  /**
+   * postgres://user:pass@host:5432/db: every piece of state in PostgreSQL,
+   * shared by any number of servers and send workers; unset means SQLite in
+   * the data folder.
+   */
+  DATABASE_URL: urlOf(["postgres:", "postgresql:"], "expected postgres://user:pass@host:5432/database"),
+  /**
+   * How long a send worker's claim on its recipients lasts unless renewed:
+   * the rows of a worker that died become claimable (or uncertain) after it.
+   */
+  GAZETTE_LEASE_SECONDS: envNumber(30, { min: 1, max: 3600 }),
+  /** Connections each process keeps to PostgreSQL. */
+  DATABASE_POOL_SIZE: envNumber(8, { whole: true, min: 1, max: 100 }),
   /** smtp://user:pass@host:587 or smtps://…; unset means the local outbox. */
   SMTP_URL: urlOf(["smtp:", "smtps:"], "expected smtp://user:pass@host:587 or smtps://…"),
   SMTP_POOL_SIZE: envNumber(8, { whole: true, min: 1, max: 64 }),

@@ -66,7 +66,8 @@ describe("placeholder syntax in content", () => {
     const meta = JSON.parse(await readFile(path.join(dir, "37.json"), "utf8")) as EmailMeta;
     const message = prepareMessage({ meta, html: await readFile(path.join(dir, "37.html"), "utf8"), text: await readFile(path.join(dir, "37.txt"), "utf8"), newsletter, date: new Date() });
     const outbox = path.join(root, "data/outbox/37");
-    await runCampaign({ issue: 37, newsletter, store, transport: createOutboxTransport(outbox), message, secret: readSecret(path.join(root, "data")), concurrency: 1, retry: { attempts: 1, baseDelayMs: 1, maxDelayMs: 1 }, resendUncertain: false });
+    await store.startCampaign(37, { resendUncertain: false });
+    await runCampaign({ issue: 37, newsletter, store, transport: createOutboxTransport(outbox), message, secret: readSecret(path.join(root, "data")), concurrency: 1, retry: { attempts: 1, baseDelayMs: 1, maxDelayMs: 1 } });
     const [file] = await readdir(outbox);
     mail = await simpleParser(await readFile(path.join(outbox, file!)));
     unsubscribeUrl = (mail.headers.get("list") as { unsubscribe: { url: string } }).unsubscribe.url;

@@ -40,6 +40,7 @@ type Project = Awaited<ReturnType<typeof project>>;
 async function campaign(p: Project, smtpUrl: string, extra: Partial<CampaignOptions> = {}) {
   const transport = await createSmtpTransport({ SMTP_URL: smtpUrl, SMTP_POOL_SIZE: 2, SMTP_RATE: 0, DKIM_DOMAIN: undefined, DKIM_SELECTOR: undefined, DKIM_KEY_FILE: undefined });
   try {
+    await p.store.startCampaign(36, { resendUncertain: false });
     return await runCampaign({
       issue: 36,
       newsletter: p.newsletter,
@@ -49,7 +50,6 @@ async function campaign(p: Project, smtpUrl: string, extra: Partial<CampaignOpti
       secret: p.secret,
       concurrency: 2,
       retry: { attempts: 4, baseDelayMs: 5, maxDelayMs: 50 },
-      resendUncertain: false,
       ...extra,
     });
   } finally {
@@ -109,9 +109,12 @@ describe("sending over SMTP", () => {
     expect(report.relayRefused).toMatch(new RegExp(`^${reason}: `));
     expect(report).toMatchObject({ sent: 0, failed: 0, bounced: 0 });
     expect(await p.store.countSubscribers("confirmed")).toBe(6);
-    // Only the messages already in flight were tried, and they stay owed.
-    expect((await p.store.deliveries(36)).length).toBeLessThanOrEqual(2);
-    expect((await p.store.deliveries(36)).every((d) => d.state === "deferred")).toBe(true);
+    // Only the messages already in flight were tried, and they stay owed; the rest were never begun.
+    const tried = (await p.store.deliveries(36)).filter((d) => d.attempts > 0);
+    expect(tried.length).toBeGreaterThan(0);
+    expect(tried.length).toBeLessThanOrEqual(2);
+    expect(tried.every((d) => d.state === "deferred")).toBe(true);
+    expect((await p.store.deliveries(36)).filter((d) => d.attempts === 0).every((d) => d.state === "queued")).toBe(true);
     const fixed = await startSmtpServer();
     servers.push(fixed);
     expect(await campaign(p, fixed.url)).toMatchObject({ sent: 6, failed: 0 });
@@ -217,7 +220,8 @@ describe("sending over SMTP", () => {
     const keyFile = path.join(p.root, "data/dkim.pem");
     await writeFile(keyFile, privateKey);
     const transport = await createSmtpTransport({ SMTP_URL: smtp.url, SMTP_POOL_SIZE: 1, SMTP_RATE: 0, DKIM_DOMAIN: "pretraining-weekly.example.org", DKIM_SELECTOR: "gazette", DKIM_KEY_FILE: keyFile });
-    await runCampaign({ issue: 36, newsletter: p.newsletter, store: p.store, transport, message: p.message, secret: p.secret, concurrency: 1, retry: { attempts: 1, baseDelayMs: 1, maxDelayMs: 1 }, resendUncertain: false });
+    await p.store.startCampaign(36, { resendUncertain: false });
+    await runCampaign({ issue: 36, newsletter: p.newsletter, store: p.store, transport, message: p.message, secret: p.secret, concurrency: 1, retry: { attempts: 1, baseDelayMs: 1, maxDelayMs: 1 } });
     await transport.close();
     expect(smtp.accepted[0]!.raw.toString()).toMatch(/^DKIM-Signature: v=1; a=rsa-sha256; c=relaxed\/relaxed;\s+d=pretraining-weekly\.example\.org;[\s\S]*s=gazette;/);
     expect(transport.description).toContain("DKIM gazette._domainkey.pretraining-weekly.example.org");
@@ -227,7 +231,8 @@ describe("sending over SMTP", () => {
   it("writes .eml files to the outbox when there is no SMTP relay", async () => {
     const p = await project(readers(2));
     const outbox = path.join(p.root, "data/outbox/36");
-    const report = await runCampaign({ issue: 36, newsletter: p.newsletter, store: p.store, transport: createOutboxTransport(outbox), message: p.message, secret: p.secret, concurrency: 2, retry: { attempts: 1, baseDelayMs: 1, maxDelayMs: 1 }, resendUncertain: false });
+    await p.store.startCampaign(36, { resendUncertain: false });
+    const report = await runCampaign({ issue: 36, newsletter: p.newsletter, store: p.store, transport: createOutboxTransport(outbox), message: p.message, secret: p.secret, concurrency: 2, retry: { attempts: 1, baseDelayMs: 1, maxDelayMs: 1 } });
     expect(report.sent).toBe(2);
     const files = (await readdir(outbox)).sort();
     expect(files).toEqual(["00000001.eml", "00000002.eml"]);
@@ -352,13 +357,13 @@ describe("gazette send, killed and rerun", () => {
 
   it("counts those who already have it, in the singular for one", async () => {
     const p = await project(readers(1));
-    p.store.close();
+    await p.store.close();
     const { SMTP_URL: _unset, ...env } = process.env;
     const gazette = (...args: string[]) => spawnSync(process.execPath, [path.join(REPO, "bin/gazette.js"), "send", "36", ...args], { cwd: p.root, encoding: "utf8", env });
     expect(gazette("--yes").status).toBe(0);
     const store = new SqliteStore(path.join(p.root, "data/gazette.sqlite"));
-    store.addSubscriber({ email: "late@example.org", status: "confirmed" });
-    store.close();
+    await store.addSubscriber({ email: "late@example.org", status: "confirmed" });
+    await store.close();
     expect(gazette("--dry-run").stdout).toContain("recipients: 1 confirmed subscriber still to receive it (1 already has it)\n");
     expect(gazette("--yes").status).toBe(0);
     expect(gazette("--dry-run").stdout).toContain("recipients: 0 confirmed subscribers still to receive it (2 already have it)\n");

@@ -34,7 +34,8 @@ describe("unsubscribing from a sent issue", () => {
     const message = prepareMessage({ meta, html: await readFile(path.join(dir, "36.html"), "utf8"), text: await readFile(path.join(dir, "36.txt"), "utf8"), newsletter, date: new Date() });
     const secret = readSecret(path.join(root, "data"));
     const outbox = path.join(root, "data/outbox/36");
-    await runCampaign({ issue: 36, newsletter, store, transport: createOutboxTransport(outbox), message, secret, concurrency: 1, retry: { attempts: 1, baseDelayMs: 1, maxDelayMs: 1 }, resendUncertain: false });
+    await store.startCampaign(36, { resendUncertain: false });
+    await runCampaign({ issue: 36, newsletter, store, transport: createOutboxTransport(outbox), message, secret, concurrency: 1, retry: { attempts: 1, baseDelayMs: 1, maxDelayMs: 1 } });
     for (const file of await readdir(outbox)) {
       const mail = await simpleParser(await readFile(path.join(outbox, file)));
       const url = (mail.headers.get("list") as { unsubscribe: { url: string } }).unsubscribe.url;

@@ -2,8 +2,9 @@ import { Command, CommanderError, InvalidArgumentError } from "commander";
 import path from "node:path";
 import { build, type BuildResult } from "../build/build.ts";
 import { watchAndRebuild } from "../build/watch.ts";
+import { registerDbCommands } from "./db.ts";
 import { registerDraftCommands } from "./draft.ts";
-import { registerSendCommand } from "./send.ts";
+import { registerSendCommand, registerWorkerCommand } from "./send.ts";
 import { registerSubscriberCommands } from "./subscribers.ts";
 import { EMAIL_WARN_BYTES, kb, type EmailReport } from "../build/emails.ts";
 import { readConfig } from "../config.ts";
@@ -94,6 +95,8 @@ export function createProgram(io: Io): Command {
   registerDraftCommands(program, io, () => rootOf(program));
   registerSubscriberCommands(program, io, () => rootOf(program));
   registerSendCommand(program, io, () => rootOf(program));
+  registerWorkerCommand(program, io, () => rootOf(program));
+  registerDbCommands(program, io, () => rootOf(program));
   return program;
 }
 

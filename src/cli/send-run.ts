@@ -1,3 +1,4 @@
+import { mkdirSync } from "node:fs";
 import { readFile } from "node:fs/promises";
 import path from "node:path";
 import { createInterface } from "node:readline/promises";
@@ -7,13 +8,13 @@ import { ISSUES_DIR, loadContent, NEWSLETTER_FILE } from "../content/load.ts";
 import { parseNewsletter } from "../content/parse.ts";
 import { ContentError } from "../errors.ts";
 import { acquireLock } from "../lock.ts";
-import { runCampaign, type CampaignReport } from "../send/campaign.ts";
+import { deadLocalWorkers, type CampaignReport } from "../send/campaign.ts";
 import { prepareMessage } from "../send/message.ts";
-import { readSecret } from "../send/tokens.ts";
 import { createOutboxTransport, createSmtpTransport } from "../send/transport.ts";
 import { parseAddress } from "../store/address.ts";
 import { openStore } from "../store/open.ts";
 import { renderProgress } from "./progress.ts";
+import { sendCampaign } from "./send-campaign.ts";
 
 interface Io {
   out: (text: string) => void;
@@ -25,16 +26,18 @@ export interface SendOptions {
   dryRun?: boolean;
   test?: string;
   resendUncertain?: boolean;
+  /** Worker processes on this machine (this one and K-1 more). */
+  workers?: number;
 }
 
 /** gazette send <number>: the work behind the command (see send.ts). */
 export async function send(io: Io, root: string, number: number, opts: SendOptions): Promise<void> {
   const config = readConfig();
+  const workers = opts.workers ?? 1;
   const dataDir = path.resolve(root, config.GAZETTE_DATA_DIR);
   const newsletter = await readNewsletter(root);
   const { meta, html, text } = await readBuiltEmail(root, number);
   const message = prepareMessage({ meta, html, text, newsletter, date: new Date() });
-  const secret = readSecret(dataDir, config.GAZETTE_SECRET);
   const transport = config.SMTP_URL ? await createSmtpTransport(config) : createOutboxTransport(path.join(dataDir, "outbox", String(number)));
 
   try {
@@ -57,18 +60,19 @@ export async function send(io: Io, root: string, number: number, opts: SendOptio
     }
     if (meta.draft) throw Object.assign(new Error(`issue ${number} is a draft: set draft: false and build before sending (or use --test)`), { code: "GAZETTE_DRAFT" });
 
+    mkdirSync(dataDir, { recursive: true }); // for the lock, even when the store is PostgreSQL
     const release = acquireLock(path.join(dataDir, `send-${number}.lock`), `another gazette send ${number} is running`);
     const store = await openStore(root, config);
     try {
-      // Rows a crash left 'sending' are uncertain: say so before asking, and count them right.
-      await store.markInFlightUncertain(number);
+      // Rows left 'sending' by a worker that is gone are uncertain: say so before asking, and count them right.
+      await store.expireLeases(number, deadLocalWorkers(await store.leaseHolders(number)));
       const owed = await store.countOwed(number, !!opts.resendUncertain);
       const done = await store.countByState(number);
       io.out(
         `issue #${number}: ${meta.subject}\n` +
           `recipients: ${owed} confirmed subscriber${owed === 1 ? "" : "s"} still to receive it` +
           `${done.accepted ? ` (${done.accepted} already ${done.accepted === 1 ? "has" : "have"} it)` : ""}${done.uncertain && !opts.resendUncertain ? `; ${done.uncertain} uncertain, left alone` : ""}\n` +
-          `transport: ${transport.description}\n`,
+          `transport: ${transport.description}${workers > 1 ? `, ${workers} workers` : ""}\n`,
       );
       if (opts.dryRun) {
         io.out("dry run: nothing was sent.\n");
@@ -90,27 +94,17 @@ export async function send(io: Io, root: string, number: number, opts: SendOptio
       };
       process.on("SIGINT", onSigint);
       const progress = renderProgress(io);
-      const report = await runCampaign({
-        issue: number,
-        newsletter,
-        store,
-        transport,
-        message,
-        secret,
-        linkBase: linkBase(config, newsletter.base_url),
-        concurrency: config.SMTP_URL ? config.SMTP_POOL_SIZE * 2 : 4,
-        retry: { attempts: 5, baseDelayMs: config.GAZETTE_RETRY_BASE_MS, maxDelayMs: config.GAZETTE_RETRY_BASE_MS * 30 },
-        resendUncertain: !!opts.resendUncertain,
-        signal: controller.signal,
-        onProgress: progress.update,
-      }).finally(() => {
+      try {
+        const report = await sendCampaign({ root, config, store, number, workers, resendUncertain: !!opts.resendUncertain, signal: controller.signal, onProgress: progress.update });
+        progress.stop();
+        io.out(formatReport(report, number));
+        // 130: stopped by Ctrl-C, as shells report it; the report above says how to resume.
+        if (report.stopped) throw Object.assign(new Error(""), { code: "GAZETTE_STOPPED", exitCode: 130 });
+        if (report.relayRefused) throw Object.assign(new Error(""), { code: "GAZETTE_RELAY", exitCode: 1 });
+      } finally {
         progress.stop();
         process.off("SIGINT", onSigint);
-      });
-      io.out(formatReport(report, number));
-      // 130: stopped by Ctrl-C, as shells report it; the report above says how to resume.
-      if (report.stopped) throw Object.assign(new Error(""), { code: "GAZETTE_STOPPED", exitCode: 130 });
-      if (report.relayRefused) throw Object.assign(new Error(""), { code: "GAZETTE_RELAY", exitCode: 1 });
+      }
     } finally {
       await store.close();
       release();
@@ -148,13 +142,13 @@ async function confirm(question: string): Promise<boolean> {
   }
 }
 
-async function readNewsletter(root: string) {
+export async function readNewsletter(root: string) {
   const parsed = parseNewsletter(await readFile(path.join(root, NEWSLETTER_FILE), "utf8"), NEWSLETTER_FILE);
   if (!parsed.ok) throw new ContentError(parsed.problems, parsed.warnings, "nothing was sent");
   return parsed.value;
 }
 
-async function readBuiltEmail(root: string, number: number): Promise<{ meta: EmailMeta; html: string; text: string }> {
+export async function readBuiltEmail(root: string, number: number): Promise<{ meta: EmailMeta; html: string; text: string }> {
   const dir = path.join(root, "dist/emails");
   try {
     const meta = JSON.parse(await readFile(path.join(dir, `${number}.json`), "utf8")) as EmailMeta;

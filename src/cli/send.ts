@@ -19,6 +19,26 @@ export function registerSendCommand(program: Command, io: Io, rootOf: () => stri
     .option("--dry-run", "say what would be sent, send nothing")
     .option("--test <address>", "send one copy to this address and record nothing")
     .option("--resend-uncertain", "also resend messages that were in flight when an earlier run died (they may arrive twice)")
+    .option("--workers <k>", "send with K worker processes on this machine (WAL on SQLite; any number of machines share a PostgreSQL campaign through gazette worker)", parseWorkers)
     // Imported on use: nodemailer and better-sqlite3 stay out of build and serve.
     .action(async (number: number, opts: SendOptions) => (await import("./send-run.ts")).send(io, rootOf(), number, opts));
+}
+
+/** gazette worker: joins running campaigns, from this machine or (with PostgreSQL) any other. */
+export function registerWorkerCommand(program: Command, io: Io, rootOf: () => string): void {
+  program
+    .command("worker")
+    .description("join every running campaign (gazette send started it) and send until none has a recipient left; with DATABASE_URL from any machine")
+    .option("--issue <number>", "only this issue's campaign", (v) => {
+      if (!/^\d+$/.test(v)) throw new InvalidArgumentError("expected an issue number such as 36");
+      return Number(v);
+    })
+    .option("--quiet", "print nothing but errors")
+    .action(async (opts: { issue?: number; quiet?: boolean }) => (await import("./worker.ts")).work(io, rootOf(), opts));
+}
+
+function parseWorkers(value: string): number {
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 1 || n > 64) throw new InvalidArgumentError("expected a number of workers from 1 to 64");
+  return n;
 }

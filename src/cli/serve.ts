@@ -7,10 +7,10 @@ import { parseNewsletter } from "../content/parse.ts";
 import type { Newsletter } from "../model/newsletter.ts";
 import { ConfirmationMailer } from "../send/confirmations.ts";
 import { prepareConfirmation } from "../send/message.ts";
-import { readSecret } from "../send/tokens.ts";
 import { createOutboxTransport, createSmtpTransport } from "../send/transport.ts";
 import { DEFAULT_LIMITS, type SubscriptionDeps } from "../server/subscriptions.ts";
 import { openStore } from "../store/open.ts";
+import { readStoreSecret } from "./secret.ts";
 
 interface Io {
   out: (text: string) => void;
@@ -42,7 +42,7 @@ export async function openSubscriptions(io: Io, root: string, distDir: string, c
   const newsletter = parsed.value;
   const dataDir = path.resolve(root, config.GAZETTE_DATA_DIR);
   const store = await openStore(root, config);
-  const secret = readSecret(dataDir, config.GAZETTE_SECRET);
+  const secret = await readStoreSecret(root, config, store);
   let listeningAt: string | undefined;
   const links = () => linkBase(config, newsletter.base_url, listeningAt);
   const outboxDir = path.join(dataDir, "outbox", "confirm");

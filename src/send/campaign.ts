@@ -1,4 +1,5 @@
-import { createHmac } from "node:crypto";
+import { createHmac, randomBytes } from "node:crypto";
+import { hostname } from "node:os";
 import { setTimeout as sleep } from "node:timers/promises";
 import type { Subscriber } from "../model/subscriber.ts";
 import type { Newsletter } from "../model/newsletter.ts";
@@ -17,6 +18,14 @@ export interface RetryPolicy {
 
 export interface CampaignOptions {
   issue: number;
+  /** This worker's id, unique among every worker on every machine (see workerId). */
+  worker?: string;
+  /** How long a claim lasts without renewal: a worker that dies loses its claims after this (default 30 s). */
+  leaseMs?: number;
+  /** Recipients claimed at a time (default: the concurrency). */
+  batch?: number;
+  /** Messages per second for every worker together (SMTP_RATE), kept in the store; 0 for no limit. */
+  ratePerSecond?: number;
   newsletter: Newsletter;
   store: SubscriberStore & DeliveryLedger;
   transport: Transport;
@@ -27,7 +36,6 @@ export interface CampaignOptions {
   /** Messages in flight at once: bounded, so memory stays flat. */
   concurrency: number;
   retry: RetryPolicy;
-  resendUncertain: boolean;
   /** Aborting stops taking new recipients; messages in flight finish and are recorded. */
   signal?: AbortSignal;
   onProgress?: (progress: CampaignProgress) => void;
@@ -59,33 +67,44 @@ export interface CampaignReport extends CampaignProgress {
 }
 
 /**
- * Sends one issue to every confirmed subscriber still owed it. Each step is
- * in the ledger before it happens: a row says 'sending' before the bytes go
- * to the transport and 'accepted' / 'deferred' / 'rejected' after, so a
- * crash can only leave 'sending' rows, which the next run reports as
- * uncertain instead of resending.
+ * One worker's share of a campaign: claims recipients from the frozen
+ * ledger in small batches under a lease, and sends to each. Each step is in
+ * the ledger before it happens: a row says 'sending' before the bytes go to
+ * the transport and 'accepted' / 'deferred' / 'rejected' after, so a crash
+ * can only leave 'sending' rows, which become uncertain instead of being
+ * resent. The report counts what this worker did; the caller reads the
+ * whole campaign from the ledger.
  */
 export async function runCampaign(options: CampaignOptions): Promise<CampaignReport> {
   const { store, issue } = options;
+  const worker = options.worker ?? workerId();
+  const leaseMs = options.leaseMs ?? 30_000;
   const startedAt = Date.now();
-  await store.markInFlightUncertain(issue);
-  const total = await store.countOwed(issue, options.resendUncertain);
+  const total = await store.countOwed(issue, false);
   const report: CampaignReport = { sent: 0, failed: 0, skipped: 0, total, startedAt, failures: {}, deferred: 0, uncertain: 0, bounced: 0, stopped: false, durationMs: 0 };
   const inFlight = new Set<Promise<void>>();
   // Outcomes are recorded with the next message's 'sending' mark (one commit
   // a message instead of two), or by this timer when sending pauses. Until
   // then a delivered message still reads 'sending': after a crash, uncertain.
   const settled: Outcome[] = [];
-  let flushError: unknown;
+  let storeError: unknown;
   const flush = () => store.recordOutcomes(settled.splice(0));
-  const timer = setInterval(() => void flush().catch((err: unknown) => (flushError ??= err)), 100);
+  const timer = setInterval(() => void flush().catch((err: unknown) => (storeError ??= err)), 100);
+  // Claims outlive a slow relay: renewed well before they run out.
+  const heartbeat = setInterval(() => void store.renewLeases(worker, leaseMs).catch((err: unknown) => (storeError ??= err)), leaseMs / 3);
   timer.unref();
-  const ctx = { ...options, settled, halt: { reason: undefined as string | undefined } };
-  let afterId = 0;
+  heartbeat.unref();
+  const ctx = { ...options, worker, settled, halt: { reason: undefined as string | undefined } };
   try {
     outer: for (;;) {
-      const page = await store.recipientsOwed(issue, { includeUncertain: options.resendUncertain, afterId, limit: 500 });
-      if (page.length === 0) break;
+      if (storeError) throw storeError;
+      const page = await store.claimRecipients(issue, worker, { limit: options.batch ?? options.concurrency, leaseMs });
+      if (page.length === 0) {
+        // Nothing left to claim; messages still retrying may yet need their slots.
+        if (inFlight.size === 0) break;
+        await Promise.race(inFlight);
+        continue;
+      }
       for (const subscriber of page) {
         // Checked after waiting for a free slot: a stop that came meanwhile starts nothing more.
         while (inFlight.size >= options.concurrency) await Promise.race(inFlight);
@@ -93,19 +112,23 @@ export async function runCampaign(options: CampaignOptions): Promise<CampaignRep
           report.stopped = true;
           break outer;
         }
-        if (ctx.halt.reason) break outer;
-        const task = deliver(ctx, subscriber, report).finally(() => inFlight.delete(task));
+        if (ctx.halt.reason || storeError) break outer;
+        const task = deliver(ctx, subscriber, report)
+          .catch((err: unknown) => void (storeError ??= err))
+          .finally(() => inFlight.delete(task));
         inFlight.add(task);
       }
-      afterId = page[page.length - 1]!.id;
     }
   } finally {
     // Whatever stopped the loop, the messages in flight finish and every outcome is recorded.
     await Promise.allSettled(inFlight);
     clearInterval(timer);
+    clearInterval(heartbeat);
     await flush();
+    // Claims never begun go back, for the other workers or the next run.
+    await store.releaseLeases(worker);
   }
-  if (flushError) throw flushError;
+  if (storeError) throw storeError;
   if (ctx.halt.reason) report.relayRefused = ctx.halt.reason;
   const states = await store.countByState(issue);
   report.uncertain = states.uncertain ?? 0;
@@ -114,8 +137,28 @@ export async function runCampaign(options: CampaignOptions): Promise<CampaignRep
   return report;
 }
 
-async function deliver(options: CampaignOptions & { settled: Outcome[]; halt: { reason?: string } }, subscriber: Subscriber, report: CampaignReport): Promise<void> {
-  const { store, issue, retry } = options;
+/** host:pid:random: unique, and tells a worker on this machine whether another one's process is still alive. */
+export function workerId(): string {
+  return `${hostname()}:${process.pid}:${randomBytes(4).toString("hex")}`;
+}
+
+/** Of these lease holders, the workers on this machine whose process has exited. */
+export function deadLocalWorkers(holders: string[]): string[] {
+  const host = hostname();
+  return holders.filter((id) => {
+    const [h, pid] = id.split(":");
+    if (h !== host || !/^\d+$/.test(pid ?? "")) return false;
+    try {
+      process.kill(Number(pid), 0);
+      return false;
+    } catch (err) {
+      return (err as NodeJS.ErrnoException).code === "ESRCH";
+    }
+  });
+}
+
+async function deliver(options: CampaignOptions & { worker: string; settled: Outcome[]; halt: { reason?: string } }, subscriber: Subscriber, report: CampaignReport): Promise<void> {
+  const { store, issue, retry, worker } = options;
   const messageId = messageIdFor(options, subscriber);
   const token = signToken(options.secret, "unsubscribe", subscriber);
   const unsubscribeUrl = new URL(`unsubscribe/${token}`, options.linkBase ?? options.newsletter.base_url).href;
@@ -128,11 +171,12 @@ async function deliver(options: CampaignOptions & { settled: Outcome[]; halt: { 
   });
   for (let attempt = 1; ; attempt++) {
     // Checked again at every attempt: someone who unsubscribes mid-send gets nothing more.
-    if (!(await store.beginAttempt(issue, subscriber.id, messageId, options.settled.splice(0)))) {
-      report.skipped++;
-      break;
-    }
+    const begun = await store.beginAttempt(issue, subscriber.id, messageId, worker, options.settled.splice(0));
+    if (begun === "skipped") report.skipped++;
+    if (begun !== "sending") break; // "lost": another worker holds it now
     try {
+      // One limit for every worker: the slot is taken last, so nothing stands between it and the relay.
+      if (options.ratePerSecond && options.ratePerSecond > 0) await waitForSlot(store, options.ratePerSecond);
       const response = await options.transport.send({ from: options.message.from, to: subscriber.email }, raw, `${String(subscriber.id).padStart(8, "0")}`);
       options.settled.push({ issue, subscriberId: subscriber.id, state: "accepted", detail: response });
       report.sent++;
@@ -148,20 +192,41 @@ async function deliver(options: CampaignOptions & { settled: Outcome[]; halt: { 
         countFailure(report, failure.reason);
         break;
       }
-      options.settled.push({ issue, subscriberId: subscriber.id, state: "deferred", detail: `${failure.reason}: ${failure.message}` });
+      const detail = `${failure.reason}: ${failure.message}`;
       if (failure.kind === "relay") {
         // Not this reader's fault: left deferred (a rerun sends it) and no more are started.
-        options.halt.reason ??= `${failure.reason}: ${failure.message}`;
+        options.settled.push({ issue, subscriberId: subscriber.id, state: "deferred", detail });
+        options.halt.reason ??= detail;
         break;
       }
       if (attempt >= retry.attempts || options.signal?.aborted || options.halt.reason) {
+        options.settled.push({ issue, subscriberId: subscriber.id, state: "deferred", detail });
         countFailure(report, failure.reason);
         break;
       }
+      // Kept under this worker's lease through the back-off.
+      options.settled.push({ issue, subscriberId: subscriber.id, state: "deferred", detail, retrying: true });
       await sleep(backoff(retry, attempt));
     }
   }
   options.onProgress?.(report);
+}
+
+/**
+ * Waits for this message's slot in the schedule every worker shares. The
+ * schedule runs 10% under the rate, and a worker that wakes late (a busy
+ * machine) gives its slot up and takes the next, so late senders never
+ * bunch up with punctual ones: every second the relay sees at most the
+ * rate, whatever the scheduling jitter.
+ */
+async function waitForSlot(store: DeliveryLedger, perSecond: number): Promise<void> {
+  const spacing = 1000 / (perSecond * 0.9);
+  for (;;) {
+    const wait = await store.takeSendSlot(perSecond * 0.9);
+    const due = Date.now() + wait;
+    if (wait > 0) await sleep(wait);
+    if (Date.now() - due <= spacing / 2) return;
+  }
 }
 
 function countFailure(report: CampaignReport, reason: string): void {

@@ -77,31 +77,75 @@ export interface QueuedConfirmation {
   nonce: string | null;
 }
 
-/** The per-(issue, subscriber) record of a send. */
+/**
+ * The per-(issue, subscriber) record of a send, shared by every worker. A
+ * campaign freezes its recipients as 'queued' rows; workers claim them in
+ * small batches under a lease (their id and an expiry), say 'sending'
+ * before handing a message to the relay and record the outcome after.
+ */
 export interface DeliveryLedger {
-  /** Rows a crash left in 'sending' become 'uncertain'; returns how many. */
-  markInFlightUncertain(issue: number): Promise<number>;
   /**
-   * Confirmed subscribers still owed this issue (no accepted, rejected or
-   * skipped row; 'uncertain' only when asked), one page by id.
+   * Rows left 'sending' by a worker that is gone become 'uncertain': those
+   * whose lease ran out, and those held by any of `deadWorkers` (workers on
+   * this machine whose process has exited). Their other claims are freed.
+   * Returns how many became uncertain.
    */
-  recipientsOwed(issue: number, options: { includeUncertain: boolean; afterId?: number; limit: number }): Promise<Subscriber[]>;
-  /** How many recipientsOwed would list, counted in the database. */
+  expireLeases(issue: number, deadWorkers?: string[]): Promise<number>;
+  /** The workers holding claims on this issue's rows now. */
+  leaseHolders(issue: number): Promise<string[]>;
+  /**
+   * Confirmed subscribers still owed this issue: no row yet, or one that is
+   * queued or deferred (or uncertain, when asked), counted in the database.
+   */
   countOwed(issue: number, includeUncertain: boolean): Promise<number>;
   /**
-   * Records that the message is about to be handed to the transport, if the
-   * subscriber is still confirmed; else records 'skipped' and returns false.
-   * `settle` (outcomes of earlier messages) is recorded in the same commit.
+   * Starts (or resumes) the campaign, in one transaction: a 'queued' row
+   * for every confirmed subscriber without one; deferred rows queued again
+   * (a new run retries them), uncertain ones too when asked. Returns how
+   * many rows are queued now.
    */
-  beginAttempt(issue: number, subscriberId: number, messageId: string, settle?: Outcome[]): Promise<boolean>;
-  /** Records outcomes, in one commit. */
+  startCampaign(issue: number, options: { resendUncertain: boolean }): Promise<number>;
+  /** Issues whose campaign is running. */
+  runningCampaigns(): Promise<number[]>;
+  /** Marks the campaign done when no row is queued or sending; true when it is done. */
+  finishCampaign(issue: number): Promise<boolean>;
+  /**
+   * Claims up to `limit` queued rows nobody else holds (by subscriber id),
+   * for `leaseMs`; returns their subscribers.
+   */
+  claimRecipients(issue: number, worker: string, options: { limit: number; leaseMs: number }): Promise<Subscriber[]>;
+  /** Extends every lease the worker holds; returns how many it holds. */
+  renewLeases(worker: string, leaseMs: number): Promise<number>;
+  /** Gives back the worker's claims on rows it never began (a stopped worker). */
+  releaseLeases(worker: string): Promise<void>;
+  /**
+   * Records that the message is about to be handed to the transport, if
+   * the worker still holds the row and the subscriber is still confirmed:
+   * "sending". Else "skipped" (recorded: no longer confirmed, or removed)
+   * or "lost" (another worker has the row now: send nothing). `settle`
+   * (outcomes of earlier messages) is recorded in the same commit.
+   */
+  beginAttempt(issue: number, subscriberId: number, messageId: string, worker: string, settle?: Outcome[]): Promise<"sending" | "skipped" | "lost">;
+  /** Records outcomes, in one commit; an outcome ends the row's lease. */
   recordOutcomes(outcomes: Outcome[]): Promise<void>;
+  /**
+   * The next free send slot of a limit shared by every worker (`perSecond`
+   * messages a second): milliseconds to wait before sending.
+   */
+  takeSendSlot(perSecond: number): Promise<number>;
+  /** What the rows changed since `since` say: failures by reason (the relay's code), and how many readers bounced. */
+  outcomesSince(issue: number, since: Date): Promise<{ failures: Record<string, number>; bounced: number }>;
   deliveries(issue: number, state?: DeliveryState): Promise<Delivery[]>;
   countByState(issue: number): Promise<Partial<Record<DeliveryState, number>>>;
 }
 
 /** Everything a command needs from the store: one object, whichever backend. */
-export type Store = SubscriberStore & SignupStore & DeliveryLedger;
+export type Store = SubscriberStore & SignupStore & DeliveryLedger & {
+  /** What opening did to the schema: the migrations it applied, and the version now. */
+  readonly migrations: { applied: number[]; version: number };
+  /** The token secret kept in the database, for backends shared across machines (made on first use). */
+  sharedSecret?(): Promise<Buffer>;
+};
 
 /** What became of one attempt. */
 export interface Outcome {
@@ -109,6 +153,8 @@ export interface Outcome {
   subscriberId: number;
   state: Extract<DeliveryState, "accepted" | "deferred" | "rejected">;
   detail: string;
+  /** A deferred message the worker will try again after a back-off: it keeps its lease meanwhile. */
+  retrying?: boolean;
 }
 
 export class StoreError extends Error {

@@ -4,6 +4,8 @@ export interface Captured {
   from: string;
   to: string[];
   raw: Buffer;
+  /** When the message was accepted (Date.now()). */
+  at: number;
 }
 
 export interface SmtpBehaviour {
@@ -15,6 +17,8 @@ export interface SmtpBehaviour {
   delayMs?: number;
   /** Answer for MAIL FROM: undefined accepts. */
   onMailFrom?: (address: string) => { code: number; message: string } | undefined;
+  /** Keep only the envelope and arrival time of each message, not its bytes (big sends). */
+  discardBodies?: boolean;
   /** Require this login (PLAIN/LOGIN over the plain connection). */
   login?: { user: string; pass: string };
 }
@@ -66,11 +70,11 @@ export async function startSmtpServer(behaviour: SmtpBehaviour = {}) {
         stream.resume();
         return;
       }
-      stream.on("data", (c: Buffer) => chunks.push(c));
+      stream.on("data", (c: Buffer) => behaviour.discardBodies || chunks.push(c));
       stream.on("end", () => {
         setTimeout(() => {
           if (answer !== "accept") return callback(Object.assign(new Error(answer.message), { responseCode: answer.code }));
-          accepted.push({ from: session.envelope.mailFrom ? (session.envelope.mailFrom as { address: string }).address : "", to, raw: Buffer.concat(chunks) });
+          accepted.push({ from: session.envelope.mailFrom ? (session.envelope.mailFrom as { address: string }).address : "", to, raw: behaviour.discardBodies ? Buffer.alloc(0) : Buffer.concat(chunks), at: Date.now() });
           callback(null, "Queued as test");
         }, behaviour.delayMs ?? 0);
       });

@@ -1,15 +1,14 @@
 import Database from "better-sqlite3";
 import { mkdirSync, readdirSync, readFileSync } from "node:fs";
 import path from "node:path";
-import type { Delivery, DeliveryState, NewSubscriber, Subscriber, SubscriberStatus } from "../../model/subscriber.ts";
+import type { NewSubscriber, Subscriber, SubscriberStatus } from "../../model/subscriber.ts";
 import { newNonce } from "../../nonce.ts";
 import { packagePath } from "../../paths.ts";
+import { SqliteLedger } from "./sqlite-ledger.ts";
 import {
   StoreError,
   type ConfirmationState,
   type ConfirmTarget,
-  type DeliveryLedger,
-  type Outcome,
   type QueuedConfirmation,
   type SignupDecision,
   type SignupStore,
@@ -23,9 +22,6 @@ import {
 
 const MIGRATIONS = packagePath("src/store/sqlite/migrations");
 
-/** A delivery row (d) that leaves its subscriber still owed the issue: none yet, deferred, or uncertain when asked. */
-const OWED = "(d.state IS NULL OR d.state IN ('queued', 'deferred') OR (@includeUncertain = 1 AND d.state = 'uncertain'))";
-
 type Row = Record<string, unknown>;
 
 /**
@@ -33,18 +29,22 @@ type Row = Record<string, unknown>;
  * work at once and hands back a settled promise, so the callers written for
  * PostgreSQL serve it too, at the cost of one microtask per call.
  */
-export class SqliteStore implements SubscriberStore, DeliveryLedger, SignupStore {
-  private readonly db: Database.Database;
+export class SqliteStore extends SqliteLedger implements SubscriberStore, SignupStore {
   private readonly stmt: Record<string, Database.Statement>;
+  /** What opening did to the schema: the migrations it applied, and the version now. */
+  readonly migrations: { applied: number[]; version: number };
 
   constructor(file: string) {
     if (file !== ":memory:") mkdirSync(path.dirname(file), { recursive: true });
-    this.db = new Database(file);
-    this.db.pragma("journal_mode = WAL");
-    this.db.pragma("synchronous = NORMAL");
-    this.db.pragma("foreign_keys = ON");
-    this.db.pragma("busy_timeout = 5000");
-    migrate(this.db);
+    const db = new Database(file);
+    db.pragma("journal_mode = WAL");
+    db.pragma("synchronous = NORMAL");
+    db.pragma("foreign_keys = ON");
+    // Several workers share the file: a writer waits its turn rather than failing.
+    db.pragma("busy_timeout = 10000");
+    const migrations = migrate(db);
+    super(db);
+    this.migrations = migrations;
     const columns = "id, email, name, status, source, created_at AS createdAt, updated_at AS updatedAt";
     this.stmt = {
       insert: this.db.prepare(
@@ -99,43 +99,6 @@ export class SqliteStore implements SubscriberStore, DeliveryLedger, SignupStore
       countStatus: this.db.prepare("SELECT count(*) AS n FROM subscribers WHERE status = ?"),
       pageAll: this.db.prepare(`SELECT ${columns} FROM subscribers WHERE id > ? ORDER BY id LIMIT ?`),
       pageStatus: this.db.prepare(`SELECT ${columns} FROM subscribers WHERE status = ? AND id > ? ORDER BY id LIMIT ?`),
-      countOwed: this.db.prepare(
-        `SELECT count(*) AS n FROM subscribers s LEFT JOIN deliveries d ON d.issue = @issue AND d.subscriber_id = s.id
-          WHERE s.status = 'confirmed' AND ${OWED}`,
-      ),
-      uncertain: this.db.prepare("UPDATE deliveries SET state = 'uncertain', updated_at = ? WHERE issue = ? AND state = 'sending'"),
-      owed: this.db.prepare(
-        `SELECT ${columns.split(", ").map((c) => `s.${c}`).join(", ")}
-           FROM subscribers s LEFT JOIN deliveries d ON d.issue = @issue AND d.subscriber_id = s.id
-          WHERE s.status = 'confirmed' AND s.id > @afterId AND ${OWED}
-          ORDER BY s.id LIMIT @limit`,
-      ),
-      begin: this.db.prepare(
-        `INSERT INTO deliveries (issue, subscriber_id, state, attempts, message_id, updated_at)
-         SELECT @issue, @id, 'sending', 1, @messageId, @now FROM subscribers WHERE id = @id AND status = 'confirmed'
-         ON CONFLICT (issue, subscriber_id) DO UPDATE SET state = 'sending', attempts = attempts + 1, updated_at = @now`,
-      ),
-      skip: this.db.prepare(
-        // From subscribers: one removed meanwhile has nothing left to record against.
-        `INSERT INTO deliveries (issue, subscriber_id, state, attempts, message_id, updated_at, error)
-         SELECT @issue, @id, 'skipped', 0, @messageId, @now, 'no longer confirmed' FROM subscribers WHERE id = @id
-         ON CONFLICT (issue, subscriber_id) DO UPDATE SET state = 'skipped', updated_at = @now, error = 'no longer confirmed'`,
-      ),
-      outcome: this.db.prepare(
-        `UPDATE deliveries SET state = @state, updated_at = @now,
-           response = CASE WHEN @state = 'accepted' THEN @detail ELSE response END,
-           error = CASE WHEN @state = 'accepted' THEN NULL ELSE @detail END
-         WHERE issue = @issue AND subscriber_id = @id`,
-      ),
-      deliveries: this.db.prepare(
-        `SELECT d.issue, d.subscriber_id AS subscriberId, s.email, d.state, d.attempts, d.message_id AS messageId, d.response, d.error
-           FROM deliveries d JOIN subscribers s ON s.id = d.subscriber_id WHERE d.issue = ? ORDER BY d.subscriber_id`,
-      ),
-      deliveriesIn: this.db.prepare(
-        `SELECT d.issue, d.subscriber_id AS subscriberId, s.email, d.state, d.attempts, d.message_id AS messageId, d.response, d.error
-           FROM deliveries d JOIN subscribers s ON s.id = d.subscriber_id WHERE d.issue = ? AND d.state = ? ORDER BY d.subscriber_id`,
-      ),
-      byState: this.db.prepare("SELECT state, count(*) AS n FROM deliveries WHERE issue = ? GROUP BY state"),
     };
   }
 
@@ -158,7 +121,7 @@ export class SqliteStore implements SubscriberStore, DeliveryLedger, SignupStore
         added++;
       }
       return { added, existing: rows.length - added };
-    })();
+    }).immediate();
   }
 
   async removeSubscriber(email: string): Promise<boolean> {
@@ -204,7 +167,7 @@ export class SqliteStore implements SubscriberStore, DeliveryLedger, SignupStore
       if (tooSoon || recent.n >= options.throttle.maxPerDay) return { subscriber: known, mailQueued: false };
       this.queueMail(known.id, at);
       return { subscriber: known, mailQueued: true };
-    })();
+    }).immediate();
   }
 
   private queueMail(subscriberId: number, at: string): void {
@@ -248,55 +211,15 @@ export class SqliteStore implements SubscriberStore, DeliveryLedger, SignupStore
     return this.stmt.mailsOf!.all(subscriberId) as { id: number; state: ConfirmationState; requestedAt: string; detail: string | null }[];
   }
 
-  async markInFlightUncertain(issue: number): Promise<number> {
-    return this.stmt.uncertain!.run(now(), issue).changes;
-  }
-
-  async countOwed(issue: number, includeUncertain: boolean): Promise<number> {
-    return (this.stmt.countOwed!.get({ issue, includeUncertain: includeUncertain ? 1 : 0 }) as { n: number }).n;
-  }
-
-  async recipientsOwed(issue: number, options: { includeUncertain: boolean; afterId?: number; limit: number }): Promise<Subscriber[]> {
-    return this.stmt.owed!.all({ issue, afterId: options.afterId ?? 0, limit: options.limit, includeUncertain: options.includeUncertain ? 1 : 0 }) as Subscriber[];
-  }
-
-  async beginAttempt(issue: number, subscriberId: number, messageId: string, settle: Outcome[] = []): Promise<boolean> {
-    return this.db.transaction(() => {
-      this.applyOutcomes(settle);
-      const params = { issue, id: subscriberId, messageId, now: now() };
-      if (this.stmt.begin!.run(params).changes > 0) return true;
-      this.stmt.skip!.run(params);
-      return false;
-    })();
-  }
-
-  async recordOutcomes(outcomes: Outcome[]): Promise<void> {
-    if (outcomes.length > 0) this.db.transaction(() => this.applyOutcomes(outcomes))();
-  }
-
-  private applyOutcomes(outcomes: Outcome[]): void {
-    const at = now();
-    for (const o of outcomes) this.stmt.outcome!.run({ issue: o.issue, id: o.subscriberId, state: o.state, detail: o.detail.slice(0, 1000), now: at });
-  }
-
-  async deliveries(issue: number, state?: DeliveryState): Promise<Delivery[]> {
-    return (state ? this.stmt.deliveriesIn!.all(issue, state) : this.stmt.deliveries!.all(issue)) as Delivery[];
-  }
-
-  async countByState(issue: number): Promise<Partial<Record<DeliveryState, number>>> {
-    const out: Partial<Record<DeliveryState, number>> = {};
-    for (const r of this.stmt.byState!.all(issue) as { state: DeliveryState; n: number }[]) out[r.state] = r.n;
-    return out;
-  }
-
   async close(): Promise<void> {
     this.db.close();
   }
 }
 
 /** Applies every migration newer than the file's user_version, each in its own transaction. */
-function migrate(db: Database.Database): void {
+function migrate(db: Database.Database): { applied: number[]; version: number } {
   const current = db.pragma("user_version", { simple: true }) as number;
+  const applied: number[] = [];
   const files = readdirSync(MIGRATIONS).filter((f) => /^\d{3}-.*\.sql$/.test(f)).sort();
   for (const file of files) {
     const version = Number(file.slice(0, 3));
@@ -306,10 +229,12 @@ function migrate(db: Database.Database): void {
         db.exec(readFileSync(path.join(MIGRATIONS, file), "utf8"));
         db.pragma(`user_version = ${version}`);
       })();
+      applied.push(version);
     } catch (cause) {
-      throw new StoreError("MIGRATION", `migration ${file} failed: ${(cause as Error).message}`);
+      throw new StoreError("MIGRATION", `migration sqlite/${file} failed: ${(cause as Error).message}`);
     }
   }
+  return { applied, version: db.pragma("user_version", { simple: true }) as number };
 }
 
 function row(input: NewSubscriber): Row {
