@@ -20,13 +20,13 @@ describe("archive pages of issue 36", () => {
   it("declare the newsletter's language and mark English titles and authors as English", () => {
     expect(page).toMatch(/^<!doctype html>\n<html lang="zh-CN">/);
     expect(page).toContain('<a href="https://hub.baai.ac.cn/view/14104" lang="en">SUPER-ADAM: Faster and Universal Framework of Adaptive Gradients</a>');
-    expect(page).toContain('作者:<span lang="en">Mikel Artetxe, Ves Stoyanov等</span>');
+    expect(page).toContain('作者：<span lang="en">Mikel Artetxe, Ves Stoyanov等</span>');
     expect(page).toContain('<p class="translation">混合专家的高效大规模语言建模</p>');
   });
 
   it("have a canonical URL, Open Graph tags and alternate links to all three feeds", () => {
     expect(page).toContain('<link rel="canonical" href="https://pretraining-weekly.example.org/issues/36/">');
-    expect(metaContent(page, "property", "og:title")).toBe("《预训练周刊》第36期: 谷歌提出梯度最大化增长方法GradMax");
+    expect(metaContent(page, "property", "og:title")).toBe("《预训练周刊》第36期：谷歌提出梯度最大化增长方法GradMax");
     expect(metaContent(page, "property", "og:type")).toBe("article");
     expect(metaContent(page, "property", "og:url")).toBe("https://pretraining-weekly.example.org/issues/36/");
     expect(metaContent(page, "property", "og:locale")).toBe("zh_CN");
@@ -42,8 +42,8 @@ describe("archive pages of issue 36", () => {
     expect(page.match(/<article class="item"/g)).toHaveLength(12);
     expect(page).toContain("<h2>论文推荐</h2>");
     expect(page).toContain("<h2>研究动态</h2>");
-    expect(page).toContain('<li class="link-code"><span class="link-label">代码下载:</span><a href="https://github.com/google-research/growneuron">https://github.com/google-research/growneuron</a></li>');
-    expect(page).toContain("本期贡献者:申德周 翟珂 吴新刚");
+    expect(page).toContain('<li class="link-code"><span class="link-label">代码下载：</span><a href="https://github.com/google-research/growneuron">https://github.com/google-research/growneuron</a></li>');
+    expect(page).toContain("本期贡献者：申德周 翟珂 吴新刚");
     expect(page).toContain("<p>周刊采用社区协作的模式产生");
   });
 

@@ -140,7 +140,7 @@ describe("feed readers, on issue 36", () => {
     const issue = issues.find((i) => i.number === 36)!;
     for (const file of ["rss.xml", "atom.xml"]) {
       const feed = await rssParser.parseString(await built.read(file));
-      expect(feed.items[0]!.title).toBe(`第36期: ${issue.title}`);
+      expect(feed.items[0]!.title).toBe(`第36期：${issue.title}`);
     }
     const a = parseFeed(await built.read("atom.xml"));
     if (a.format !== "atom") throw new Error(`feedsmith saw ${a.format}`);

@@ -75,7 +75,7 @@ describe.each(["issue-36", "hostile"] as const)("feeds built from %s", (fixture)
       expect(feed.items).toHaveLength(published.length);
       feed.items.forEach((item, i) => {
         const issue = published[i]!;
-        expect(item.title, kind).toMatch(new RegExp(`${issue.number}.*: ${escapeRegExp(issue.title)}$`));
+        expect(item.title, kind).toMatch(new RegExp(`${issue.number}.*(: |：)${escapeRegExp(issue.title)}$`));
         expect(item.link).toBe(new URL(`issues/${issue.slug}/`, newsletter.base_url).href);
         expect(Date.parse(item.isoDate!)).toBe(issue.date.getTime());
       });

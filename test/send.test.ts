@@ -73,10 +73,10 @@ describe("sending over SMTP", () => {
     const subscriber = (await p.store.findSubscriber("reader1@example.org"))!;
     expect(mail.from?.text).toBe('"预训练周刊" <weekly@pretraining-weekly.example.org>');
     expect(mail.to && !Array.isArray(mail.to) ? mail.to.text : "").toBe("reader1@example.org");
-    expect(mail.subject).toBe("《预训练周刊》第36期: 谷歌提出梯度最大化增长方法GradMax");
+    expect(mail.subject).toBe("《预训练周刊》第36期：谷歌提出梯度最大化增长方法GradMax");
     expect(mail.messageId).toBe(messageIdFor({ issue: 36, newsletter: p.newsletter, secret: p.secret }, subscriber));
     expect(first.raw.toString()).toMatch(/Content-Type: multipart\/alternative;[\s\S]*Content-Type: text\/plain; charset=utf-8[\s\S]*Content-Type: text\/html; charset=utf-8/);
-    expect(mail.text).toContain("你收到这封邮件,是因为 reader1@example.org 订阅了《预训练周刊》。");
+    expect(mail.text).toContain("你收到这封邮件，是因为 reader1@example.org 订阅了《预训练周刊》。");
     expect(mail.html).toContain("是因为 reader1@example.org 订阅了");
     expect(findPlaceholders(`${mail.text}${mail.html}`)).toEqual([]);
     expect(mail.headerLines.find((h) => h.key === "list-unsubscribe-post")?.line).toBe("List-Unsubscribe-Post: List-Unsubscribe=One-Click");
@@ -237,7 +237,7 @@ describe("sending over SMTP", () => {
     const files = (await readdir(outbox)).sort();
     expect(files).toEqual(["00000001.eml", "00000002.eml"]);
     const mail = await simpleParser(await readFile(path.join(outbox, files[0]!)));
-    expect(mail.subject).toBe("《预训练周刊》第36期: 谷歌提出梯度最大化增长方法GradMax");
+    expect(mail.subject).toBe("《预训练周刊》第36期：谷歌提出梯度最大化增长方法GradMax");
     expect(mail.text).toContain("reader1@example.org");
     await p.store.close();
   });

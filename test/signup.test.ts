@@ -123,7 +123,7 @@ describe("signing up with double opt-in", () => {
     expect(mail!.from!.text).toBe('"预训练周刊" <weekly@pretraining-weekly.example.org>');
     // Not on the list yet: no list headers.
     expect(mail!.headers.has("list-unsubscribe")).toBe(false);
-    expect(mail!.html).toContain("有人(希望是你)用 reader.one@example.org 订阅了《预训练周刊》");
+    expect(mail!.html).toContain("有人（希望是你）用 reader.one@example.org 订阅了《预训练周刊》");
     const token = confirmPath(mail!).replace("/confirm/", "");
     expect(mail!.text).toContain(`/confirm/${token}`);
     expect(await store.confirmationMails(subscriber.id)).toMatchObject([{ state: "sent" }]);
@@ -202,7 +202,7 @@ describe("signing up with double opt-in", () => {
     const { store, subscribe } = await serve();
     const res = await subscribe(typed);
     expect(res.status).toBe(400);
-    expect(res.body).toContain('role="alert">这不像一个邮箱地址,请检查后再试');
+    expect(res.body).toContain('role="alert">这不像一个邮箱地址，请检查后再试');
     expect(res.body).toContain('aria-invalid="true"');
     expect(res.body).not.toContain("<script>alert");
     expect(res.body).not.toMatch(/\r\nBcc/);
@@ -230,7 +230,7 @@ describe("signing up with double opt-in", () => {
     const limited = await subscribe("r4@example.org");
     expect(limited.status).toBe(429);
     expect(Number(limited.headers["retry-after"])).toBeGreaterThan(0);
-    expect(limited.body).toContain("请求太频繁,请过几分钟再试。");
+    expect(limited.body).toContain("请求太频繁，请过几分钟再试。");
   });
 
   it("records a confirmation the relay rejects, and still answers the reader the same way", async () => {
@@ -312,14 +312,14 @@ describe("signing up with double opt-in", () => {
     const link = confirmPath((await mailsTo("clicker@example.org"))[0]!);
     const shown = await httpRequest(`${base}${link}`);
     expect(shown.status).toBe(200);
-    expect(shown.body).toContain("确认订阅《预训练周刊》?地址: <strong>c******@example.org</strong>");
+    expect(shown.body).toContain("确认订阅《预训练周刊》？地址：<strong>c******@example.org</strong>");
     expect(shown.body).toContain(`<form method="post" action="${link}">`);
     expect((await store.findSubscriber("clicker@example.org"))!.status).toBe("pending");
     expect((await post(link, "", { Origin: "https://evil.example" })).status).toBe(403);
     expect((await store.findSubscriber("clicker@example.org"))!.status).toBe("pending");
     const done = await post(link, "");
     expect(done.status).toBe(200);
-    expect(done.body).toContain("订阅成功!以后每期《预训练周刊》都会发到你的邮箱。");
+    expect(done.body).toContain("订阅成功！以后每期《预训练周刊》都会发到你的邮箱。");
     expect((await store.findSubscriber("clicker@example.org"))!.status).toBe("confirmed");
     const again = await post(link, "");
     expect(again.body).toContain("你已经订阅了《预训练周刊》。");
@@ -389,7 +389,7 @@ describe("signing up with double opt-in", () => {
     expect((await post(`${pathOf(a)}/resubscribe`, "", { Origin: "https://evil.example" })).status).toBe(403);
     const back = await post(`${pathOf(a)}/resubscribe`, "");
     expect(back.status).toBe(200);
-    expect(back.body).toContain("欢迎回来!你重新订阅了《预训练周刊》。");
+    expect(back.body).toContain("欢迎回来！你重新订阅了《预训练周刊》。");
     expect((await store.getSubscriber(a.id))!.status).toBe("confirmed");
 
     await post(pathOf(b), "");

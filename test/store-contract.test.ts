@@ -106,18 +106,26 @@ describe.each(BACKENDS)("the $name store", ({ open }) => {
     }
   });
 
-  it("lists queued confirmation mails in order, with what sending needs, and records their outcome", async () => {
+  it("hands each queued confirmation mail to one server, oldest first, with what sending needs, and records its outcome", async () => {
     const store = await fresh();
     const now = new Date("2026-11-29T08:00:00Z");
     const a = await store.requestSignup("a@example.org", { source: "web", now, throttle });
     const b = await store.requestSignup("b@example.org", { source: "web", now, throttle });
-    const queued = await store.queuedConfirmations(0, 10);
-    expect(queued.map((q) => q.subscriber.email)).toEqual(["a@example.org", "b@example.org"]);
+    // Two servers: each mail is claimed by one of them.
+    const queued = await store.claimConfirmations("server-a", 1, 60_000);
+    expect(queued.map((q) => q.subscriber.email)).toEqual(["a@example.org"]);
     expect(queued[0]).toMatchObject({ requestedAt: now.toISOString(), subscriber: { id: a.subscriber.id, status: "pending" }, nonce: (await store.confirmTarget(a.subscriber.id))!.nonce });
-    expect((await store.queuedConfirmations(queued[0]!.mailId, 10)).map((q) => q.subscriber.id)).toEqual([b.subscriber.id]);
+    const other = await store.claimConfirmations("server-b", 10, 60_000);
+    expect(other.map((q) => q.subscriber.id)).toEqual([b.subscriber.id]);
+    expect(await store.claimConfirmations("server-c", 10, 60_000)).toEqual([]);
+    // A server that stops gives its unsent claims back.
+    await store.releaseConfirmations("server-b");
+    expect((await store.claimConfirmations("server-c", 10, 60_000)).map((q) => q.subscriber.id)).toEqual([b.subscriber.id]);
+    queued.push(...other);
     await store.recordConfirmationMail(queued[0]!.mailId, "sent", "250 ok", now);
     await store.recordConfirmationMail(queued[1]!.mailId, "failed", `550 ${"x".repeat(2000)}`, now);
-    expect(await store.queuedConfirmations(0, 10)).toEqual([]);
+    await store.releaseConfirmations("server-c");
+    expect(await store.claimConfirmations("server-d", 10, 60_000)).toEqual([]);
     expect(await store.confirmationMails(a.subscriber.id)).toMatchObject([{ state: "sent", detail: "250 ok" }]);
     expect((await store.confirmationMails(b.subscriber.id))[0]!.detail!.length).toBe(1000);
   });

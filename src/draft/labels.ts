@@ -23,10 +23,10 @@ const zh: DraftLabels = {
   title: "【待填写】本期标题",
   lead: "【待填写】本期导语。",
   untitled: "【待填写】标题",
-  noSummary: "【待填写】简介(来源没有提供摘要)。",
+  noSummary: "【待填写】简介（来源没有提供摘要）。",
   placeholderSection: "论文推荐",
   placeholderTitle: "【待替换】示例条目",
-  placeholderSummary: "【待替换】这是占位条目:换成本期的第一篇推荐,再删去这一条。",
+  placeholderSummary: "【待替换】这是占位条目：换成本期的第一篇推荐，再删去这一条。",
 };
 
 const en: DraftLabels = {

@@ -4,7 +4,7 @@ import type { Newsletter } from "../model/newsletter.ts";
 import type { QueuedConfirmation, SignupStore } from "../store/store.ts";
 import type { PreparedMessage } from "./message.ts";
 import { signConfirmToken } from "./tokens.ts";
-import { backoff, type RetryPolicy } from "./campaign.ts";
+import { backoff, workerId, type RetryPolicy } from "./campaign.ts";
 import { asSendFailure, type Transport } from "./transport.ts";
 
 export interface ConfirmationMailerOptions {
@@ -20,6 +20,10 @@ export interface ConfirmationMailerOptions {
   now: () => Date;
   /** Attempts per mail for temporary failures, and their back-off (as for issues). */
   retry?: RetryPolicy;
+  /** How long a claim on a mail lasts: a server that dies holding it frees it after this (default 10 minutes). */
+  claimMs?: number;
+  /** How often to look for mails queued by other servers (default 10 s). */
+  pollMs?: number;
   /** A mail still queued this long after it was asked for is skipped, not sent (default 1 hour). */
   maxAgeMs?: number;
   /** A mail that could not be sent, or (mail undefined) the queue that could not be read. */
@@ -31,13 +35,17 @@ export interface ConfirmationMailerOptions {
  * once, the same way whether or not a mail goes out, and a slow relay never
  * holds up the page. The queue is the store's confirmation_mails table: a
  * burst of signups waits there rather than in memory, and mails queued when
- * the server stopped go out when it starts again. Two mails in flight at
+ * the server stopped go out when it starts again. With several servers on
+ * one database each mail is claimed by one of them before it is sent, so
+ * it goes out once. Two mails in flight at
  * most; each mail's outcome (sent, failed with the relay's reason, or
  * skipped) is recorded on its row; temporary failures are retried with
  * back-off.
  */
 export class ConfirmationMailer {
-  private lastId = 0;
+  /** This server among all those sharing the database: its claims on mails are its own. */
+  private readonly server = workerId();
+  private readonly poll: NodeJS.Timeout;
   private running = 0;
   private batch: QueuedConfirmation[] = [];
   private idle: (() => void)[] = [];
@@ -48,6 +56,9 @@ export class ConfirmationMailer {
 
   constructor(private readonly options: ConfirmationMailerOptions) {
     this.domain = options.newsletter.sender.email.split("@")[1]!;
+    // Another server may have queued mails, or died holding some: look now and then as well as when woken.
+    this.poll = setInterval(() => this.wake(), options.pollMs ?? 10_000);
+    this.poll.unref();
   }
 
   /** Where the mails go, for people. */
@@ -71,8 +82,11 @@ export class ConfirmationMailer {
   /** Finishes the mails in flight (those still queued stay queued for the next start), then closes the transport. */
   async close(): Promise<void> {
     this.closed = true;
+    clearInterval(this.poll);
     this.batch = [];
     if (this.running > 0 || this.filling) await new Promise<void>((resolve) => this.idle.push(resolve));
+    // Claimed but not sent: the next server to look sends them.
+    await this.options.store.releaseConfirmations(this.server).catch(() => {});
     await this.options.transport.close();
   }
 
@@ -97,9 +111,8 @@ export class ConfirmationMailer {
   private async fill(): Promise<void> {
     while (this.running < 2 && !this.closed) {
       if (this.batch.length === 0) {
-        this.batch = await this.options.store.queuedConfirmations(this.lastId, 50);
+        this.batch = await this.options.store.claimConfirmations(this.server, 10, this.options.claimMs ?? 10 * 60_000);
         if (this.batch.length === 0 || this.closed) break;
-        this.lastId = this.batch[this.batch.length - 1]!.mailId;
       }
       const mail = this.batch.shift()!;
       this.running++;

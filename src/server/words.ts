@@ -39,7 +39,7 @@ export function errorWords(language: string): ErrorWords {
   return isChinese(language)
     ? {
         crossSite: "这个表单必须从本站提交。",
-        tooMany: "请求太频繁,请过几分钟再试。",
+        tooMany: "请求太频繁，请过几分钟再试。",
         tooLarge: "提交的内容太大。",
         badForm: "无法读取提交的表单。",
         notFound: "找不到这个页面。",
@@ -62,26 +62,26 @@ export function serverWords(newsletter: Newsletter): ServerWords {
     ? {
         signup: {
           title: "订阅",
-          sent: (address) => `请查收 ${address} 的邮箱:确认链接已经发出(如果这个地址能收信)。`,
-          sentNote: "点邮件里的链接,订阅才会生效。几分钟内没有收到,请看看垃圾邮件。",
-          invalidAddress: "这不像一个邮箱地址,请检查后再试,例如 reader@example.org。",
+          sent: (address) => `请查收 ${address} 的邮箱：确认链接已经发出（如果这个地址能收信）。`,
+          sentNote: "点邮件里的链接，订阅才会生效。几分钟内没有收到，请看看垃圾邮件。",
+          invalidAddress: "这不像一个邮箱地址，请检查后再试，例如 reader@example.org。",
           closed: "这里暂时不能订阅。",
         },
         confirm: {
           title: "确认订阅",
-          question: `确认订阅《${t}》?地址:`,
+          question: `确认订阅《${t}》？地址：`,
           button: "确认订阅",
-          done: `订阅成功!以后每期《${t}》都会发到你的邮箱。`,
+          done: `订阅成功！以后每期《${t}》都会发到你的邮箱。`,
           already: `你已经订阅了《${t}》。`,
           invalid: "这个链接无效或已过期。在下面重新订阅即可。",
         },
         unsubscribe: {
           title: "退订",
-          question: `确定不再收到《${t}》吗?地址:`,
+          question: `确定不再收到《${t}》吗？地址：`,
           button: "退订",
           done: `已退订。你不会再收到《${t}》。`,
           again: "重新订阅",
-          resubscribed: `欢迎回来!你重新订阅了《${t}》。`,
+          resubscribed: `欢迎回来！你重新订阅了《${t}》。`,
           tooLate: "这个链接已经不能重新订阅了。在下面重新订阅即可。",
           invalid: "这个链接无效或已过期。",
         },
@@ -97,7 +97,7 @@ export function serverWords(newsletter: Newsletter): ServerWords {
         },
         confirm: {
           title: "Confirm your subscription",
-          question: `Start receiving ${t}? Address:`,
+          question: `Start receiving ${t}? Address: `,
           button: "Confirm subscription",
           done: `You are subscribed. Every issue of ${t} will come to your inbox.`,
           already: `You are already subscribed to ${t}.`,
@@ -105,7 +105,7 @@ export function serverWords(newsletter: Newsletter): ServerWords {
         },
         unsubscribe: {
           title: "Unsubscribe",
-          question: `Stop receiving ${t}? Address:`,
+          question: `Stop receiving ${t}? Address: `,
           button: "Unsubscribe",
           done: `You are unsubscribed. You will not receive ${t} again.`,
           again: "Subscribe again",

@@ -48,8 +48,14 @@ export interface SignupStore {
    * bounced and complained addresses get no mail.
    */
   requestSignup(email: string, options: { source: string; now: Date; throttle: SignupThrottle }): Promise<SignupDecision>;
-  /** Queued confirmation mails after `afterId`, oldest first, with what sending one needs. */
-  queuedConfirmations(afterId: number, limit: number): Promise<QueuedConfirmation[]>;
+  /**
+   * Claims up to `limit` queued confirmation mails nobody else holds (or
+   * whose claim ran out), oldest first, for `leaseMs`, with what sending one
+   * needs: with several servers on one database, each mail goes out once.
+   */
+  claimConfirmations(server: string, limit: number, leaseMs: number): Promise<QueuedConfirmation[]>;
+  /** Gives back the server's claims on mails it has not sent (a server that stops). */
+  releaseConfirmations(server: string): Promise<void>;
   recordConfirmationMail(mailId: number, state: "sent" | "failed" | "skipped", detail: string, now: Date): Promise<void>;
   /** What a confirmation token is checked against. */
   confirmTarget(id: number): Promise<ConfirmTarget | undefined>;
@@ -161,9 +167,17 @@ export interface Outcome {
   retrying?: boolean;
 }
 
+/** One table's rows, as gazette db copy moves them: pages of rows in `columns` order. */
+export interface TableDump {
+  name: string;
+  columns: string[];
+  count: number;
+  pages(): Iterable<unknown[][]>;
+}
+
 export class StoreError extends Error {
   constructor(
-    readonly code: "DUPLICATE" | "NOT_FOUND" | "MIGRATION",
+    readonly code: "DUPLICATE" | "NOT_FOUND" | "MIGRATION" | "NOT_EMPTY" | "COPY",
     message: string,
   ) {
     super(message);

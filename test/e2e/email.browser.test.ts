@@ -36,7 +36,7 @@ describe("the email in headless Chromium", () => {
       expect(box!.width).toBeGreaterThan(width === 375 ? 250 : 500);
       expect(box!.x + box!.width).toBeLessThanOrEqual(width);
     }
-    expect(await page.locator("body").innerText()).toContain("你收到这封邮件,是因为 reader@example.org 订阅了《预训练周刊》。");
+    expect(await page.locator("body").innerText()).toContain("你收到这封邮件，是因为 reader@example.org 订阅了《预训练周刊》。");
     await page.screenshot({ path: path.join(process.env.SCREENSHOT_DIR ?? "/tmp", `email-36-${width}.png`) });
     await page.close();
   });
@@ -63,7 +63,7 @@ describe("the email in headless Chromium", () => {
     const box = (await button.boundingBox())!;
     expect(box.x + box.width).toBeLessThanOrEqual(375);
     expect(await button.getAttribute("href")).toBe(`${issue36}/_preview/confirm`);
-    expect(await page.locator("body").innerText()).toContain("有人(希望是你)用 reader@example.org 订阅了《预训练周刊》");
+    expect(await page.locator("body").innerText()).toContain("有人（希望是你）用 reader@example.org 订阅了《预训练周刊》");
     const fonts = await platformFonts(page, "h1");
     expect(fonts.some((f) => /CJK|Han Sans|Noto Sans SC/i.test(f.familyName)), JSON.stringify(fonts)).toBe(true);
     await page.close();
@@ -105,8 +105,8 @@ describe("gazette preview", () => {
     });
     const page = await browser.newPage({ viewport: { width: 1100, height: 900 } });
     await page.goto(url);
-    await expect(page.locator("#subject").innerText()).resolves.toBe("《预训练周刊》第36期: 谷歌提出梯度最大化增长方法GradMax");
-    await expect(page.locator("#text").innerText()).resolves.toContain("你收到这封邮件,是因为 reader@example.org 订阅了《预训练周刊》。");
+    await expect(page.locator("#subject").innerText()).resolves.toBe("《预训练周刊》第36期：谷歌提出梯度最大化增长方法GradMax");
+    await expect(page.locator("#text").innerText()).resolves.toContain("你收到这封邮件，是因为 reader@example.org 订阅了《预训练周刊》。");
     const frame = page.frameLocator('iframe[title="HTML part at 375 px"]');
     await expect(frame.locator("h1").innerText()).resolves.toBe("谷歌提出梯度最大化增长方法GradMax");
 

@@ -80,10 +80,10 @@ describe("sign up, confirm, receive, unsubscribe: in a browser", () => {
     const confirmLink = /href="([^"]+\/confirm\/[^"]+)"/.exec(confirmation.html as string)![1]!;
     expect(confirmLink.startsWith(`${base}/confirm/`)).toBe(true);
     await page.goto(confirmLink);
-    expect(await page.locator("main").innerText()).toContain("确认订阅《预训练周刊》?地址: n*********@example.org");
+    expect(await page.locator("main").innerText()).toContain("确认订阅《预训练周刊》？地址：n*********@example.org");
     expect(statusOf(reader)).toBe("pending");
     await page.getByRole("button", { name: "确认订阅" }).click();
-    expect(await page.getByRole("status").innerText()).toBe("订阅成功!以后每期《预训练周刊》都会发到你的邮箱。");
+    expect(await page.getByRole("status").innerText()).toBe("订阅成功！以后每期《预训练周刊》都会发到你的邮箱。");
     expect(statusOf(reader)).toBe("confirmed");
 
     // 3. The editor sends issue 36.
@@ -99,7 +99,7 @@ describe("sign up, confirm, receive, unsubscribe: in a browser", () => {
 
     // 4. The unsubscribe link in the message that arrived.
     await page.goto(unsubscribeLink);
-    expect(await page.locator("main").innerText()).toContain("确定不再收到《预训练周刊》吗?地址: n*********@example.org");
+    expect(await page.locator("main").innerText()).toContain("确定不再收到《预训练周刊》吗？地址：n*********@example.org");
     expect(statusOf(reader)).toBe("confirmed");
     await page.getByRole("button", { name: "退订" }).click();
     expect(await page.getByRole("status").innerText()).toBe("已退订。你不会再收到《预训练周刊》。");
@@ -107,7 +107,7 @@ describe("sign up, confirm, receive, unsubscribe: in a browser", () => {
 
     // 5. Changed their mind.
     await page.getByRole("button", { name: "重新订阅" }).click();
-    expect(await page.getByRole("status").innerText()).toBe("欢迎回来!你重新订阅了《预训练周刊》。");
+    expect(await page.getByRole("status").innerText()).toBe("欢迎回来！你重新订阅了《预训练周刊》。");
     expect(statusOf(reader)).toBe("confirmed");
     await context.close();
   });

@@ -1,5 +1,6 @@
 import { shorten } from "../../errors.ts";
 import type { Newsletter } from "../../model/newsletter.ts";
+import { markdownToTextParagraphs, type TextParagraph } from "../markdown.ts";
 import { isChinese, isCjk, type Labels } from "../labels.ts";
 import type { IssueSummary, IssueView } from "../view.ts";
 import type { SiteView } from "../web/archive.ts";
@@ -29,6 +30,8 @@ export interface EmailContext {
   preheader: string;
   fontStack: string;
   postalAddress?: string;
+  /** The newsletter's footer as text with its links, for the text part (the HTML has site.footerHtml). */
+  footerParagraphs: TextParagraph[];
   placeholders: typeof PLACEHOLDERS;
 }
 
@@ -41,6 +44,7 @@ export function createEmailContext(issue: IssueView, site: SiteView, newsletter:
     ...emailHeadline(issue, newsletter),
     fontStack: EMAIL_FONT_STACK,
     postalAddress: newsletter.postal_address,
+    footerParagraphs: newsletter.footer ? markdownToTextParagraphs(newsletter.footer, newsletter.base_url) : [],
     placeholders,
   };
 }
@@ -55,7 +59,7 @@ function emailLabels(labels: Labels, newsletter: Newsletter, placeholders: typeo
   return {
     viewInBrowser: zh ? "在浏览器中查看" : "View in your browser",
     why: zh
-      ? `你收到这封邮件,是因为 ${placeholders.email} 订阅了《${newsletter.title}》。`
+      ? `你收到这封邮件，是因为 ${placeholders.email} 订阅了《${newsletter.title}》。`
       : `You are receiving this because ${placeholders.email} subscribed to ${newsletter.title}.`,
     unsubscribe: zh ? "退订" : "Unsubscribe",
     authors: labels.authors,

@@ -29,8 +29,8 @@ export function feedUpdated(input: FeedInput): Date {
 /** A feed-level date for a feed with no entries: a fixed instant, so builds stay identical. */
 export const EMPTY_FEED_DATE = new Date(0);
 
-/** Entry title as a reader's list shows it: "第36期: 标题". */
+/** Entry title as a reader's list shows it: "第36期：标题" / "Issue 36: Title". */
 export function entryTitle(view: IssueView): string {
-  return `${view.numberLabel}: ${view.title}`;
+  return view.numberedTitle;
 }
 

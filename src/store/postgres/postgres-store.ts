@@ -11,7 +11,9 @@ import {
   type SignupStore,
   type SignupThrottle,
   type SubscriberStore,
+  type TableDump,
 } from "../store.ts";
+import { loadTables } from "./load.ts";
 import { migratePostgres } from "./migrate.ts";
 import { PostgresLedger } from "./postgres-ledger.ts";
 import { iso, subscriberRow as subscriber } from "./rows.ts";
@@ -145,12 +147,17 @@ export class PostgresStore extends PostgresLedger implements SubscriberStore, Si
     });
   }
 
-  async queuedConfirmations(afterId: number, limit: number): Promise<QueuedConfirmation[]> {
+  async claimConfirmations(server: string, limit: number, leaseMs: number): Promise<QueuedConfirmation[]> {
     const result = await this.pool.query(
-      `SELECT m.id AS mail_id, m.requested_at, s.id, s.email, s.status, s.confirm_nonce
-         FROM confirmation_mails m JOIN subscribers s ON s.id = m.subscriber_id
-        WHERE m.state = 'queued' AND m.id > $1 ORDER BY m.id LIMIT $2`,
-      [afterId, limit],
+      `WITH claimable AS (
+         SELECT id FROM confirmation_mails WHERE state = 'queued' AND (claimed_by IS NULL OR claimed_until < now())
+          ORDER BY id LIMIT $2 FOR UPDATE SKIP LOCKED),
+       claimed AS (
+         UPDATE confirmation_mails m SET claimed_by = $1, claimed_until = now() + $3 * interval '1 millisecond'
+           FROM claimable c WHERE m.id = c.id RETURNING m.id, m.requested_at, m.subscriber_id)
+       SELECT c.id AS mail_id, c.requested_at, s.id, s.email, s.status, s.confirm_nonce
+         FROM claimed c JOIN subscribers s ON s.id = c.subscriber_id ORDER BY c.id`,
+      [server, limit, leaseMs],
     );
     return result.rows.map((r) => ({
       mailId: r.mail_id,
@@ -158,6 +165,10 @@ export class PostgresStore extends PostgresLedger implements SubscriberStore, Si
       subscriber: { id: r.id, email: r.email, status: r.status },
       nonce: r.confirm_nonce,
     }));
+  }
+
+  async releaseConfirmations(server: string): Promise<void> {
+    await this.pool.query("UPDATE confirmation_mails SET claimed_by = NULL, claimed_until = NULL WHERE claimed_by = $1 AND state = 'queued'", [server]);
   }
 
   async recordConfirmationMail(mailId: number, state: "sent" | "failed" | "skipped", detail: string, now: Date): Promise<void> {
@@ -201,6 +212,16 @@ export class PostgresStore extends PostgresLedger implements SubscriberStore, Si
   async confirmationMails(subscriberId: number): Promise<{ id: number; state: ConfirmationState; requestedAt: string; detail: string | null }[]> {
     const result = await this.pool.query("SELECT id, state, requested_at, detail FROM confirmation_mails WHERE subscriber_id = $1 ORDER BY id", [subscriberId]);
     return result.rows.map((r) => ({ id: r.id, state: r.state, requestedAt: iso(r.requested_at), detail: r.detail }));
+  }
+
+  /** gazette db copy: the tables of a SQLite store, in one transaction (see load.ts); returns the rows copied by table. */
+  async copyFrom(tables: TableDump[], options: { force: boolean; settings?: Record<string, string> }): Promise<Record<string, number>> {
+    const client = await this.pool.connect();
+    try {
+      return await loadTables(client, tables, options);
+    } finally {
+      client.release();
+    }
   }
 
   async sharedSecret(): Promise<Buffer> {

@@ -14,6 +14,7 @@ import {
   type SignupStore,
   type SignupThrottle,
   type SubscriberStore,
+  type TableDump,
 } from "../store.ts";
 
 // SQLite's SQL lives here and in migrations/. WAL with synchronous=NORMAL: a commit survives
@@ -74,11 +75,13 @@ export class SqliteStore extends SqliteLedger implements SubscriberStore, Signup
       queueMail: this.db.prepare(
         "INSERT INTO confirmation_mails (subscriber_id, requested_at, state, updated_at) VALUES (@id, @now, 'queued', @now)",
       ),
-      queued: this.db.prepare(
+      claimable: this.db.prepare(
         `SELECT m.id AS mailId, m.requested_at AS requestedAt, s.id, s.email, s.status, s.confirm_nonce AS nonce
            FROM confirmation_mails m JOIN subscribers s ON s.id = m.subscriber_id
-          WHERE m.state = 'queued' AND m.id > ? ORDER BY m.id LIMIT ?`,
+          WHERE m.state = 'queued' AND (m.claimed_by IS NULL OR m.claimed_until < @now) ORDER BY m.id LIMIT @limit`,
       ),
+      claimMail: this.db.prepare("UPDATE confirmation_mails SET claimed_by = @server, claimed_until = @until WHERE id = @id"),
+      releaseMails: this.db.prepare("UPDATE confirmation_mails SET claimed_by = NULL, claimed_until = NULL WHERE claimed_by = ? AND state = 'queued'"),
       settleMail: this.db.prepare("UPDATE confirmation_mails SET state = @state, detail = @detail, updated_at = @now WHERE id = @id"),
       mailsOf: this.db.prepare(
         "SELECT id, state, requested_at AS requestedAt, detail FROM confirmation_mails WHERE subscriber_id = ? ORDER BY id",
@@ -194,14 +197,19 @@ export class SqliteStore extends SqliteLedger implements SubscriberStore, Signup
     return this.stmt.unsubscribe!.run({ id, now: now.toISOString() }).changes > 0;
   }
 
-  async queuedConfirmations(afterId: number, limit: number): Promise<QueuedConfirmation[]> {
+  async claimConfirmations(server: string, limit: number, leaseMs: number): Promise<QueuedConfirmation[]> {
     type QueuedRow = { mailId: number; requestedAt: string; id: number; email: string; status: Subscriber["status"]; nonce: string | null };
-    return (this.stmt.queued!.all(afterId, limit) as QueuedRow[]).map((r) => ({
-      mailId: r.mailId,
-      requestedAt: r.requestedAt,
-      subscriber: { id: r.id, email: r.email, status: r.status },
-      nonce: r.nonce,
-    }));
+    return this.db.transaction(() => {
+      const at = new Date();
+      const rows = this.stmt.claimable!.all({ now: at.toISOString(), limit }) as QueuedRow[];
+      const until = new Date(at.getTime() + leaseMs).toISOString();
+      for (const r of rows) this.stmt.claimMail!.run({ id: r.mailId, server, until });
+      return rows.map((r) => ({ mailId: r.mailId, requestedAt: r.requestedAt, subscriber: { id: r.id, email: r.email, status: r.status }, nonce: r.nonce }));
+    }).immediate();
+  }
+
+  async releaseConfirmations(server: string): Promise<void> {
+    this.stmt.releaseMails!.run(server);
   }
 
   async recordConfirmationMail(mailId: number, state: "sent" | "failed" | "skipped", detail: string, now: Date): Promise<void> {
@@ -225,6 +233,30 @@ export class SqliteStore extends SqliteLedger implements SubscriberStore, Signup
 
   async confirmationMails(subscriberId: number): Promise<{ id: number; state: ConfirmationState; requestedAt: string; detail: string | null }[]> {
     return this.stmt.mailsOf!.all(subscriberId) as { id: number; state: ConfirmationState; requestedAt: string; detail: string | null }[];
+  }
+
+  /**
+   * Every table's rows, for gazette db copy: name, columns, and the rows a
+   * page at a time (by rowid, so memory stays flat). The send pace is
+   * transient and left out.
+   */
+  tables(): TableDump[] {
+    const names = (this.db.prepare("SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' AND name <> 'send_pace' ORDER BY name").all() as { name: string }[]).map((r) => r.name);
+    return names.map((name) => {
+      const columns = (this.db.prepare(`SELECT name FROM pragma_table_info(?) ORDER BY cid`).all(name) as { name: string }[]).map((c) => c.name);
+      const count = (this.db.prepare(`SELECT count(*) AS n FROM "${name}"`).get() as { n: number }).n;
+      const page = this.db.prepare(`SELECT rowid AS _rowid_, ${columns.map((c) => `"${c}"`).join(", ")} FROM "${name}" WHERE rowid > ? ORDER BY rowid LIMIT 1000`).raw();
+      function* rows(): Generator<unknown[][]> {
+        let after = -Infinity;
+        for (;;) {
+          const batch = page.all(after) as unknown[][];
+          if (batch.length === 0) return;
+          after = batch[batch.length - 1]![0] as number;
+          yield batch.map((r) => r.slice(1));
+        }
+      }
+      return { name, columns, count, pages: rows };
+    });
   }
 
   async close(): Promise<void> {
