@@ -1,11 +1,12 @@
 import { availableParallelism } from "node:os";
 import { benchBigInput, formatBigInputRuns } from "./big-input.ts";
 import { benchBuild, formatRows } from "./build.ts";
+import { benchImages, formatImageRuns } from "./images.ts";
 import { benchPersonalise, benchSend, formatSendRuns } from "./send.ts";
 import { benchServe, formatServeRuns } from "./serve.ts";
 
 // npm run bench: prints figures; asserts nothing. Goals are in the README.
-// BENCH_ONLY=build|send|serve runs one part; BENCH_ROUNDS (3) and BENCH_ISSUES (1000) shape the build part, BENCH_VERIFY=0 skips its email check; BENCH_SEND_COUNTS="10000,100000" sets the send sizes;
+// BENCH_ONLY=build|images|send|serve runs one part; BENCH_ROUNDS (3) and BENCH_ISSUES (1000) shape the build part, BENCH_VERIFY=0 skips its email check; BENCH_SEND_COUNTS="10000,100000" sets the send sizes;
 // BENCH_SERVE_SECONDS and BENCH_SERVE_CONNECTIONS shape the server load; BENCH_ONLY=big-input (not run by default) measures peak memory on a
 // 50 MB CSV import and a 20 MB issue (BENCH_CSV_ROWS, BENCH_ISSUE_MB).
 const only = process.env.BENCH_ONLY;
@@ -13,6 +14,10 @@ console.log(`gazette benchmarks (node ${process.version}, ${availableParallelism
 if (!only || only === "build") {
   console.log("build:");
   console.log(formatRows(await benchBuild((line) => console.log(line))));
+}
+if (!only || only === "images") {
+  console.log("\nimages (figures in the build):");
+  console.log(formatImageRuns(await benchImages((line) => console.log(line))));
 }
 if (!only || only === "send") {
   const counts = (process.env.BENCH_SEND_COUNTS ?? "10000,100000").split(",").map(Number);
