@@ -49,7 +49,7 @@ describe("display names", () => {
   it("fold in the To: header: no header line past 78 characters, and the name arrives whole", async () => {
     const newsletter = { title: "A newsletter whose title is rather long, to fold the List-Id header as well", sender: { name: "Sender", email: "s@example.org" }, base_url: "https://news.example.org/", id: "tag:news.example.org,2026:weekly" } as Newsletter;
     const message = prepareMessage({
-      meta: { number: 1, subject: "An issue whose subject, in plain ASCII, runs on well past the seventy-eight columns a header line should keep to", preheader: "", url: "", draft: false, html: "", text: "", placeholders: {}, bytes: { html: 0, text: 0 } },
+      meta: { number: 1, subject: "An issue whose subject, in plain ASCII, runs on well past the seventy-eight columns a header line should keep to", preheader: "", url: "", draft: false, html: "", text: "", placeholders: {}, bytes: { html: 0, text: 0 }, images: "https://news.example.org/images/" },
       html: "<p>hi</p>",
       text: "hi",
       newsletter,
@@ -69,7 +69,7 @@ describe("display names", () => {
 
   it("a name stored before these limits is left out of To: rather than sent as it is", async () => {
     const message = prepareMessage({
-      meta: { number: 1, subject: "S", preheader: "", url: "", draft: false, html: "", text: "", placeholders: {}, bytes: { html: 0, text: 0 } },
+      meta: { number: 1, subject: "S", preheader: "", url: "", draft: false, html: "", text: "", placeholders: {}, bytes: { html: 0, text: 0 }, images: "https://news.example.org/images/" },
       html: "<p>hi</p>",
       text: "hi",
       newsletter: { title: "T", sender: { name: "S", email: "s@example.org" }, base_url: "https://n.example.org/", id: "tag:n.example.org,2026:w" } as Newsletter,
