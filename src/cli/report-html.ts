@@ -47,12 +47,10 @@ export async function writeReportHtml(io: Io, root: string, file: string, now = 
   }
 }
 
-/** Each sent issue's funnel: from the feedback store when it is there (bounces and complaints reported afterwards), else from the ledger. */
+/** Each sent issue's funnel: the ledger and the feedback reported afterwards (bounces, complaints, unsubscribes after it). */
 async function funnels(store: Store, issues: { number: number; title: string }[]): Promise<FunnelRow[]> {
-  const feedback = (store as unknown as { feedback?: { issueReports(): Promise<FeedbackFigures[]> } }).feedback;
-  if (feedback) {
-    const reports = await feedback.issueReports();
-    return reports.map((r) => ({
+  const reports: FeedbackFigures[] = await store.feedback.issueReports();
+  return reports.map((r) => ({
       issue: r.issue,
       title: issues.find((i) => i.number === r.issue)?.title,
       sentAt: r.sentAt ?? undefined,
@@ -62,15 +60,6 @@ async function funnels(store: Store, issues: { number: number; title: string }[]
       complained: r.complaints,
       unsubscribed: r.unsubscribes,
     }));
-  }
-  const rows: FunnelRow[] = [];
-  for (const issue of issues) {
-    const states = await store.countByState(issue.number);
-    const recipients = Object.values(states).reduce((a, b) => a + (b ?? 0), 0);
-    if (recipients === 0) continue;
-    rows.push({ issue: issue.number, title: issue.title, recipients, accepted: states.accepted ?? 0, bounced: states.rejected ?? 0, complained: 0, unsubscribed: 0 });
-  }
-  return rows;
 }
 
 function clicksOn(newsletter: object): boolean {
