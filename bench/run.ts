@@ -1,12 +1,15 @@
 import { availableParallelism } from "node:os";
+import { benchBigInput, formatBigInputRuns } from "./big-input.ts";
 import { benchBuild, formatRows } from "./build.ts";
+import { benchFeedback, formatFeedback } from "./feedback.ts";
 import { benchImages, formatImageRuns } from "./images.ts";
 import { benchPersonalise, benchSend, formatSendRuns } from "./send.ts";
 import { benchServe, formatServeRuns } from "./serve.ts";
 
 // npm run bench: prints figures; asserts nothing. Goals are in the README.
-// BENCH_ONLY=build|images|send|serve runs one part; BENCH_ROUNDS (3) and BENCH_ISSUES (1000) shape the build part, BENCH_VERIFY=0 skips its email check, BENCH_PREVIEW=0 its preview timing; BENCH_SEND_COUNTS="10000,100000" sets the send sizes;
-// BENCH_SERVE_SECONDS and BENCH_SERVE_CONNECTIONS shape the server load.
+// BENCH_ONLY=build|images|send|serve|feedback runs one part; BENCH_ROUNDS (3) and BENCH_ISSUES (1000) shape the build part, BENCH_VERIFY=0 skips its email check, BENCH_PREVIEW=0 its preview timing; BENCH_SEND_COUNTS="10000,100000" sets the send sizes;
+// BENCH_SERVE_SECONDS and BENCH_SERVE_CONNECTIONS shape the server load; BENCH_ONLY=big-input (not run by default) measures peak memory on a
+// 50 MB CSV import and a 20 MB issue (BENCH_CSV_ROWS, BENCH_ISSUE_MB).
 const only = process.env.BENCH_ONLY;
 console.log(`gazette benchmarks (node ${process.version}, ${availableParallelism()} cores)\n`);
 if (!only || only === "build") {
@@ -26,4 +29,12 @@ if (!only || only === "send") {
 if (!only || only === "serve") {
   console.log(`\nserve (gazette serve on 127.0.0.1, autocannon with ${process.env.BENCH_SERVE_CONNECTIONS ?? 32} connections, ${process.env.BENCH_SERVE_SECONDS ?? 5} s per route):`);
   console.log(formatServeRuns(await benchServe()));
+}
+if (!only || only === "feedback") {
+  console.log("\nfeedback (webhook intake and inbound DSNs into a child process's server, SQLite):");
+  console.log(formatFeedback(await benchFeedback()));
+}
+if (only === "big-input") {
+  console.log("big input (one CLI process each, peak resident memory from GNU time):");
+  console.log(formatBigInputRuns(await benchBigInput()));
 }
