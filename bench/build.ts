@@ -1,9 +1,11 @@
-import { mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
+import { mkdtemp, readdir, readFile, rm, writeFile } from "node:fs/promises";
+import { gunzipSync } from "node:zlib";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { checkEmailShapes } from "./email-check.ts";
 import { hugoIssueFile, hugoVersion, writeHugoSite } from "./hugo.ts";
+import { benchPreview } from "./preview.ts";
 import { HAVE_GNU_TIME, measure, median, range, type Measured } from "./measure.ts";
 import { variant, writeSyntheticArchive } from "./synthetic.ts";
 
@@ -52,26 +54,31 @@ export async function benchBuild(log: (line: string) => void): Promise<Row[]> {
 
     const cached: Row = { label: "full build into an empty dist/, emails and pages cached", runs: [] };
     const reparsed: Row = { label: "the same with every issue parsed again", runs: [] };
+    // What search adds: the cached build with the Pagefind index of every paper made afresh.
+    const reindexed: Row = { label: "full build into an empty dist/, emails and pages cached, search index made again", runs: [] };
     for (let round = 0; round < ROUNDS; round++) {
       await emptyDist(root);
       cached.runs.push(gazette("cached build"));
       await emptyDist(root);
       await rm(path.join(root, ".gazette/cache/content.v8"), { recursive: true, force: true });
       reparsed.runs.push(gazette("reparse build"));
+      await emptyDist(root);
+      await rm(path.join(root, ".gazette/cache/search"), { recursive: true, force: true });
+      reindexed.runs.push(gazette("reindex build"));
     }
     // Steady state for the rebuilds below, as an editor has it: one more build
     // leaves the retired tree beside dist/ as the next staging folder.
     gazette("warm-up");
     if (hugo) hugoBuild("hugo warm-up");
 
-    // Edit the newest issue: its page, the index, all three feeds and its
-    // email must follow (and Hugo's page and RSS).
+    // Edit the newest issue: its page, the index, all three feeds, its
+    // email and the search index must follow (and Hugo's page and RSS).
     const edited = COUNT;
     const file = path.join(root, "content/issues", `${String(edited).padStart(4, "0")}.md`);
     const template = await readFile(path.join(REPO, "content/issues/036.md"), "utf8");
     const date = (await readFile(file, "utf8")).match(/^date: (.*)$/m)![1]!;
     const hugoFile = hugoIssueFile(hugoRoot, edited);
-    const edit: Row = { label: "rebuild after editing the newest issue (page, index, feeds, its email)", runs: [], hugo: hugo ? [] : undefined };
+    const edit: Row = { label: "rebuild after editing the newest issue (page, index, feeds, its email, the search index)", runs: [], hugo: hugo ? [] : undefined };
     const idle: Row = { label: "rebuild with nothing changed", runs: [] };
     for (let round = 1; round <= ROUNDS; round++) {
       const marker = `(修订${round})`;
@@ -81,6 +88,7 @@ export async function benchBuild(log: (line: string) => void): Promise<Row[]> {
       for (const out of mustShow) {
         if (!(await readFile(path.join(root, "dist", out), "utf8")).includes(marker)) throw new Error(`stale after the edit: dist/${out}`);
       }
+      if (!(await searchIndexHas(root, marker))) throw new Error("stale after the edit: dist/pagefind/");
       if (hugo) {
         const text = await readFile(hugoFile, "utf8");
         await writeFile(hugoFile, text.replace(/^title: "(?:\(修订\d+\))?/m, `title: "${marker}`));
@@ -91,10 +99,24 @@ export async function benchBuild(log: (line: string) => void): Promise<Row[]> {
       }
       idle.runs.push(gazette("rebuild with nothing changed"));
     }
-    return [cold, cached, reparsed, edit, idle];
+    const rows: Row[] = [cold, cached, reparsed, reindexed, edit, idle];
+    if (process.env.BENCH_PREVIEW !== "0") {
+      const times = await benchPreview(REPO, root, edited, ROUNDS);
+      log(`  gazette preview ${edited}: saving the issue to its preview page reloaded with the edit, ${range(times)} s (${ROUNDS} saves, headless Chromium)`);
+    }
+    return rows;
   } finally {
     await rm(root, { recursive: true, force: true });
   }
+}
+
+/** Whether a fragment of the search index holds `text` (fragments are gzipped JSON behind a signature). */
+async function searchIndexHas(root: string, text: string): Promise<boolean> {
+  const dir = path.join(root, "dist/pagefind/fragment");
+  for (const name of await readdir(dir)) {
+    if (gunzipSync(await readFile(path.join(dir, name))).toString("utf8").includes(text)) return true;
+  }
+  return false;
 }
 
 /** No dist/ and no spare tree beside it: the build makes every folder. */

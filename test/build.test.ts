@@ -71,7 +71,9 @@ describe("gazette build", () => {
     const source = await readFile(path.join(root, "content/issues/101.md"), "utf8");
     await writeFile(path.join(root, "content/issues/200.md"), source.replace("number: 101", "number: 200").replace("Issue 101", "Issue 200"));
     const third = await build({ root });
-    expect(third.removed).toEqual(["emails/102.html", "emails/102.json", "emails/102.txt", "issues/102/index.html"]);
+    // The search index's files are named by their content: those of the removed issue's papers go too.
+    expect(third.removed.filter((f) => !f.startsWith("pagefind/"))).toEqual(["emails/102.html", "emails/102.json", "emails/102.txt", "issues/102/index.html"]);
+    expect(third.removed.filter((f) => f.startsWith("pagefind/")).length).toBeGreaterThan(0);
     expect(await snapshotTree(path.join(root, "dist"))).toEqual(await cleanBuildOf(root));
     const fourth = await build({ root });
     expect(fourth.written).toEqual([]);
@@ -114,7 +116,21 @@ describe("gazette build", () => {
     const third = await build({ root });
     expect(third.written).toEqual(expect.arrayContaining(["index.html", "issues/36/index.html", "issues/37/index.html", "rss.xml", "atom.xml", "feed.json"]));
     // Issue 36's email does not depend on its neighbours, nor the confirmation mail on issues: untouched.
-    expect(third.unchanged).toEqual(["assets/style.css", "emails/36.html", "emails/36.json", "emails/36.txt", "emails/confirm.html", "emails/confirm.json", "emails/confirm.txt"]);
+    // The search index's fragments of issue 36's papers keep their names and bytes (the rest of it changes).
+    expect(third.unchanged.filter((f) => f.startsWith("pagefind/fragment/"))).toHaveLength(12);
+    expect(third.unchanged.filter((f) => !f.startsWith("pagefind/"))).toEqual(["assets/search.js", "assets/style.css", "emails/36.html", "emails/36.json", "emails/36.txt", "emails/confirm.html", "emails/confirm.json", "emails/confirm.txt", "robots.txt", "search/index.html"]);
+  });
+
+  it("indexes the archive for search only when a page changed", async () => {
+    const root = await makeProject("issue-36");
+    expect((await build({ root })).searchIndexed).toBe(true);
+    expect((await build({ root })).searchIndexed).toBe(false);
+    const file = path.join(root, "content/issues/036.md");
+    await writeFile(file, (await readFile(file, "utf8")).replace("GradMax", "GradMax2"));
+    const edited = await build({ root });
+    expect(edited.searchIndexed).toBe(true);
+    expect(edited.written).toContain("issues/36/index.html");
+    expect((await build({ root })).searchIndexed).toBe(false);
   });
 
   it("renders nothing again when only the feeds gazette draft reads change", async () => {

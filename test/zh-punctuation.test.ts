@@ -35,6 +35,8 @@ const SAMPLE_ARGS: Record<string, unknown[]> = {
   numberedTitle: [36, "标题"],
   date: [new Date(Date.UTC(2022, 0, 17)), "+08:00"],
   sent: ["reader@example.org"],
+  topic: ["多模态"],
+  itemCount: [12],
 };
 
 /** Every string in a words object, with its dotted name; functions are called with SAMPLE_ARGS. */

@@ -10,9 +10,12 @@ import { codeVersion } from "./code-version.ts";
 import { MjmlPool } from "./compile-emails.ts";
 import { EmailHtmlCompiler } from "./email-html.ts";
 import { OutputCache } from "./output-cache.ts";
+import { feedEntries, summaries } from "./process-memo.ts";
 import { buildIssuePages } from "./pages.ts";
 import { buildConfirmEmail, buildEmails, type EmailReport } from "./emails.ts";
 import { readEmailTemplates, readWebTemplates } from "./read-templates.ts";
+import { renderSearchDocuments } from "../render/search-documents.ts";
+import { buildSearchIndex } from "./search-index.ts";
 import { writeDist, type DistFile, type WriteReport } from "./write-dist.ts";
 
 export interface BuildOptions {
@@ -24,6 +27,8 @@ export interface BuildOptions {
   cacheDir?: string;
   /** mjml workers to use, kept warm by a caller that builds again and again (gazette preview); else started and closed per build. */
   compiler?: MjmlPool;
+  /** What keys every cache entry; defaults to codeVersion() (Gazette's sources and the versions of the packages that render). */
+  codeVersion?: string;
 }
 
 export interface BuildResult extends WriteReport {
@@ -34,6 +39,10 @@ export interface BuildResult extends WriteReport {
   emails: EmailReport[];
   /** Issue pages rendered afresh (the rest came from the cache). */
   pagesRendered: number;
+  /** Whether the search index was made afresh (else it came from the cache: no page had changed). */
+  searchIndexed: boolean;
+  /** Documents mjml compiled for the issue emails (each new shape once; documents with no usable shape). */
+  mjmlCompiles: number;
   warnings: Problem[];
 }
 
@@ -61,26 +70,31 @@ async function buildWith(options: BuildOptions, compiler: MjmlPool): Promise<Bui
   // half-second import starts now, beside the loading. Otherwise a worker
   // starts only if an email needs compiling.
   if (!existsSync(shapesDir)) compiler.warm();
-  const version = await codeVersion();
+  const version = options.codeVersion ?? (await codeVersion());
   const cache = new OutputCache(path.join(cacheDir, "out"));
-  const content = await loadContent(options.root, await ContentCache.open(path.join(cacheDir, "content.v8"), version));
+  const contentCache = await ContentCache.open(path.join(cacheDir, "content.v8"), version);
+  const content = await loadContent(options.root, contentCache);
   const [webTemplates, emailTemplates] = await Promise.all([readWebTemplates(), readEmailTemplates(options.root)]);
   const { newsletter } = content;
-  const planned = planSite(newsletter, content.issues, content.fingerprints);
+  const planned = planSite(newsletter, content.issues, content.fingerprints, summaries(newsletter));
   // What every page and email says about the site (its footer's Markdown included): made once.
   const site = createSiteView(newsletter);
-  const files = new Map<string, DistFile>(renderIndexAndFeeds(newsletter, site, planned, webTemplates));
+  const files = new Map<string, DistFile>(renderIndexAndFeeds(newsletter, site, planned, webTemplates, feedEntries(version, webTemplates, newsletter)));
+  const emailCompiler = new EmailHtmlCompiler(compiler, shapesDir, version);
   // Emails first: their compiling runs on worker threads while this thread renders pages.
   const emailsBuilt = Promise.all([
-    buildEmails(newsletter, site, planned, emailTemplates, cache, version, new EmailHtmlCompiler(compiler, shapesDir, version)),
+    buildEmails(newsletter, site, planned, emailTemplates, cache, version, emailCompiler),
     buildConfirmEmail(newsletter, site, emailTemplates, cache, version, compiler),
   ]);
   emailsBuilt.catch(() => {}); // awaited below; this only keeps a failure during pages from going unhandled
   const pages = await buildIssuePages(newsletter, site, planned, webTemplates, cache, version);
+  const search = await buildSearchIndex(renderSearchDocuments(site, planned), newsletter.language, cacheDir, version);
   const [emails, confirmation] = await emailsBuilt;
-  for (const [file, body] of [...pages.files, ...emails.files, ...confirmation.files]) files.set(file, body);
+  for (const [file, body] of [...pages.files, ...search.files, ...emails.files, ...confirmation.files]) files.set(file, body);
   checkOutputs(files);
   const report = await writeDist(outDir, files);
+  // After the swap: dist/ (and the preview's reload) does not wait for it.
+  await contentCache.save();
   await cache.prune(new Set([...pages.keys, ...emails.keys, confirmation.key]));
   return {
     ...report,
@@ -89,6 +103,8 @@ async function buildWith(options: BuildOptions, compiler: MjmlPool): Promise<Bui
     drafts: content.issues.filter((i) => i.draft).length,
     emails: emails.reports,
     pagesRendered: pages.rendered,
+    searchIndexed: search.indexed,
+    mjmlCompiles: emailCompiler.mjmlRuns,
     warnings: [...content.warnings, ...emails.warnings],
   };
 }

@@ -4,12 +4,10 @@ import path from "node:path";
 
 import { packagePath } from "../paths.ts";
 
-const SRC = packagePath("src");
-
 let memo: Promise<string> | undefined;
 
 /** The packages whose version shapes what is parsed or written: an update to any of them must not serve old output. */
-const OUTPUT_DEPENDENCIES = ["mjml", "markdown-it", "handlebars", "yaml", "zod", "saxes"];
+export const OUTPUT_DEPENDENCIES = ["mjml", "markdown-it", "handlebars", "yaml", "zod", "saxes"];
 
 /**
  * A hash of Gazette's own sources and of the versions of the packages that
@@ -18,18 +16,22 @@ const OUTPUT_DEPENDENCIES = ["mjml", "markdown-it", "handlebars", "yaml", "zod",
  * the old code.
  */
 export function codeVersion(): Promise<string> {
-  memo ??= (async () => {
-    const hash = createHash("sha256");
-    for (const name of OUTPUT_DEPENDENCIES) hash.update(`${name}@${await installedVersion(name)}\0`);
-    for (const file of await listFiles(SRC)) hash.update(`\0${file}\0`).update(await readFile(path.join(SRC, file)));
-    return hash.digest("hex");
-  })();
+  memo ??= readCodeVersion(packagePath());
   return memo;
 }
 
+/** codeVersion() of the package installed at `packageRoot`, read afresh. */
+export async function readCodeVersion(packageRoot: string): Promise<string> {
+  const src = path.join(packageRoot, "src");
+  const hash = createHash("sha256");
+  for (const name of OUTPUT_DEPENDENCIES) hash.update(`${name}@${await installedVersion(packageRoot, name)}\0`);
+  for (const file of await listFiles(src)) hash.update(`\0${file}\0`).update(await readFile(path.join(src, file)));
+  return hash.digest("hex");
+}
+
 /** The version npm installed (read from its package.json: some packages do not export that path). */
-async function installedVersion(name: string): Promise<string> {
-  const text = await readFile(packagePath(`node_modules/${name}/package.json`), "utf8").catch(() => "{}");
+async function installedVersion(packageRoot: string, name: string): Promise<string> {
+  const text = await readFile(path.join(packageRoot, "node_modules", name, "package.json"), "utf8").catch(() => "{}");
   return (JSON.parse(text) as { version?: string }).version ?? "unknown";
 }
 

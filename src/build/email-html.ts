@@ -25,7 +25,8 @@ export class EmailHtmlCompiler {
   private readonly shapes = new Map<string, Promise<CompiledShape | undefined>>();
   /** Shapes used by this build, for pruning. */
   readonly used = new Set<string>();
-  shapesCompiled = 0;
+  /** Documents mjml compiled for this build: new shapes, and documents compiled as they are. */
+  mjmlRuns = 0;
 
   constructor(
     private readonly pool: MjmlPool,
@@ -52,6 +53,7 @@ export class EmailHtmlCompiler {
     if (fresh.size > 0) this.compileShapes(fresh);
     const parts = await Promise.all(keys.map((key) => (key ? this.shapes.get(key)! : undefined)));
     const direct = jobs.filter((_, i) => parts[i] === undefined);
+    this.mjmlRuns += direct.length;
     const compiled = await this.pool.compile(direct);
     let next = 0;
     return jobs.map((_, i) => {
@@ -69,6 +71,7 @@ export class EmailHtmlCompiler {
 
   private compileShapes(fresh: Map<string, { shape: EmailShape; template: string }>): void {
     const entries = [...fresh];
+    this.mjmlRuns += entries.length;
     const all = this.pool.compileRaw(entries.map(([, f]) => ({ mjml: f.shape.document, template: f.template }))).then(
       (html) => html,
       () => undefined, // mjml rejected a shape: those documents compile as they are, and report their own error
@@ -78,7 +81,6 @@ export class EmailHtmlCompiler {
         key,
         all.then(async (html) => {
           if (!html) return undefined;
-          this.shapesCompiled++;
           const parts = splitCompiledShape(html[j]!, shape.runs.length);
           if (parts) await this.store(key, html[j]!);
           return parts;

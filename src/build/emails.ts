@@ -70,8 +70,9 @@ export async function buildEmails(
   compiler: EmailHtmlCompiler,
 ): Promise<{ files: Map<string, DistFile>; reports: EmailReport[]; warnings: Problem[]; keys: Set<string> }> {
   const template = `${templates.dir}/issue.mjml.hbs`;
-  const shared = [codeVersion, templates.fingerprint, newsletterKey(newsletter)];
-  const keys = planned.map((p) => OutputCache.keyOf([...shared, p.fingerprint]));
+  // What every email shares, hashed once: a key per issue then hashes 130 bytes, not the templates again.
+  const shared = OutputCache.keyOf([codeVersion, templates.fingerprint, newsletterKey(newsletter), "issue email"]);
+  const keys = planned.map((p) => OutputCache.keyOf([shared, p.fingerprint]));
   const sizes = keys.map((key) => cache.sizes(key, ["html", "txt"]));
 
   const missing = planned.map((_, i) => i).filter((i) => sizes[i] === undefined);

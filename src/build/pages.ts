@@ -21,13 +21,14 @@ export async function buildIssuePages(
   cache: OutputCache,
   codeVersion: string,
 ): Promise<{ files: Map<string, DistFile>; keys: Set<string>; rendered: number }> {
-  const shared = [codeVersion, templates.fingerprint, newsletterKey(newsletter)];
+  // What every page shares, hashed once (see emails.ts).
+  const shared = OutputCache.keyOf([codeVersion, templates.fingerprint, newsletterKey(newsletter), "issue page"]);
   const files = new Map<string, DistFile>();
   const keys = new Set<string>();
   let rendered = 0;
   const missing: { p: PlannedIssue; key: string; file: string }[] = [];
   for (const p of planned) {
-    const key = OutputCache.keyOf([...shared, p.fingerprint, navKey(p.previous), navKey(p.next)]);
+    const key = OutputCache.keyOf([shared, p.fingerprint, navKey(p.previous), navKey(p.next)]);
     keys.add(key);
     const file = `${p.summary.path}index.html`;
     // Rendered into the cache, or already there: dist/ and the cache share the file.

@@ -10,9 +10,26 @@ export const WEB_TEMPLATE_DIR = packagePath("src/render/web/templates");
 /** The email templates that ship with Gazette; a project's own emails/ folder wins. */
 export const DEFAULT_EMAIL_DIR = packagePath("emails");
 
+/**
+ * Compiled template sets by their sources: a process that builds again and
+ * again (gazette preview) compiles a set once until a file of it changes.
+ */
+const compiled = new Map<string, { sources: string; set: WebTemplates | EmailTemplates }>();
+
+function memo<T extends WebTemplates | EmailTemplates>(kind: string, dir: string, sources: TemplateSources, make: () => T): T {
+  const slot = `${kind}\0${dir}`;
+  const text = JSON.stringify(sources);
+  const known = compiled.get(slot);
+  if (known?.sources === text) return known.set as T;
+  const set = make();
+  compiled.set(slot, { sources: text, set });
+  return set;
+}
+
 /** Reads and compiles the archive templates from `dir`. */
 export async function readWebTemplates(dir = WEB_TEMPLATE_DIR): Promise<WebTemplates> {
-  return compileWebTemplates(await readSources(dir, WEB_TEMPLATE_FILES), shown(dir));
+  const sources = await readSources(dir, WEB_TEMPLATE_FILES);
+  return memo("web", dir, sources, () => compileWebTemplates(sources, shown(dir)));
 }
 
 /**
@@ -27,7 +44,7 @@ export async function readEmailTemplates(root: string): Promise<EmailTemplates> 
   if (sources["confirm.mjml.hbs"] === undefined && dir !== DEFAULT_EMAIL_DIR) {
     Object.assign(sources, await readSources(DEFAULT_EMAIL_DIR, ["confirm.mjml.hbs"]));
   }
-  return compileEmailTemplates(sources, shown(dir));
+  return memo("email", dir, sources, () => compileEmailTemplates(sources, shown(dir)));
 }
 
 async function readSources(dir: string, files: readonly string[]): Promise<TemplateSources> {

@@ -57,15 +57,28 @@ export async function writeDist(distDir: string, files: Map<string, DistFile>): 
     recover(tmp, distDir);
     const staging = prepareStaging(tmp);
     const report: WriteReport = { written: [], unchanged: [], removed: [] };
-    const entries = [...files].sort(([a], [b]) => a.localeCompare(b));
+    // Plain code-unit order: a collating comparison costs a tenth of a second on 4,000 paths.
+    const entries = [...files].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
     const stagedFiles = new Set(listFiles(staging));
-    for (const rel of stagedFiles) if (!files.has(rel)) unlinkSync(path.join(staging, rel));
-    const dirs = new Set(entries.map(([rel]) => path.dirname(path.join(staging, safeRelative(rel)))));
-    for (const dir of [...dirs].sort()) if (!exists(dir)) mkdirSync(dir, { recursive: true });
-    for (const [rel, content] of entries) {
-      report[place(path.join(distDir, rel), path.join(staging, rel), content, stagedFiles.has(rel))].push(rel);
+    let unlinked = false;
+    for (const rel of stagedFiles) {
+      if (!files.has(rel)) {
+        unlinkSync(path.join(staging, rel));
+        unlinked = true;
+      }
     }
-    removeEmptyDirs(staging);
+    const dirs = new Set<string>();
+    for (const [rel] of entries) {
+      checkRelative(rel);
+      const slash = rel.lastIndexOf("/");
+      if (slash > 0) dirs.add(rel.slice(0, slash));
+    }
+    for (const dir of [...dirs].sort()) if (!exists(path.join(staging, dir))) mkdirSync(path.join(staging, dir), { recursive: true });
+    for (const [rel, content] of entries) {
+      report[place(`${distDir}/${rel}`, `${staging}/${rel}`, content, stagedFiles.has(rel))].push(rel);
+    }
+    // Only a file taken away can leave a folder empty (each build leaves none).
+    if (unlinked) removeEmptyDirs(staging);
     report.removed = listFiles(distDir).filter((rel) => !files.has(rel));
     swap(tmp, distDir);
     return report;
@@ -137,10 +150,11 @@ function removeEmptyDirs(dir: string, isRoot = true): boolean {
   return empty;
 }
 
-function safeRelative(rel: string): string {
-  const normal = path.normalize(rel);
-  if (path.isAbsolute(normal) || normal.startsWith("..")) throw new Error(`refusing to write outside dist/: ${rel}`);
-  return normal;
+/** A path below dist/ in the form the build makes them: `a/b.html`, no empty, `.` or `..` segment. */
+function checkRelative(rel: string): void {
+  if (rel === "" || rel.startsWith("/") || rel.includes("\\") || rel.split("/").some((part) => part === "" || part === "." || part === "..")) {
+    throw new Error(`refusing to write outside dist/: ${rel}`);
+  }
 }
 
 /** Replaces `file` with a hard link to `source`, atomically; leaves it be across file systems. */

@@ -1,3 +1,4 @@
+import { statSync } from "node:fs";
 import { mkdir, readFile, rename, writeFile } from "node:fs/promises";
 import path from "node:path";
 import { deserialize, serialize } from "node:v8";
@@ -30,15 +31,25 @@ interface Entry {
  * for 20 MB of text, and Dates survive).
  */
 export class ContentCache {
+  /**
+   * The caches this process opened, with the stamp of the file as it last
+   * read or wrote it: a process that builds again and again (gazette
+   * preview) reuses its own instead of reading 20 MB back, unless another
+   * process has written the file since.
+   */
+  private static readonly open_ = new Map<string, { cache: ContentCache; stamp: string }>();
   private entries = new Map<string, Entry>();
   private dirty = false;
 
   private constructor(
     private readonly file: string,
-    private readonly version: string,
+    readonly version: string,
   ) {}
 
   static async open(file: string, version: string): Promise<ContentCache> {
+    const stamp = fileStamp(file);
+    const known = ContentCache.open_.get(file);
+    if (known && known.stamp === stamp && known.cache.version === version) return known.cache;
     const cache = new ContentCache(file, version);
     try {
       const data = deserialize(await readFile(file)) as { version: string; entries: [string, Entry][] };
@@ -46,6 +57,7 @@ export class ContentCache {
     } catch {
       // no cache yet, or an unreadable one: start empty
     }
+    ContentCache.open_.set(file, { cache, stamp });
     return cache;
   }
 
@@ -70,19 +82,29 @@ export class ContentCache {
     this.dirty = true;
   }
 
-  /** Writes the cache (atomically), keeping only the files seen this time. */
-  async save(seen: Set<string>): Promise<void> {
+  /** Forgets the files not seen this time. */
+  retain(seen: Set<string>): void {
     for (const file of this.entries.keys()) {
       if (!seen.has(file)) {
         this.entries.delete(file);
         this.dirty = true;
       }
     }
+  }
+
+  /** Writes the cache (atomically) if anything changed. */
+  async save(): Promise<void> {
     if (!this.dirty) return;
     await mkdir(path.dirname(this.file), { recursive: true });
     const tmp = `${this.file}.${process.pid}.tmp`;
     await writeFile(tmp, serialize({ version: this.version, entries: [...this.entries] }));
     await rename(tmp, this.file);
     this.dirty = false;
+    ContentCache.open_.set(this.file, { cache: this, stamp: fileStamp(this.file) });
   }
+}
+
+function fileStamp(file: string): string {
+  const info = statSync(file, { throwIfNoEntry: false });
+  return info ? `${info.size}:${info.mtimeMs}:${info.ino}` : "none";
 }

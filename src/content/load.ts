@@ -70,7 +70,7 @@ export async function loadContent(root: string, cache?: ContentCache, options: {
     fingerprints.set(file, key);
     if (stamp) cache?.set(file, { key, stamp, utcOffset, issue: parsed.value, warnings: parsed.warnings });
   }
-  await cache?.save(new Set(files));
+  cache?.retain(new Set(files));
   problems.push(...findDuplicates(issues));
 
   if (problems.length > 0 || !newsletter) throw new ContentError(problems, warnings);

@@ -27,6 +27,26 @@ export interface Labels {
   signup: { heading: string; note: string; email: string; button: string };
   /** Between a label and its value: "作者：" / "Authors: ". */
   colon: string;
+  /** Search, topics and the table of contents (the archive's pages). */
+  archive: ArchiveLabels;
+}
+
+export interface ArchiveLabels {
+  contents: string;
+  search: string;
+  searchPlaceholder: string;
+  searching: string;
+  /** Shown by the search page when the browser runs no JavaScript; a link to the index follows. */
+  noScript: string;
+  noScriptLink: string;
+  /** "{q}" stands for the query. */
+  noResults: string;
+  results: string;
+  topic(tag: string): string;
+  /** How many items carry a tag. */
+  itemCount(n: number): string;
+  topicFeeds: string;
+  allTopics: string;
 }
 
 const zh: Labels = {
@@ -54,6 +74,20 @@ const zh: Labels = {
   tags: "主题",
   signup: { heading: "邮件订阅", note: "每期发到你的邮箱，随时可以退订。", email: "邮箱地址", button: "订阅" },
   colon: "：",
+  archive: {
+    contents: "本期目录",
+    search: "搜索",
+    searchPlaceholder: "搜索往期论文",
+    searching: "正在搜索……",
+    noScript: "搜索要在浏览器里运行 JavaScript，这个浏览器没有运行它。",
+    noScriptLink: "请在往期目录中查找",
+    noResults: "没有找到与“{q}”相关的论文。",
+    results: "找到 {n} 篇论文",
+    topic: (tag) => `主题：${tag}`,
+    itemCount: (n) => `${n} 篇`,
+    topicFeeds: "这个主题的订阅源",
+    allTopics: "全部主题",
+  },
 };
 
 const MONTHS = ["January", "February", "March", "April", "May", "June", "July", "August", "September", "October", "November", "December"];
@@ -83,6 +117,20 @@ const en: Labels = {
   tags: "Topics",
   signup: { heading: "Get it by email", note: "Every issue in your inbox; unsubscribe any time.", email: "Email address", button: "Subscribe" },
   colon: ": ",
+  archive: {
+    contents: "In this issue",
+    search: "Search",
+    searchPlaceholder: "Search the archive",
+    searching: "Searching…",
+    noScript: "Search runs in the browser with JavaScript, which this browser is not running.",
+    noScriptLink: "Browse the index of issues instead",
+    noResults: "Nothing found for “{q}”.",
+    results: "Papers found: {n}",
+    topic: (tag) => `Topic: ${tag}`,
+    itemCount: (n) => (n === 1 ? "1 item" : `${n} items`),
+    topicFeeds: "Feeds of this topic",
+    allTopics: "All topics",
+  },
 };
 
 /** Labels for a BCP 47 tag: Chinese for zh*, English otherwise. */

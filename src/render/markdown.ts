@@ -11,28 +11,79 @@ md.renderer.rules.link_open = (tokens, idx, options, env: Record<string, unknown
   const token = tokens[idx]!;
   const href = token.attrGet("href");
   const baseUrl = env?.baseUrl;
-  if (href !== null && typeof baseUrl === "string") {
-    try {
-      token.attrSet("href", new URL(href, baseUrl).href);
-    } catch {
-      // markdown-it already refused unsafe schemes; leave anything else as written
-    }
-  }
+  if (href !== null && typeof baseUrl === "string") token.attrSet("href", absoluteHref(String(href), baseUrl));
   token.attrSet("rel", "noopener");
   return defaultLinkOpen(tokens, idx, options, env, self);
 };
+
+/** A link's href as the HTML carries it: resolved against `baseUrl`. */
+function absoluteHref(href: string, baseUrl: string): string {
+  try {
+    return new URL(href, baseUrl).href;
+  } catch {
+    // markdown-it already refused unsafe schemes; leave anything else as written
+    return href;
+  }
+}
 
 /** Markdown to HTML; relative links resolve against `baseUrl`. */
 export function renderMarkdown(text: string, baseUrl: string): string {
   return md.render(text, { baseUrl }).trim();
 }
 
-/** Markdown to plain text: for summaries in feeds and previews. */
-export function markdownToPlainText(text: string): string {
-  const tokens = md.parse(text, {});
-  const parts: string[] = [];
-  for (const token of tokens) {
-    if (token.type === "inline") parts.push((token.children ?? []).map((c) => (c.type === "text" || c.type === "code_inline" || c.type === "image" ? c.content : c.type === "softbreak" ? " " : "")).join(""));
+/** A link in plain text whose words are not its own URL, so a text part must show the URL apart. */
+export interface TextLink {
+  text: string;
+  url: string;
+}
+
+/** One paragraph (or list item, or heading) of plain text: runs of text and links. */
+export type TextParagraph = (string | TextLink)[];
+
+/**
+ * Markdown to plain-text paragraphs that keep their links: a link whose
+ * text is its own URL (a bare or <autolinked> URL) stays plain text; any
+ * other becomes a TextLink with the absolute URL the HTML links to.
+ */
+export function markdownToTextParagraphs(text: string, baseUrl: string): TextParagraph[] {
+  const paragraphs: TextParagraph[] = [];
+  for (const token of md.parse(text, {})) {
+    if (token.type !== "inline") continue;
+    const runs: TextParagraph = [];
+    let link: TextLink | undefined;
+    for (const c of token.children ?? []) {
+      if (c.type === "link_open") {
+        link = { text: "", url: absoluteHref(String(c.attrGet("href") ?? ""), baseUrl) };
+      } else if (c.type === "link_close" && link) {
+        runs.push(link.text.trim() === link.url ? link.text : link);
+        link = undefined;
+      } else {
+        const piece = c.type === "text" || c.type === "code_inline" || c.type === "image" ? c.content : c.type === "softbreak" ? " " : "";
+        if (link) link.text += piece;
+        else runs.push(piece);
+      }
+    }
+    if (runs.some((r) => typeof r !== "string" || r.trim() !== "")) paragraphs.push(mergeStrings(runs));
   }
-  return parts.join("\n\n").trim();
+  return paragraphs;
+}
+
+/** Markdown to plain text, links as their words: for summaries in feeds and previews. */
+export function markdownToPlainText(text: string): string {
+  return md
+    .parse(text, {})
+    .filter((token) => token.type === "inline")
+    .map((token) => (token.children ?? []).map((c) => (c.type === "text" || c.type === "code_inline" || c.type === "image" ? c.content : c.type === "softbreak" ? " " : "")).join(""))
+    .join("\n\n")
+    .trim();
+}
+
+function mergeStrings(runs: TextParagraph): TextParagraph {
+  const out: TextParagraph = [];
+  for (const run of runs) {
+    const last = out[out.length - 1];
+    if (typeof run === "string" && typeof last === "string") out[out.length - 1] = last + run;
+    else out.push(run);
+  }
+  return out;
 }

@@ -1,12 +1,14 @@
 import { createHash } from "node:crypto";
 import type { Issue } from "../model/issue.ts";
 import type { Newsletter } from "../model/newsletter.ts";
-import { FEED_FILES } from "./feeds/feed-input.ts";
+import { FEED_FILES, feedUrl } from "./feeds/feed-input.ts";
 import { renderAtom } from "./feeds/atom.ts";
 import { renderJsonFeed } from "./feeds/json-feed.ts";
 import { renderRss } from "./feeds/rss.ts";
+import { collectTopics, tagSlugs, type Topic } from "./tags.ts";
 import { createIssueSummary, createIssueView, type IssueSummary, type IssueView } from "./view.ts";
-import { renderIndexPage, renderIssueContent, renderIssuePage, type SiteView } from "./web/archive.ts";
+import { renderIndexPage, renderIssueContent, renderIssuePage, renderSearchPage, renderTopicIndexPage, renderTopicPage, type SiteView } from "./web/archive.ts";
+import { renderOpml, renderRobots, renderSitemap, type OpmlFeed } from "./site-maps.ts";
 import type { WebTemplates } from "./web/templates.ts";
 
 /** An issue with what lists and navigation need: its summary and its published neighbours. */
@@ -30,11 +32,17 @@ export interface PlannedIssue {
 /**
  * Every issue, newest first, with its neighbours among the published ones.
  * `fingerprints` (file → hash of its source) come from the loader; an issue
- * without one is fingerprinted from its data. Pure.
+ * without one is fingerprinted from its data. `summaryOf` may hand back a
+ * summary made earlier for the same issue and newsletter. Pure.
  */
-export function planSite(newsletter: Newsletter, issues: Issue[], fingerprints: Map<string, string> = new Map()): PlannedIssue[] {
+export function planSite(
+  newsletter: Newsletter,
+  issues: Issue[],
+  fingerprints: Map<string, string> = new Map(),
+  summaryOf: (issue: Issue, make: () => IssueSummary) => IssueSummary = (_issue, make) => make(),
+): PlannedIssue[] {
   const sorted = [...issues].sort((a, b) => b.number - a.number);
-  const summaries = sorted.map((issue) => createIssueSummary(issue, newsletter));
+  const summaries = sorted.map((issue) => summaryOf(issue, () => createIssueSummary(issue, newsletter)));
   // Walking newest to oldest: `next` is the last published issue seen, and
   // `previous` the first published one after this issue.
   const next: (IssueSummary | undefined)[] = [];
@@ -49,13 +57,18 @@ export function planSite(newsletter: Newsletter, issues: Issue[], fingerprints: 
     previous[i] = older;
     if (!summaries[i]!.draft) older = summaries[i];
   }
+  // Topic pages exist for the tags of published issues; every page links the ones it has.
+  const slugs = tagSlugs(sorted.filter((issue) => !issue.draft).flatMap(issueTags));
   return sorted.map((issue, i) => {
-    const fingerprint = fingerprints.get(issue.file) ?? createHash("sha256").update(JSON.stringify(issue)).digest("hex");
+    const own = fingerprints.get(issue.file) ?? createHash("sha256").update(JSON.stringify(issue)).digest("hex");
+    // The page links its tags' topic pages: their slugs are part of what it is made from.
+    const links = JSON.stringify(issueTags(issue).map((tag) => slugs.get(tag) ?? null));
+    const fingerprint = createHash("sha256").update(own).update(links).digest("hex");
     let held: WeakRef<IssueView> | undefined;
     const view = () => {
       const known = held?.deref();
       if (known) return known;
-      const made = createIssueView(issue, newsletter);
+      const made = createIssueView(issue, newsletter, slugs);
       held = new WeakRef(made);
       return made;
     };
@@ -63,21 +76,104 @@ export function planSite(newsletter: Newsletter, issues: Issue[], fingerprints: 
   });
 }
 
+function issueTags(issue: Issue): string[] {
+  return [...issue.tags, ...issue.sections.flatMap((s) => s.items.flatMap((item) => item.tags))];
+}
+
+/** A feed entry: the issue's view and its content as one HTML fragment. */
+export interface FeedEntry {
+  view: IssueView;
+  contentHtml: string;
+}
+
 /**
  * The index and the three feeds, as path → text. Pure: the same content and
- * templates give the same bytes, whatever the clock says.
+ * templates give the same bytes, whatever the clock says. `entryOf` may
+ * hand back an entry made earlier from the same inputs (see build.ts).
  */
-export function renderIndexAndFeeds(newsletter: Newsletter, site: SiteView, planned: PlannedIssue[], templates: WebTemplates): Map<string, string> {
+export function renderIndexAndFeeds(
+  newsletter: Newsletter,
+  site: SiteView,
+  planned: PlannedIssue[],
+  templates: WebTemplates,
+  entryOf: (p: PlannedIssue, make: () => FeedEntry) => FeedEntry = (_p, make) => make(),
+): Map<string, string> {
   const files = new Map<string, string>();
   const published = planned.filter((p) => !p.summary.draft);
   files.set("index.html", renderIndexPage(site, published.map((p) => p.summary), templates));
-  const entries = published.slice(0, newsletter.feed.limit).map((p) => ({ view: p.view(), contentHtml: renderIssueContent(site, p.view(), templates) }));
+  const entries = published.slice(0, newsletter.feed.limit).map((p) => entryOf(p, () => ({ view: p.view(), contentHtml: renderIssueContent(site, p.view(), templates) })));
   const input = { newsletter, entries };
   files.set(FEED_FILES.rss, renderRss(input));
   files.set(FEED_FILES.atom, renderAtom(input));
   files.set(FEED_FILES.json, renderJsonFeed(input));
   files.set("assets/style.css", templates.css);
+  files.set("assets/search.js", templates.searchJs);
+  files.set("search/index.html", renderSearchPage(site, templates));
+  for (const [file, text] of renderTopics(newsletter, site, planned, templates, entryOf)) files.set(file, text);
   return files;
+}
+
+/**
+ * Topics: tags/<slug>/ with its RSS, Atom and JSON feeds (the main feeds'
+ * renderers, for the issues that carry the tag), tags/, feeds.opml,
+ * sitemap.xml and robots.txt. Drafts are in none of them. Pure.
+ */
+export function renderTopics(
+  newsletter: Newsletter,
+  site: SiteView,
+  planned: PlannedIssue[],
+  templates: WebTemplates,
+  entryOf: (p: PlannedIssue, make: () => FeedEntry) => FeedEntry = (_p, make) => make(),
+): Map<string, string> {
+  const files = new Map<string, string>();
+  const published = planned.filter((p) => !p.summary.draft);
+  const topics = collectTopics(published);
+  // An issue is an entry of each of its topics' feeds: made once.
+  const made = new Map<PlannedIssue, FeedEntry>();
+  const entry = (p: PlannedIssue) =>
+    made.get(p) ?? made.set(p, entryOf(p, () => ({ view: p.view(), contentHtml: renderIssueContent(site, p.view(), templates) }))).get(p)!;
+  const opml: OpmlFeed[] = [{ title: newsletter.title, xmlUrl: feedUrl(newsletter, "rss"), htmlUrl: newsletter.base_url }];
+  for (const topic of topics) {
+    const channel = topicNewsletter(newsletter, site, topic);
+    const input = { newsletter: channel, entries: topic.issues.slice(0, newsletter.feed.limit).map(entry) };
+    files.set(`${topic.dir}${FEED_FILES.rss}`, renderRss(input));
+    files.set(`${topic.dir}${FEED_FILES.atom}`, renderAtom(input));
+    files.set(`${topic.dir}${FEED_FILES.json}`, renderJsonFeed(input));
+    const feeds = [
+      { type: "application/rss+xml", title: `${channel.title} (RSS)`, href: feedUrl(channel, "rss") },
+      { type: "application/atom+xml", title: `${channel.title} (Atom)`, href: feedUrl(channel, "atom") },
+      { type: "application/feed+json", title: `${channel.title} (JSON Feed)`, href: feedUrl(channel, "json") },
+    ];
+    files.set(`${topic.dir}index.html`, renderTopicPage(site, topic, feeds, templates));
+    opml.push({ title: channel.title, xmlUrl: feedUrl(channel, "rss"), htmlUrl: channel.base_url });
+  }
+  files.set("tags/index.html", renderTopicIndexPage(site, topics, templates));
+  const newest = (issues: PlannedIssue[]) => issues.reduce((max, p) => (p.summary.updatedIso > max ? p.summary.updatedIso : max), "1970-01-01T00:00:00Z");
+  const lastmod = newest(published);
+  files.set(
+    "sitemap.xml",
+    renderSitemap([
+      { url: newsletter.base_url, lastmod },
+      ...published.map((p) => ({ url: p.summary.url, lastmod: p.summary.updatedIso })),
+      { url: new URL("tags/", newsletter.base_url).href, lastmod },
+      ...topics.map((t) => ({ url: new URL(t.path, newsletter.base_url).href, lastmod: newest(t.issues.length > 0 ? t.issues : published) })),
+    ]),
+  );
+  files.set("robots.txt", renderRobots(newsletter));
+  files.set("feeds.opml", renderOpml(newsletter, opml, new Date(lastmod)));
+  return files;
+}
+
+/** The newsletter as a topic's feeds present it: its own title, id, home page and feed URLs. */
+function topicNewsletter(newsletter: Newsletter, site: SiteView, topic: Topic): Newsletter {
+  const heading = site.labels.archive.topic(topic.tag);
+  return {
+    ...newsletter,
+    title: `${newsletter.title} · ${heading}`,
+    description: `${newsletter.description} ${heading}`,
+    base_url: new URL(topic.path, newsletter.base_url).href,
+    id: `${newsletter.id}/tags/${topic.slug}`,
+  };
 }
 
 /** dist/issues/<slug>/index.html for one planned issue. Pure. */

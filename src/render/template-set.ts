@@ -25,7 +25,7 @@ export function compileTemplateSet(sources: TemplateSources, spec: TemplateSetSp
     const source = sources[file];
     if (source === undefined) throw new RenderError(`${spec.dir}/${file}`, "template file is missing");
     try {
-      hbs.precompile(source); // parses, so syntax errors surface here
+      hbs.parse(source); // syntax errors surface here; compiling waits for the first use
       return named(hbs.compile(source, { noEscape: false }), `${spec.dir}/${file}`);
     } catch (cause) {
       throw new RenderError(`${spec.dir}/${file}`, (cause as Error).message, { cause });

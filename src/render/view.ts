@@ -1,7 +1,7 @@
 import type { Issue, Item } from "../model/issue.ts";
 import type { Newsletter } from "../model/newsletter.ts";
 import { labelsFor, type Labels } from "./labels.ts";
-import { markdownToPlainText, renderMarkdown } from "./markdown.ts";
+import { markdownToPlainText, markdownToTextParagraphs, renderMarkdown, type TextParagraph } from "./markdown.ts";
 
 // The view model: what every template (page, feed content, email) reads.
 // Built once per issue from the validated model; plain data, no I/O.
@@ -15,6 +15,8 @@ export interface LinkView {
 export interface ItemView {
   /** Position across the whole issue, from 1. */
   index: number;
+  /** The item's id on its issue page (see itemAnchors). */
+  anchor: string;
   institutions: string;
   title: string;
   /** Language of title and authors. */
@@ -24,11 +26,19 @@ export interface ItemView {
   translation?: string;
   authors: string;
   summaryHtml: string;
-  summaryText: string;
+  /** The summary as plain text for the email's text part, its links kept (same URLs as summaryHtml). */
+  summaryParagraphs: TextParagraph[];
   /** Where the title links to: the hub page, else the paper, else the first link. */
   href?: string;
   links: LinkView[];
   tags: string[];
+  /** The tags that have a topic page, with its path below the site root. */
+  tagLinks: TagLink[];
+}
+
+export interface TagLink {
+  tag: string;
+  path?: string;
 }
 
 /** What lists and navigation need of an issue: cheap, no Markdown rendering. */
@@ -59,13 +69,15 @@ export interface IssueSummary {
 /** The whole issue, as pages, feeds and mail show it. */
 export interface IssueView extends IssueSummary {
   leadHtml: string;
-  /** The lead as plain text, paragraphs separated by blank lines. */
-  leadText: string;
-  sections: { title: string; items: ItemView[] }[];
+  /** The lead as plain text for the email's text part, its links kept (same URLs as leadHtml). */
+  leadParagraphs: TextParagraph[];
+  sections: { title: string; anchor: string; items: ItemView[] }[];
   contributors: string[];
   /** The contributors as one line: "申德周 翟珂 吴新刚". */
   contributorsText: string;
   tags: string[];
+  /** The issue's own tags, linked to their topic pages. */
+  tagLinks: TagLink[];
   itemCount: number;
 }
 
@@ -98,29 +110,54 @@ export function createIssueSummary(issue: Issue, newsletter: Newsletter): IssueS
   };
 }
 
-export function createIssueView(issue: Issue, newsletter: Newsletter): IssueView {
+/** `tagSlugs`: tag → slug of its topic page, for the tags that have one. */
+export function createIssueView(issue: Issue, newsletter: Newsletter, tagSlugs: Map<string, string> = new Map()): IssueView {
   const labels = labelsFor(newsletter.language);
   const summary = createIssueSummary(issue, newsletter);
   const url = summary.url;
+  const anchors = itemAnchors(issue.sections.flatMap((s) => s.items));
+  const tagLinks = (tags: string[]) => tags.map((tag) => ({ tag, path: tagSlugs.has(tag) ? `tags/${encodeURIComponent(tagSlugs.get(tag)!)}/` : undefined }));
   let index = 0;
-  const sections = issue.sections.map((section) => ({
+  const sections = issue.sections.map((section, s) => ({
     title: section.title,
-    items: section.items.map((item) => createItemView(item, ++index, newsletter, labels, url)),
+    anchor: `section-${s + 1}`,
+    items: section.items.map((item) => ({ ...createItemView(item, ++index, newsletter, labels, url), anchor: anchors[index - 1]!, tagLinks: tagLinks(item.tags) })),
   }));
   const tags = unique([...issue.tags, ...sections.flatMap((s) => s.items.flatMap((i) => i.tags))]);
   return {
     ...summary,
     leadHtml: issue.lead === "" ? "" : renderMarkdown(issue.lead, url),
-    leadText: markdownToPlainText(issue.lead),
+    leadParagraphs: markdownToTextParagraphs(issue.lead, url),
     sections,
     contributors: issue.contributors,
     contributorsText: issue.contributors.join(labels.listSeparator === "、" ? " " : ", "),
     tags,
+    tagLinks: tagLinks(issue.tags),
     itemCount: index,
   };
 }
 
-function createItemView(item: Item, index: number, newsletter: Newsletter, labels: Labels, pageUrl: string): ItemView {
+/**
+ * Each item's id on its issue page, for links from search results and
+ * topic pages: made from its title's Latin letters and digits
+ * (`gradmax-growing-neural-networks-using-gradient-information`), so it
+ * stays when items are added or moved; `item-<n>` for a title with none,
+ * and a `-<n>` suffix for a title another item of the issue already has.
+ */
+export function itemAnchors(items: Pick<Item, "title">[]): string[] {
+  const seen = new Set<string>();
+  return items.map((item, i) => {
+    const words = item.title.normalize("NFKD").toLowerCase().match(/[a-z0-9]+/g) ?? [];
+    const full = words.join("-");
+    let anchor = full.length <= 72 ? full : full.slice(0, 73).replace(/-[^-]*$/, "");
+    if (anchor === "" || /^(item|section)-\d+$/.test(anchor)) anchor = `item-${i + 1}`;
+    if (seen.has(anchor)) anchor = `${anchor}-${i + 1}`;
+    seen.add(anchor);
+    return anchor;
+  });
+}
+
+function createItemView(item: Item, index: number, newsletter: Newsletter, labels: Labels, pageUrl: string): Omit<ItemView, "anchor" | "tagLinks"> {
   const lang = item.lang ?? newsletter.source_language ?? newsletter.language;
   const links: LinkView[] = [];
   for (const kind of ["code", "paper", "hub"] as const) {
@@ -138,7 +175,7 @@ function createItemView(item: Item, index: number, newsletter: Newsletter, label
     translation: item.translation,
     authors: etAl(item.authors, item.et_al),
     summaryHtml: renderMarkdown(item.summary, pageUrl),
-    summaryText: markdownToPlainText(item.summary),
+    summaryParagraphs: markdownToTextParagraphs(item.summary, pageUrl),
     href: item.links.hub ?? item.links.paper ?? links[0]?.url,
     links,
     tags: item.tags,

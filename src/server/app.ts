@@ -55,7 +55,8 @@ export async function createApp(options: AppOptions): Promise<FastifyInstance> {
     errorResponseBuilder: (_req, context) => Object.assign(new Error(`rate limit exceeded, retry in ${context.after}`), { statusCode: context.statusCode }),
   });
   app.addHook("onSend", async (request, reply, payload) => {
-    const type = CONTENT_TYPES[request.url.split("?")[0]!.replace(/^\//, "")];
+    // Topics have feeds of their own (tags/<slug>/rss.xml …): the file name decides.
+    const type = CONTENT_TYPES[request.url.split("?")[0]!.split("/").pop()!];
     if (type && reply.statusCode === 200) reply.header("Content-Type", type);
     applySecurityHeaders(reply);
     return payload;

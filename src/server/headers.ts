@@ -5,8 +5,11 @@ import { STATUS_CODES } from "node:http";
 // refusals alike. Routes with other needs (the email preview, which the
 // preview page frames) set their own CSP and X-Frame-Options first.
 
-/** No inline script anywhere; nothing may frame these pages. */
-export const DEFAULT_CSP = "default-src 'self'; img-src 'self' https: data:; form-action 'self'; frame-ancestors 'none'; base-uri 'none'";
+/**
+ * No inline script anywhere; nothing may frame these pages. Scripts only
+ * from the site itself, which may compile WebAssembly (the search index's).
+ */
+export const DEFAULT_CSP = "default-src 'self'; script-src 'self' 'wasm-unsafe-eval'; img-src 'self' https: data:; form-action 'self'; frame-ancestors 'none'; base-uri 'none'";
 
 export const SECURITY_HEADERS: Readonly<Record<string, string>> = {
   "X-Content-Type-Options": "nosniff",

@@ -27,6 +27,12 @@ export async function registerPreview(app: FastifyInstance, distDir: string, tem
   });
   const originOf = (host: string | undefined) => `http://${host ?? "127.0.0.1"}`;
 
+  // A held version request must not keep the server from closing.
+  let closing = false;
+  app.addHook("preClose", async () => {
+    closing = true;
+  });
+
   app.get("/_preview/reload.js", (_req, reply) => reply.type("text/javascript; charset=utf-8").send(reloadJs));
 
   app.get("/_preview/emails/", async (_req, reply) => {
@@ -77,8 +83,16 @@ export async function registerPreview(app: FastifyInstance, distDir: string, tem
     return reply.type("text/plain; charset=utf-8").header("Cache-Control", "no-store").send(body);
   });
 
-  app.get<{ Params: { n: string } }>("/_preview/emails/:n/version", async (req, reply) => {
-    const version = EMAIL_NAME.test(req.params.n) ? await versionOf(emailsDir, req.params.n) : undefined;
+  app.get<{ Params: { n: string }; Querystring: { known?: string } }>("/_preview/emails/:n/version", async (req, reply) => {
+    if (!EMAIL_NAME.test(req.params.n)) return reply.code(404).header("Cache-Control", "no-store").send();
+    // Long poll: with ?known=V, answer as soon as the version differs (checked every 25 ms), or after 20 s.
+    const known = req.query.known;
+    let version = await versionOf(emailsDir, req.params.n);
+    for (const until = Date.now() + LONG_POLL_MS; known !== undefined && (version === known || version === undefined) && Date.now() < until; ) {
+      await new Promise((resolve) => setTimeout(resolve, 25));
+      if (closing || req.raw.destroyed) break;
+      version = await versionOf(emailsDir, req.params.n);
+    }
     // Mid-swap (or before a build) the files are missing: say nothing, so the page waits instead of reloading into a 404.
     if (!version) return reply.code(404).header("Cache-Control", "no-store").send();
     return reply.header("Cache-Control", "no-store").send({ version });
@@ -91,6 +105,9 @@ export async function registerPreview(app: FastifyInstance, distDir: string, tem
     reply.type("text/plain; charset=utf-8").send("In a sent confirmation mail this link is the reader's own signed, expiring confirmation page."),
   );
 }
+
+/** How long a version request with ?known= waits for a change before answering anyway. */
+const LONG_POLL_MS = 20_000;
 
 /** The built emails' names: an issue's number, or "confirm"; nothing else is ever read from dist/emails/. */
 const EMAIL_NAME = /^(\d+|confirm)$/;

@@ -1,13 +1,18 @@
-// Email preview: polls the email's version and reloads the page when a
-// rebuild has changed it. Served as a file so the page needs no inline script.
+// Email preview: asks for the email's version, the server holding each
+// request until a rebuild changes it (a long poll), and reloads the page
+// when it has. Served as a file so the page needs no inline script.
 (function () {
   var script = document.currentScript;
   var url = script.getAttribute("data-version-url");
   var version = script.getAttribute("data-version");
-  setInterval(function () {
-    fetch(url, { cache: "no-store" })
+  function ask() {
+    fetch(url + "?known=" + encodeURIComponent(version), { cache: "no-store" })
       .then(function (res) { return res.ok ? res.json() : null; })
-      .then(function (body) { if (body && body.version !== version) location.reload(); })
-      .catch(function () {});
-  }, 1000);
+      .then(function (body) {
+        if (body && body.version !== version) location.reload();
+        else setTimeout(ask, body ? 0 : 250);
+      })
+      .catch(function () { setTimeout(ask, 1000); });
+  }
+  ask();
 })();

@@ -1,9 +1,14 @@
 import type { FastifyInstance } from "fastify";
 import path from "node:path";
-import type { Browser } from "playwright-core";
+import type { Browser, Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { horizontalOverflow, launchChromium, platformFonts } from "../helpers/browser.ts";
 import { serveFixture } from "../helpers/build.ts";
+
+/** A computed style property of the first element matching `selector` (a string, so the Node-only type-check needs no DOM types). */
+function computedStyle(page: Page, selector: string, property: string): Promise<string> {
+  return page.evaluate<string>(`getComputedStyle(document.querySelector(${JSON.stringify(selector)}))[${JSON.stringify(property)}]`);
+}
 
 describe("the archive in headless Chromium", () => {
   let browser: Browser;
@@ -89,6 +94,62 @@ describe("the archive in headless Chromium", () => {
     await page.close();
   });
 
+  it.each([
+    [375, 812],
+    [1280, 900],
+  ])("at %i px: a table of contents that reaches every item, the tag pages, and the search box fit", async (width, height) => {
+    const page = await browser.newPage({ viewport: { width, height } });
+    await page.goto(`${issue36}/issues/36/`);
+    const toc = page.locator("nav.toc");
+    await expect(toc.locator("> ol > li > a").allInnerTexts()).resolves.toEqual(["论文推荐", "研究动态"]);
+    const entries = toc.locator("ol ol a");
+    expect(await entries.count()).toBe(12);
+    await entries.nth(3).click();
+    await expect(page.locator("article.item:target h3").innerText()).resolves.toBe("GRADMAX: GROWING NEURAL NETWORKS USING GRADIENT INFORMATION");
+    const target = await page.locator("article.item:target").boundingBox();
+    expect(Math.abs(target!.y)).toBeLessThan(2); // scrolled to the top of the viewport
+    for (const path of ["/issues/36/", "/tags/", "/tags/%E5%A4%9A%E6%A8%A1%E6%80%81/", "/search/?q=GradMax"]) {
+      await page.goto(`${issue36}${path}`);
+      expect(await horizontalOverflow(page), path).toBe(0);
+      const box = await page.locator(".search-box").boundingBox();
+      expect(box!.x + box!.width, path).toBeLessThanOrEqual(width);
+    }
+    await page.goto(`${issue36}/tags/%E5%A4%9A%E6%A8%A1%E6%80%81/`);
+    await page.locator(".topic-items li a").first().click();
+    await page.waitForURL(/\/issues\/36\/#uni-eden/);
+    await expect(page.locator("article.item:target .translation").innerText()).resolves.toBe("基于多粒度视觉语言预训练的通用编解码网络");
+    await page.close();
+  });
+
+  it("links issues to their neighbours, and prints without the site's furniture", async () => {
+    const page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
+    await page.goto(`${hostile}/issues/second-issue/`);
+    await expect(page.locator(".issue-nav a[rel=prev]").getAttribute("href")).resolves.toBe("../../issues/1/");
+    await expect(page.locator(".issue-nav a[rel=next]").getAttribute("href")).resolves.toBe("../../issues/3/");
+    await page.goto(`${issue36}/issues/36/`);
+    // Strings, so that the Node-only type-check needs no DOM types.
+    const shown = async (selector: string) => (await computedStyle(page, selector, "display")) !== "none";
+    expect(await shown("form.signup")).toBe(true);
+    expect(await shown("nav.toc")).toBe(true);
+    await page.emulateMedia({ media: "print" });
+    expect(await shown("form.signup")).toBe(false);
+    expect(await shown(".search-box")).toBe(false);
+    expect(await shown("nav.toc")).toBe(false);
+    expect(await shown("article.item")).toBe(true);
+    expect(await computedStyle(page, "body", "color")).toBe("rgb(0, 0, 0)");
+    await page.close();
+  });
+
+  it("follows the reader's dark colour scheme", async () => {
+    const page = await browser.newPage({ viewport: { width: 375, height: 812 }, colorScheme: "dark" });
+    await page.goto(`${issue36}/issues/36/`);
+    const background = await computedStyle(page, "html", "backgroundColor");
+    expect(background).toBe("rgb(13, 17, 23)");
+    await page.emulateMedia({ colorScheme: "light" });
+    expect(await computedStyle(page, "html", "backgroundColor")).toBe("rgb(255, 255, 255)");
+    await page.close();
+  });
+
   it("draws Chinese text with a CJK font, not boxes", async () => {
     const page = await browser.newPage({ viewport: { width: 375, height: 812 } });
     await page.goto(`${issue36}/issues/36/`);
@@ -105,7 +166,7 @@ describe("the archive in headless Chromium", () => {
     const page = await browser.newPage({ viewport: { width: 375, height: 812 } });
     await page.goto(`${hostile}/issues/3/`);
     expect(await page.evaluate("[typeof window.__pwned, typeof window.__pwnedLead]")).toEqual(["undefined", "undefined"]);
-    await expect(page.locator("#item-1 .summary").innerText()).resolves.toContain("<script>window.__pwned = true</script>");
+    await expect(page.locator("article.item .summary").first().innerText()).resolves.toContain("<script>window.__pwned = true</script>");
     expect(await page.locator("article.item").count()).toBe(60);
     expect(await horizontalOverflow(page)).toBe(0);
     await page.close();

@@ -1,5 +1,6 @@
 import { shorten } from "../../errors.ts";
 import type { Newsletter } from "../../model/newsletter.ts";
+import { markdownToTextParagraphs, type TextParagraph } from "../markdown.ts";
 import { isChinese, isCjk, type Labels } from "../labels.ts";
 import type { IssueSummary, IssueView } from "../view.ts";
 import type { SiteView } from "../web/archive.ts";
@@ -29,6 +30,8 @@ export interface EmailContext {
   preheader: string;
   fontStack: string;
   postalAddress?: string;
+  /** The newsletter's footer as text with its links, for the text part (the HTML has site.footerHtml). */
+  footerParagraphs: TextParagraph[];
   placeholders: typeof PLACEHOLDERS;
 }
 
@@ -41,6 +44,7 @@ export function createEmailContext(issue: IssueView, site: SiteView, newsletter:
     ...emailHeadline(issue, newsletter),
     fontStack: EMAIL_FONT_STACK,
     postalAddress: newsletter.postal_address,
+    footerParagraphs: newsletter.footer ? markdownToTextParagraphs(newsletter.footer, newsletter.base_url) : [],
     placeholders,
   };
 }

@@ -2,6 +2,7 @@ import type { Newsletter } from "../../model/newsletter.ts";
 import { feedUrl } from "../feeds/feed-input.ts";
 import { labelsFor, type Labels } from "../labels.ts";
 import { renderMarkdown } from "../markdown.ts";
+import type { Topic } from "../tags.ts";
 import type { IssueSummary, IssueView } from "../view.ts";
 import type { WebTemplates } from "./templates.ts";
 
@@ -62,5 +63,36 @@ export function renderIssuePage(
 
 /** The issue as one HTML fragment with absolute links: the content of a feed entry. Pure. */
 export function renderIssueContent(site: SiteView, issue: IssueView, templates: WebTemplates): string {
-  return templates.issueBody({ issue, labels: site.labels, standalone: false }).replace(/\n\s*\n/g, "\n").trim();
+  return templates.issueBody({ issue, labels: site.labels, standalone: false, root: site.baseUrl }).replace(/\n\s*\n/g, "\n").trim();
+}
+
+/** A page's own feeds, for <link rel="alternate"> (the site's are on every page). */
+export interface PageFeed {
+  type: string;
+  title: string;
+  href: string;
+}
+
+/** dist/tags/<slug>/index.html: every item with the tag, newest issue first. Pure. */
+export function renderTopicPage(site: SiteView, topic: Topic, feeds: PageFeed[], templates: WebTemplates): string {
+  const heading = site.labels.archive.topic(topic.tag);
+  const page = { title: `${heading} · ${site.title}`, description: heading, url: new URL(topic.path, site.baseUrl).href, ogType: "website", root: "../../", feeds };
+  return templates.layout({ site, page, body: templates.tag({ site, page, heading, items: topic.items }) });
+}
+
+/** dist/tags/index.html: every topic with how many items carry it, most first. Pure. */
+export function renderTopicIndexPage(site: SiteView, topics: Topic[], templates: WebTemplates): string {
+  const title = `${site.labels.archive.allTopics} · ${site.title}`;
+  const page = { title, description: title, url: new URL("tags/", site.baseUrl).href, ogType: "website", root: "../" };
+  const listed = [...topics]
+    .sort((a, b) => b.items.length - a.items.length || (a.tag < b.tag ? -1 : a.tag > b.tag ? 1 : 0))
+    .map((t) => ({ tag: t.tag, path: t.path, count: site.labels.archive.itemCount(t.items.length) }));
+  return templates.layout({ site, page, body: templates.tags({ site, page, topics: listed }) });
+}
+
+/** dist/search/index.html: the search form and the results list its script fills. Pure. */
+export function renderSearchPage(site: SiteView, templates: WebTemplates): string {
+  const title = `${site.labels.archive.search} · ${site.title}`;
+  const page = { title, description: title, url: new URL("search/", site.baseUrl).href, ogType: "website", root: "../", noindex: true, hideSignup: true };
+  return templates.layout({ site, page, body: templates.search({ site, page }) });
 }

@@ -11,18 +11,25 @@ export interface WebTemplates {
   previewIndex: Handlebars.TemplateDelegate;
   /** The body of the pages the server answers with (signup, confirm, unsubscribe). */
   notice: Handlebars.TemplateDelegate;
+  /** tags/<slug>/, tags/ and search/. */
+  tag: Handlebars.TemplateDelegate;
+  tags: Handlebars.TemplateDelegate;
+  search: Handlebars.TemplateDelegate;
   css: string;
+  /** assets/search.js: the search page's script (a file: the pages allow no inline script). */
+  searchJs: string;
   /** Identifies the sources, for cache keys. */
   fingerprint: string;
 }
 
-export const WEB_TEMPLATE_FILES = ["layout.hbs", "index.hbs", "issue.hbs", "partials/issue-body.hbs", "preview.hbs", "preview-index.hbs", "notice.hbs", "partials/signup-form.hbs", "style.css"] as const;
+export const WEB_TEMPLATE_FILES = ["layout.hbs", "index.hbs", "issue.hbs", "partials/issue-body.hbs", "preview.hbs", "preview-index.hbs", "notice.hbs", "partials/signup-form.hbs", "style.css",
+  "tag.hbs", "tags.hbs", "search.hbs", "partials/tag-list.hbs", "search.js"] as const;
 
 export function compileWebTemplates(sources: TemplateSources, dir = "src/render/web/templates"): WebTemplates {
   const set = compileTemplateSet(sources, {
     dir,
-    partials: { "issue-body": "partials/issue-body.hbs", "signup-form": "partials/signup-form.hbs" },
-    templates: ["layout.hbs", "index.hbs", "issue.hbs", "preview.hbs", "preview-index.hbs", "notice.hbs"],
+    partials: { "issue-body": "partials/issue-body.hbs", "signup-form": "partials/signup-form.hbs", "tag-list": "partials/tag-list.hbs" },
+    templates: ["layout.hbs", "index.hbs", "issue.hbs", "preview.hbs", "preview-index.hbs", "notice.hbs", "tag.hbs", "tags.hbs", "search.hbs"],
   });
   return {
     layout: set["layout.hbs"]!,
@@ -32,7 +39,11 @@ export function compileWebTemplates(sources: TemplateSources, dir = "src/render/
     preview: set["preview.hbs"]!,
     previewIndex: set["preview-index.hbs"]!,
     notice: set["notice.hbs"]!,
+    tag: set["tag.hbs"]!,
+    tags: set["tags.hbs"]!,
+    search: set["search.hbs"]!,
     css: sources["style.css"] ?? "",
+    searchJs: sources["search.js"] ?? "",
     fingerprint: WEB_TEMPLATE_FILES.map((f) => `${f}\0${sources[f]}`).join("\0"),
   };
 }

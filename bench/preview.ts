@@ -1,0 +1,50 @@
+import { spawn } from "node:child_process";
+import { readFile, writeFile } from "node:fs/promises";
+import path from "node:path";
+import { launchChromium } from "../test/helpers/browser.ts";
+import { variant } from "./synthetic.ts";
+
+// gazette preview's edit-to-reload time: the real `gazette preview N`
+// process on the bench archive, its page open in headless Chromium (Debian's
+// chromium); the bench saves issue N and times from the write to the page's
+// load event after it reloaded itself, then checks the page shows the edit.
+
+export async function benchPreview(repo: string, root: string, number: number, rounds: number): Promise<number[]> {
+  const child = spawn(process.execPath, [path.join(repo, "bin/gazette.js"), "-C", root, "preview", String(number), "-p", "0"], { cwd: repo, stdio: ["ignore", "pipe", "pipe"] });
+  let output = "";
+  child.stdout.on("data", (chunk: Buffer) => (output += chunk));
+  child.stderr.on("data", (chunk: Buffer) => (output += chunk));
+  const browser = await launchChromium();
+  try {
+    const url = await new Promise<string>((resolve, reject) => {
+      const timer = setInterval(() => {
+        const found = output.match(/email #\d+\s+(http:\/\/\S+)/);
+        if (found) {
+          clearInterval(timer);
+          resolve(found[1]!);
+        }
+      }, 20);
+      child.on("exit", (code) => reject(new Error(`gazette preview exited (${code}):\n${output}`)));
+    });
+    const page = await browser.newPage();
+    await page.goto(url);
+    const file = path.join(root, "content/issues", `${String(number).padStart(4, "0")}.md`);
+    const template = await readFile(path.join(repo, "content/issues/036.md"), "utf8");
+    const date = (await readFile(file, "utf8")).match(/^date: (.*)$/m)![1]!;
+    const times: number[] = [];
+    for (let round = 1; round <= rounds; round++) {
+      const marker = `(预览${round})`;
+      await new Promise((resolve) => setTimeout(resolve, 500)); // the page's long poll is waiting again
+      const reloaded = page.waitForEvent("load", { timeout: 30_000 });
+      const started = performance.now();
+      await writeFile(file, variant(template, number, date, marker));
+      await reloaded;
+      times.push((performance.now() - started) / 1000);
+      if (!(await page.content()).includes(marker)) throw new Error(`the preview reloaded without the edit (${marker})`);
+    }
+    return times;
+  } finally {
+    await browser.close();
+    child.kill("SIGTERM");
+  }
+}

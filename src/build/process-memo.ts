@@ -1,0 +1,49 @@
+import type { Issue } from "../model/issue.ts";
+import type { Newsletter } from "../model/newsletter.ts";
+import type { FeedEntry, PlannedIssue } from "../render/site.ts";
+import type { IssueSummary } from "../render/view.ts";
+import type { WebTemplates } from "../render/web/templates.ts";
+import { newsletterKey, OutputCache } from "./output-cache.ts";
+
+// What a process that builds again and again (gazette preview) keeps from
+// one build to the next, beside the caches on disk: each keyed by all it is
+// made from, so a reused value is one the build would make again.
+
+/**
+ * Feed entries from the last build in this process (gazette preview builds
+ * again and again): an entry is reused when its issue's fingerprint, the
+ * templates, the newsletter and the code are the same, so a rebuild renders
+ * the Markdown of the edited issue alone, not of every issue in the feeds.
+ */
+let lastFeedEntries: { shared: string; entries: Map<string, FeedEntry> } | undefined;
+
+export function feedEntries(version: string, templates: WebTemplates, newsletter: Newsletter): (p: PlannedIssue, make: () => FeedEntry) => FeedEntry {
+  const shared = OutputCache.keyOf([version, templates.fingerprint, newsletterKey(newsletter)]);
+  const before = lastFeedEntries?.shared === shared ? lastFeedEntries.entries : new Map<string, FeedEntry>();
+  const now = new Map<string, FeedEntry>();
+  lastFeedEntries = { shared, entries: now };
+  return (p, make) => {
+    const entry = before.get(p.fingerprint) ?? make();
+    now.set(p.fingerprint, entry);
+    return entry;
+  };
+}
+
+/**
+ * Issue summaries made in this process, by issue: the content cache hands a
+ * process that builds again the same issue objects for unchanged files, so
+ * their summaries (the lead's first paragraph rendered to text) are made once.
+ */
+const summaryMemo = new WeakMap<Issue, { newsletter: string; summary: IssueSummary }>();
+
+export function summaries(newsletter: Newsletter): (issue: Issue, make: () => IssueSummary) => IssueSummary {
+  const key = newsletterKey(newsletter);
+  return (issue, make) => {
+    const known = summaryMemo.get(issue);
+    if (known?.newsletter === key) return known.summary;
+    const summary = make();
+    summaryMemo.set(issue, { newsletter: key, summary });
+    return summary;
+  };
+}
+

@@ -1,0 +1,131 @@
+import type { FastifyInstance } from "fastify";
+import type { Browser, Page } from "playwright-core";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { launchChromium } from "../helpers/browser.ts";
+import { serveFixture } from "../helpers/build.ts";
+
+// The search page in headless Chromium, against the app `gazette serve`
+// runs, with its Content-Security-Policy: Pagefind's index and scripts are
+// files in dist/, and nothing runs inline.
+
+interface Result {
+  href: string;
+  title: string;
+  meta: string;
+  excerpt: string;
+}
+
+/** Searches from the page's own form and waits until the status says how it went. */
+async function search(page: Page, base: string, query: string): Promise<{ status: string; results: Result[] }> {
+  await page.goto(`${base}/search/?q=${encodeURIComponent(query)}`);
+  for (let i = 0; i < 100; i++) {
+    const status = await page.evaluate<string>(`document.getElementById("search-status").textContent`);
+    if (status !== "" && !status.includes("…")) break;
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  const status = await page.locator("#search-status").innerText();
+  const results = await page.evaluate<Result[]>(`[...document.querySelectorAll("#search-results li")].map((li) => ({
+    href: li.querySelector("a").href,
+    title: li.querySelector("a").textContent,
+    meta: li.querySelector(".search-meta")?.textContent ?? "",
+    excerpt: li.querySelector(".search-excerpt").textContent,
+  }))`);
+  return { status, results };
+}
+
+describe("searching the archive in headless Chromium", () => {
+  let browser: Browser;
+  const servers: FastifyInstance[] = [];
+  let issue36: string;
+  let hostile: string;
+  const violations: string[] = [];
+  beforeAll(async () => {
+    browser = await launchChromium();
+    const [a, b] = await Promise.all([serveFixture("issue-36"), serveFixture("hostile")]);
+    servers.push(a.app, b.app);
+    issue36 = a.base;
+    hostile = b.base;
+  });
+  afterAll(async () => {
+    await browser?.close();
+    await Promise.all(servers.map((s) => s.close()));
+  });
+
+  async function newPage(options: { javaScriptEnabled?: boolean } = {}): Promise<Page> {
+    const page = await browser.newPage({ viewport: { width: 1280, height: 900 }, ...options });
+    page.on("console", (m) => {
+      if (/Content Security Policy/i.test(m.text())) violations.push(m.text());
+    });
+    page.on("pageerror", (e) => violations.push(e.message));
+    return page;
+  }
+
+  it.each(["梯度", "GradMax"])("finds issue 36's GradMax paper first for %s, linking to its anchor with the issue's number and date", async (query) => {
+    const page = await newPage();
+    const { status, results } = await search(page, issue36, query);
+    expect(status).toMatch(/^找到 \d+ 篇论文$/);
+    expect(results[0]).toMatchObject({
+      href: `${issue36}/issues/36/#gradmax-growing-neural-networks-using-gradient-information`,
+      title: "GRADMAX: GROWING NEURAL NETWORKS USING GRADIENT INFORMATION",
+      meta: "第36期 · 2022年1月17日",
+    });
+    // The anchor is there: following the result lands on the paper.
+    await page.locator("#search-results li a").first().click();
+    await page.waitForURL(/#gradmax-/);
+    await expect(page.locator("article.item:target h3").innerText()).resolves.toBe("GRADMAX: GROWING NEURAL NETWORKS USING GRADIENT INFORMATION");
+    expect(violations).toEqual([]);
+    await page.close();
+  });
+
+  it("finds the mixture-of-experts paper for 混合专家", async () => {
+    const page = await newPage();
+    const { results } = await search(page, issue36, "混合专家");
+    expect(results[0]?.title).toBe("Efficient Large Scale Language Modeling with Mixtures of Experts");
+    expect(violations).toEqual([]);
+    await page.close();
+  });
+
+  it("says so when nothing matches", async () => {
+    const page = await newPage();
+    const { status, results } = await search(page, issue36, "xylophone");
+    expect(status).toBe("没有找到与“xylophone”相关的论文。");
+    expect(results).toEqual([]);
+    await page.close();
+  });
+
+  it("is reached from the search box on every page", async () => {
+    const page = await newPage();
+    await page.goto(`${issue36}/issues/36/`);
+    await page.locator(".search-box input").fill("GradMax");
+    await page.locator(".search-box button").click();
+    await page.waitForURL(`${issue36}/search/?q=GradMax`);
+    await page.locator("#search-results li").first().waitFor();
+    await expect(page.locator("#search-results li a").first().innerText()).resolves.toBe("GRADMAX: GROWING NEURAL NETWORKS USING GRADIENT INFORMATION");
+    for (const path of ["/", "/tags/", "/tags/%E5%A4%9A%E6%A8%A1%E6%80%81/"]) {
+      await page.goto(`${issue36}${path}`);
+      expect(await page.locator("form.search-box[action$='search/'] input[name=q]").count(), path).toBe(1);
+    }
+    await page.close();
+  });
+
+  it("finds the hostile fixture's <script> text as text, and never runs it", async () => {
+    const page = await newPage();
+    const { results } = await search(page, hostile, "__pwned");
+    expect(results.length).toBeGreaterThan(0);
+    expect(results[0]!.excerpt).toContain("<script>window.__pwned = true</script>");
+    expect(results[0]!.title).toBe("Title ]]> one ]]> two <script>alert('t')</script> & \"q\" 'a'");
+    expect(await page.evaluate("[typeof window.__pwned, typeof window.__pwnedLead, document.querySelectorAll('#search-results script').length]")).toEqual(["undefined", "undefined", 0]);
+    expect(violations).toEqual([]);
+    await page.close();
+  });
+
+  it("without JavaScript, says search needs it and links to the index", async () => {
+    const page = await newPage({ javaScriptEnabled: false });
+    await page.goto(`${issue36}/search/?q=GradMax`);
+    const notice = page.locator(".search-noscript");
+    await expect(notice.innerText()).resolves.toContain("搜索要在浏览器里运行 JavaScript");
+    await notice.locator("a").click();
+    await page.waitForURL(`${issue36}/`);
+    await page.close();
+  });
+});

@@ -1,0 +1,104 @@
+import { cp, mkdir, readFile, rm, writeFile } from "node:fs/promises";
+import path from "node:path";
+import { describe, expect, it } from "vitest";
+import { build } from "../src/build/build.ts";
+import { codeVersion, OUTPUT_DEPENDENCIES, readCodeVersion } from "../src/build/code-version.ts";
+import { makeProject, REPO, snapshotTree, tempDir } from "./helpers/project.ts";
+
+// Nothing goes stale: after a change to any input (an issue, a template,
+// newsletter.yaml, the version of a package that renders) a rebuild on warm
+// caches gives exactly the dist/ a build from scratch gives, and the change
+// reaches every output that shows it.
+
+/** The dist/ a build of the same project makes in a fresh folder with no caches. */
+async function cleanBuildOf(root: string, options: { codeVersion?: string } = {}): Promise<Map<string, string>> {
+  const fresh = await tempDir();
+  for (const dir of ["content", "emails"]) await cp(path.join(root, dir), path.join(fresh, dir), { recursive: true }).catch(() => {});
+  await build({ root: fresh, ...options });
+  return snapshotTree(path.join(fresh, "dist"));
+}
+
+/** Three issues (35, 36, 37) of issue 36's size, a project's own emails/, built twice so every cache is warm. */
+async function warmProject(): Promise<string> {
+  const root = await makeProject("issue-36");
+  const source = await readFile(path.join(root, "content/issues/036.md"), "utf8");
+  for (const [n, date] of [[35, "2022-01-10"], [37, "2022-01-24"]] as const) {
+    await writeFile(path.join(root, `content/issues/0${n}.md`), source.replace("number: 36", `number: ${n}`).replace("date: 2022-01-17", `date: ${date}`));
+  }
+  await cp(path.join(REPO, "emails"), path.join(root, "emails"), { recursive: true });
+  await build({ root });
+  await build({ root });
+  return root;
+}
+
+async function edit(file: string, from: string | RegExp, to: string): Promise<void> {
+  const text = await readFile(file, "utf8");
+  const changed = text.replace(from, to);
+  expect(changed, `${file} holds ${from}`).not.toBe(text);
+  await writeFile(file, changed);
+}
+
+describe("a rebuild after a change equals a build from scratch", () => {
+  it("an issue: its page, the index, the feeds and its email show the edit; nothing else is redone", async () => {
+    const root = await warmProject();
+    await edit(path.join(root, "content/issues/037.md"), /^title: .*$/m, "title: 改过的标题");
+    const result = await build({ root });
+    const dist = (file: string) => readFile(path.join(root, "dist", file), "utf8");
+    for (const file of ["issues/37/index.html", "index.html", "rss.xml", "atom.xml", "feed.json", "emails/37.html", "emails/37.txt", "emails/37.json"]) {
+      expect(await dist(file), file).toContain("改过的标题");
+    }
+    expect(result.emails.filter((e) => e.compiled).map((e) => e.number)).toEqual([37]);
+    // Its new text filled the shape the last build compiled: mjml did not run.
+    expect(result.mjmlCompiles).toBe(0);
+    expect(await snapshotTree(path.join(root, "dist"))).toEqual(await cleanBuildOf(root));
+  });
+
+  it("a template: every email follows an edit of a partial", async () => {
+    const root = await warmProject();
+    await edit(path.join(root, "emails/partials/footer.mjml.hbs"), "{{labels.why}}", "{{labels.why}} 模板改过");
+    await edit(path.join(root, "emails/partials/footer.mjml.hbs"), 'font-size="13px"', 'font-size="12px"');
+    const result = await build({ root });
+    expect(result.emails.every((e) => e.compiled)).toBe(true);
+    expect(result.mjmlCompiles).toBe(1); // a new shape, the three issues' one
+    for (const n of [35, 36, 37]) {
+      const html = await readFile(path.join(root, `dist/emails/${n}.html`), "utf8");
+      expect(html).toContain("模板改过");
+      expect(html).toContain("font-size:12px");
+    }
+    expect(await snapshotTree(path.join(root, "dist"))).toEqual(await cleanBuildOf(root));
+  });
+
+  it("newsletter.yaml: a new title reaches every page, feed and email", async () => {
+    const root = await warmProject();
+    await edit(path.join(root, "content/newsletter.yaml"), /^title: .*$/m, "title: 新名字周刊");
+    await build({ root });
+    for (const file of ["index.html", "issues/35/index.html", "issues/36/index.html", "rss.xml", "atom.xml", "feed.json", "emails/35.html", "emails/36.txt", "emails/confirm.html"]) {
+      expect(await readFile(path.join(root, "dist", file), "utf8"), file).toContain("新名字周刊");
+    }
+    expect(await snapshotTree(path.join(root, "dist"))).toEqual(await cleanBuildOf(root));
+  });
+
+  it("a package version: an update of a package that renders changes the code version, and every output is made again", async () => {
+    // The code version of a copy of this package with one dependency's version bumped.
+    const copy = await tempDir();
+    await cp(path.join(REPO, "src"), path.join(copy, "src"), { recursive: true });
+    for (const name of OUTPUT_DEPENDENCIES) {
+      await mkdir(path.join(copy, "node_modules", name), { recursive: true });
+      await cp(path.join(REPO, "node_modules", name, "package.json"), path.join(copy, "node_modules", name, "package.json"));
+    }
+    expect(await readCodeVersion(copy)).toBe(await codeVersion());
+    const manifest = path.join(copy, "node_modules/mjml/package.json");
+    const pkg = JSON.parse(await readFile(manifest, "utf8")) as { version: string };
+    await writeFile(manifest, JSON.stringify({ ...pkg, version: `${pkg.version}-next` }));
+    const bumped = await readCodeVersion(copy);
+    expect(bumped).not.toBe(await codeVersion());
+
+    // Built with it, nothing comes from the caches the old version filled.
+    const root = await warmProject();
+    const result = await build({ root, codeVersion: bumped });
+    expect(result.emails.every((e) => e.compiled)).toBe(true);
+    expect(result.pagesRendered).toBe(3);
+    expect(await snapshotTree(path.join(root, "dist"))).toEqual(await cleanBuildOf(root, { codeVersion: bumped }));
+    await rm(copy, { recursive: true, force: true });
+  });
+});
