@@ -52,7 +52,7 @@ describe("the SQLite store", () => {
     expect([...first, ...second].map((s) => s.email)).toEqual(["a@example.org", ...Array.from({ length: 7 }, (_, i) => `p${i}@example.org`)]);
     await store.close();
     const raw = new Database(file, { readonly: true });
-    expect(raw.pragma("user_version", { simple: true })).toBe(4);
+    expect(raw.pragma("user_version", { simple: true })).toBe(5);
     expect(raw.pragma("journal_mode", { simple: true })).toBe("wal");
     raw.close();
     const reopened = new SqliteStore(file);
