@@ -1,17 +1,22 @@
 import { availableParallelism } from "node:os";
 import { benchBuild, formatRows } from "./build.ts";
+import { benchImages, formatImageRuns } from "./images.ts";
 import { benchPersonalise, benchSend, formatSendRuns } from "./send.ts";
 import { benchServe, formatServeRuns } from "./serve.ts";
 import { benchWorkers, formatWorkersRuns } from "./workers.ts";
 
 // npm run bench: prints figures; asserts nothing. Goals are in the README.
-// BENCH_ONLY=build|send|workers|serve runs one part; BENCH_WORKERS_RECIPIENTS sets the workers' send size; BENCH_ROUNDS (3) and BENCH_ISSUES (1000) shape the build part, BENCH_VERIFY=0 skips its email check; BENCH_SEND_COUNTS="10000,100000" sets the send sizes;
+// BENCH_ONLY=build|images|send|workers|serve runs one part; BENCH_WORKERS_RECIPIENTS sets the workers' send size; BENCH_ROUNDS (3) and BENCH_ISSUES (1000) shape the build part, BENCH_VERIFY=0 skips its email check, BENCH_PREVIEW=0 its preview timing; BENCH_SEND_COUNTS="10000,100000" sets the send sizes;
 // BENCH_SERVE_SECONDS and BENCH_SERVE_CONNECTIONS shape the server load.
 const only = process.env.BENCH_ONLY;
 console.log(`gazette benchmarks (node ${process.version}, ${availableParallelism()} cores)\n`);
 if (!only || only === "build") {
   console.log("build:");
   console.log(formatRows(await benchBuild((line) => console.log(line))));
+}
+if (!only || only === "images") {
+  console.log("\nimages (figures in the build):");
+  console.log(formatImageRuns(await benchImages((line) => console.log(line))));
 }
 if (!only || only === "send") {
   const counts = (process.env.BENCH_SEND_COUNTS ?? "10000,100000").split(",").map(Number);

@@ -54,12 +54,16 @@ const EnvSchema = z.object({
    * How long a send worker's claim on its recipients lasts unless renewed:
    * the rows of a worker that died become claimable (or uncertain) after it.
    */
+  /** How often gazette serve and gazette worker --watch look for due scheduled sends. */
+  GAZETTE_SCHEDULE_SECONDS: envNumber(15, { min: 1, max: 3600 }),
   GAZETTE_LEASE_SECONDS: envNumber(30, { min: 1, max: 3600 }),
   /** Connections each process keeps to PostgreSQL. */
   DATABASE_POOL_SIZE: envNumber(8, { whole: true, min: 1, max: 100 }),
   /** smtp://user:pass@host:587 or smtps://…; unset means the local outbox. */
   SMTP_URL: urlOf(["smtp:", "smtps:"], "expected smtp://user:pass@host:587 or smtps://…"),
   SMTP_POOL_SIZE: envNumber(8, { whole: true, min: 1, max: 64 }),
+  /** Seconds to wait for the relay to accept a connection and to greet; past that the attempt is a connection failure. */
+  SMTP_TIMEOUT: envNumber(10, { min: 0.05, max: 300 }),
   /** Messages per second (fractions too: 0.5 is one every two seconds); 0 for no limit. */
   SMTP_RATE: envNumber(0, { min: 0 }),
   DKIM_DOMAIN: optionalText,

@@ -1,4 +1,5 @@
 import { spawnSync } from "node:child_process";
+import { readdirSync } from "node:fs";
 import { writeFile } from "node:fs/promises";
 import path from "node:path";
 import Database from "better-sqlite3";
@@ -52,7 +53,10 @@ describe("the SQLite store", () => {
     expect([...first, ...second].map((s) => s.email)).toEqual(["a@example.org", ...Array.from({ length: 7 }, (_, i) => `p${i}@example.org`)]);
     await store.close();
     const raw = new Database(file, { readonly: true });
-    expect(raw.pragma("user_version", { simple: true })).toBe(5);
+    // Every migration applied: the version is the newest migration's number.
+    const newest = Math.max(...readdirSync(path.join(REPO, "src/store/sqlite/migrations")).map((f) => Number(f.slice(0, 3))).filter(Number.isFinite));
+    expect(newest).toBeGreaterThanOrEqual(6);
+    expect(raw.pragma("user_version", { simple: true })).toBe(newest);
     expect(raw.pragma("journal_mode", { simple: true })).toBe("wal");
     raw.close();
     const reopened = new SqliteStore(file);
@@ -136,5 +140,14 @@ describe("gazette subscribers", () => {
     expect(result.status).toBe(1);
     expect(result.stderr).toContain("expected a name with no line breaks or control characters");
     expect(gazette(root, ["subscribers", "count"]).stdout).not.toMatch(/confirmed\s+1/);
+  });
+});
+
+describe("migrations", () => {
+  it("refuses two with one number, which a new database would half apply", async () => {
+    const { refuseDuplicateVersions } = await import("../src/store/sqlite/sqlite-store.ts");
+    expect(() => refuseDuplicateVersions(["005-a.sql", "006-b.sql", "006-c.sql"], "sqlite")).toThrow("migrations sqlite/006-b.sql and sqlite/006-c.sql share the number 006: renumber one");
+    expect(() => refuseDuplicateVersions(readdirSync(path.join(REPO, "src/store/sqlite/migrations")).sort(), "sqlite")).not.toThrow();
+    expect(readdirSync(path.join(REPO, "src/store/postgres/migrations")).sort().map((f) => f.slice(0, 3))).toEqual(readdirSync(path.join(REPO, "src/store/sqlite/migrations")).sort().map((f) => f.slice(0, 3)));
   });
 });

@@ -5,6 +5,8 @@ import type { Problem } from "../errors.ts";
 import { planSite, renderIndexAndFeeds } from "../render/site.ts";
 import { createSiteView } from "../render/web/archive.ts";
 import { ContentCache } from "../content/cache.ts";
+import { ImageCache } from "../images/cache.ts";
+import { imageFingerprints, processImages } from "../images/images.ts";
 import { checkOutputs } from "./check-output.ts";
 import { codeVersion } from "./code-version.ts";
 import { MjmlPool } from "./compile-emails.ts";
@@ -43,6 +45,8 @@ export interface BuildResult extends WriteReport {
   searchIndexed: boolean;
   /** Documents mjml compiled for the issue emails (each new shape once; documents with no usable shape). */
   mjmlCompiles: number;
+  /** Image files processed afresh (the rest came from the cache). */
+  imagesProcessed: number;
   warnings: Problem[];
 }
 
@@ -72,14 +76,19 @@ async function buildWith(options: BuildOptions, compiler: MjmlPool): Promise<Bui
   if (!existsSync(shapesDir)) compiler.warm();
   const version = options.codeVersion ?? (await codeVersion());
   const cache = new OutputCache(path.join(cacheDir, "out"));
+  const imageCache = await ImageCache.open(path.join(cacheDir, "images"), version);
   const contentCache = await ContentCache.open(path.join(cacheDir, "content.v8"), version);
-  const content = await loadContent(options.root, contentCache);
+  const content = await loadContent(options.root, contentCache, { imageCache });
+  const images = await processImages(options.root, content.issues, content.newsletter.images, imageCache);
   const [webTemplates, emailTemplates] = await Promise.all([readWebTemplates(), readEmailTemplates(options.root)]);
   const { newsletter } = content;
-  const planned = planSite(newsletter, content.issues, content.fingerprints, summaries(newsletter));
+  // An issue's pages and email change when a picture it shows does: its fingerprint covers them.
+  const fingerprints = imageFingerprints(content.issues, content.fingerprints, images.images);
+  const planned = planSite(newsletter, content.issues, fingerprints, summaries(newsletter), images.images);
   // What every page and email says about the site (its footer's Markdown included): made once.
   const site = createSiteView(newsletter);
   const files = new Map<string, DistFile>(renderIndexAndFeeds(newsletter, site, planned, webTemplates, feedEntries(version, webTemplates, newsletter)));
+  for (const [file, body] of images.files) files.set(file, body);
   const emailCompiler = new EmailHtmlCompiler(compiler, shapesDir, version);
   // Emails first: their compiling runs on worker threads while this thread renders pages.
   const emailsBuilt = Promise.all([
@@ -105,6 +114,7 @@ async function buildWith(options: BuildOptions, compiler: MjmlPool): Promise<Bui
     pagesRendered: pages.rendered,
     searchIndexed: search.indexed,
     mjmlCompiles: emailCompiler.mjmlRuns,
+    imagesProcessed: images.processed,
     warnings: [...content.warnings, ...emails.warnings],
   };
 }

@@ -51,6 +51,8 @@ export interface EmailMeta extends BuiltEmailMeta {
   number: number;
   url: string;
   draft: boolean;
+  /** Where the email's own pictures are published (base_url + images/): the preview shows them from this server instead. */
+  images: string;
 }
 
 /**
@@ -132,6 +134,7 @@ export async function buildEmails(
       preheader,
       url: p.summary.url,
       draft: p.summary.draft,
+      images: new URL("images/", newsletter.base_url).href,
       html: `${p.summary.number}.html`,
       text: `${p.summary.number}.txt`,
       placeholders: ISSUE_PLACEHOLDERS,

@@ -1,18 +1,17 @@
 import { Command, CommanderError, InvalidArgumentError } from "commander";
 import path from "node:path";
-import { build, type BuildResult } from "../build/build.ts";
-import { watchAndRebuild } from "../build/watch.ts";
+import type { BuildResult } from "../build/build.ts";
 import { registerDbCommands } from "./db.ts";
 import { registerDraftCommands } from "./draft.ts";
 import { registerSendCommand, registerWorkerCommand } from "./send.ts";
 import { registerSubscriberCommands } from "./subscribers.ts";
-import { EMAIL_WARN_BYTES, kb, type EmailReport } from "../build/emails.ts";
-import { readConfig } from "../config.ts";
-import { loadContent, NEWSLETTER_FILE } from "../content/load.ts";
+import type { EmailReport } from "../build/emails.ts";
 import { ContentError, formatProblems, type Problem } from "../errors.ts";
 
 // The composition root: parses arguments, wires the parts, prints, and is
-// the only place that sets the exit status.
+// the only place that sets the exit status. What a command runs is imported
+// when it runs, so that --help, a typo or a subscribers command does not
+// load the renderers, the YAML parser and the HTTP stack first.
 
 interface Io {
   out: (text: string) => void;
@@ -33,6 +32,7 @@ export function createProgram(io: Io): Command {
     .action(async () => {
       const root = rootOf(program);
       // check never builds: its closing line counts the files instead of saying what was not built.
+      const { loadContent } = await import("../content/load.ts");
       const content = await loadContent(root).catch((err: unknown) => {
         throw err instanceof ContentError ? new ContentError(err.problems, err.warnings, "") : err;
       });
@@ -58,7 +58,7 @@ export function createProgram(io: Io): Command {
     .option("-o, --out <dir>", "the built folder to serve", "dist")
     .action(async (opts: ServeOptions) => {
       const root = rootOf(program);
-      await serveUntilStopped(io, root, opts, (base) => [
+      await serveUntilStopped(io, root, { ...opts, schedules: true }, (base) => [
         `  archive  ${base}/  (every page has the signup form)`,
         `  RSS      ${base}/rss.xml`,
         `  Atom     ${base}/atom.xml`,
@@ -81,6 +81,7 @@ export function createProgram(io: Io): Command {
       if (built && !built.emails.some((e) => e.number === number)) {
         io.err(`gazette: no issue ${number} in content/issues; its preview page will say so until one is built.\n`);
       }
+      const { watchAndRebuild } = await import("../build/watch.ts");
       const stopWatching = watchAndRebuild({ root, outDir }, ({ result, error }) => {
         if (result) io.out(`rebuilt: ${result.written.length} file${result.written.length === 1 ? "" : "s"} changed\n`);
         else io.err(`${describeError(error)}\nthe preview keeps the last good build.\n`);
@@ -107,6 +108,7 @@ interface ServeOptions {
 }
 
 async function buildAndReport(io: Io, root: string, outDir: string): Promise<BuildResult> {
+  const { build } = await import("../build/build.ts");
   const result = await build({ root, outDir });
   printWarnings(io, result.warnings);
   const where = path.relative(process.cwd(), result.outDir) || ".";
@@ -114,17 +116,17 @@ async function buildAndReport(io: Io, root: string, outDir: string): Promise<Bui
     `built ${where}/: ${result.issues} issue${result.issues === 1 ? "" : "s"}${result.drafts ? ` (${result.drafts} draft${result.drafts === 1 ? "" : "s"}, not in feeds)` : ""}; ` +
       `${result.written.length} file${result.written.length === 1 ? "" : "s"} written, ${result.unchanged.length} unchanged, ${result.removed.length} removed\n`,
   );
-  io.out(renderEmailSizes(result.emails));
+  io.out(renderEmailSizes(result.emails, await import("../build/emails.ts")));
   return result;
 }
 
-async function serveUntilStopped(io: Io, root: string, opts: ServeOptions, urls: (base: string) => string[]): Promise<void> {
+async function serveUntilStopped(io: Io, root: string, opts: ServeOptions & { schedules?: boolean }, urls: (base: string) => string[]): Promise<void> {
+  const { readConfig } = await import("../config.ts");
   const config = readConfig();
   const distDir = path.resolve(root, opts.out);
-  // Imported here: a build should not pay for loading the HTTP stack.
   const { createApp } = await import("../server/app.ts");
   const { openSubscriptions } = await import("./serve.ts");
-  const subscriptions = await openSubscriptions(io, root, distDir, config);
+  const subscriptions = await openSubscriptions(io, root, distDir, config, { schedules: opts.schedules });
   const trustProxy = config.GAZETTE_TRUST_PROXY === "true" ? true : config.GAZETTE_TRUST_PROXY;
   const app = await createApp({ distDir, subscriptions: subscriptions?.deps, trustProxy });
   app.addHook("onClose", async () => subscriptions?.close());
@@ -197,7 +199,7 @@ export async function run(argv: string[], io: Io): Promise<number> {
 }
 
 /** One line per compiled email (all of them when few), then the largest. */
-function renderEmailSizes(emails: EmailReport[]): string {
+function renderEmailSizes(emails: EmailReport[], { EMAIL_WARN_BYTES, kb }: typeof import("../build/emails.ts")): string {
   if (emails.length === 0) return "";
   const line = (e: EmailReport) => `  #${e.number}  html ${kb(e.htmlBytes)}, text ${kb(e.textBytes)}${e.compiled ? "" : " (cached)"}${e.htmlBytes > EMAIL_WARN_BYTES ? "  ← near Gmail's 102 KB clip" : ""}\n`;
   const compiled = emails.filter((e) => e.compiled).length;

@@ -16,8 +16,9 @@ export function renderProgress(io: Io, tty = Boolean(process.stderr.isTTY), inte
     const done = p.sent + p.failed + p.skipped;
     const seconds = (Date.now() - p.startedAt) / 1000;
     const rate = seconds > 0 ? p.sent / seconds : 0;
-    const eta = rate > 0 ? Math.max(0, (p.total - done) / rate) : 0;
-    const line = `${bar(done, p.total)} ${done}/${p.total}  sent ${p.sent}  failed ${p.failed}  ${rate.toFixed(1)}/s  ETA ${formatSeconds(eta)}`;
+    // No ETA before a message has gone (a relay that does not answer is not "0s" from done).
+    const eta = rate > 0 ? formatSeconds(Math.max(0, (p.total - done) / rate)) : "unknown";
+    const line = `${bar(done, p.total)} ${done}/${p.total}  sent ${p.sent}  failed ${p.failed}  ${rate.toFixed(1)}/s  ETA ${eta}`;
     io.err(tty ? `\r${line}\u001b[K` : `${line}\n`);
   };
   return {

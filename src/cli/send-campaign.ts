@@ -45,7 +45,7 @@ export async function sendCampaign(options: SendCampaignOptions): Promise<Campai
   try {
     for (;;) {
       local = await kit.run(store, options.signal);
-      if (local.stopped || local.relayRefused || options.signal.aborted) break;
+      if (local.stopped || local.relayRefused || local.relayUnreachable || local.storeError || options.signal.aborted) break;
       // Others (here or elsewhere) may still hold rows: wait for them, taking over from any that die.
       await waitForOthers(store, number, options.signal);
       const queued = (await store.countByState(number)).queued ?? 0;
@@ -57,25 +57,34 @@ export async function sendCampaign(options: SendCampaignOptions): Promise<Campai
     await Promise.all(children.map(exited));
     clearInterval(watcher);
   }
-  await store.expireLeases(number, deadLocalWorkers(await store.leaseHolders(number)));
-  await store.finishCampaign(number);
-  const final = await progress();
-  const outcomes = await store.outcomesSince(number, new Date(startedAt - 1000));
-  options.onProgress(final);
-  return {
-    sent: final.sent,
-    failed: Object.values(outcomes.failures).reduce((a, b) => a + b, 0),
-    skipped: final.skipped,
-    total,
-    startedAt,
-    failures: outcomes.failures,
-    bounced: outcomes.bounced,
-    deferred: final.states.deferred ?? 0,
-    uncertain: final.states.uncertain ?? 0,
-    stopped: local?.stopped ?? options.signal.aborted,
-    relayRefused: local?.relayRefused,
-    durationMs: Date.now() - startedAt,
-  };
+  const stopped = local?.stopped ?? options.signal.aborted;
+  const common = { total, startedAt, stopped, relayRefused: local?.relayRefused, relayUnreachable: local?.relayUnreachable, unrecorded: local?.unrecorded ?? [] };
+  try {
+    await store.expireLeases(number, deadLocalWorkers(await store.leaseHolders(number)));
+    await store.finishCampaign(number);
+    const final = await progress();
+    const outcomes = await store.outcomesSince(number, new Date(startedAt - 1000));
+    options.onProgress(final);
+    const rejected = Object.values(outcomes.failures).reduce((a, b) => a + b, 0);
+    return {
+      ...common,
+      sent: final.sent,
+      failed: rejected,
+      rejected,
+      skipped: final.skipped,
+      failures: outcomes.failures,
+      bounced: outcomes.bounced,
+      deferred: final.states.deferred ?? 0,
+      uncertain: final.states.uncertain ?? 0,
+      owed: await store.countOwed(number, false),
+      storeError: local?.storeError,
+      durationMs: Date.now() - startedAt,
+    };
+  } catch (err) {
+    // The store failed while (or after) the run stopped: the report is this process's own count.
+    const own = local ?? { sent: 0, failed: 0, rejected: 0, skipped: 0, failures: {}, bounced: 0, deferred: 0, uncertain: 0, owed: 0 };
+    return { ...own, ...common, storeError: local?.storeError ?? (err as Error), durationMs: Date.now() - startedAt };
+  }
 }
 
 /** K-1 `gazette worker --issue N` processes, in their own process groups: Ctrl-C reaches them once, through this one. */

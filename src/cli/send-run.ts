@@ -8,13 +8,15 @@ import { ISSUES_DIR, loadContent, NEWSLETTER_FILE } from "../content/load.ts";
 import { parseNewsletter } from "../content/parse.ts";
 import { ContentError } from "../errors.ts";
 import { acquireLock } from "../lock.ts";
-import { deadLocalWorkers, type CampaignReport } from "../send/campaign.ts";
+import { deadLocalWorkers } from "../send/campaign.ts";
 import { prepareMessage } from "../send/message.ts";
 import { createOutboxTransport, createSmtpTransport } from "../send/transport.ts";
 import { parseAddress } from "../store/address.ts";
-import { openStore } from "../store/open.ts";
+import { describeStore, openStore } from "../store/open.ts";
+import { storeFailure } from "../store/problems.ts";
 import { renderProgress } from "./progress.ts";
 import { sendCampaign } from "./send-campaign.ts";
+import { EXIT, exitStatusOf, formatReport } from "./send-report.ts";
 
 interface Io {
   out: (text: string) => void;
@@ -62,7 +64,16 @@ export async function send(io: Io, root: string, number: number, opts: SendOptio
 
     mkdirSync(dataDir, { recursive: true }); // for the lock, even when the store is PostgreSQL
     const release = acquireLock(path.join(dataDir, `send-${number}.lock`), `another gazette send ${number} is running`);
-    const store = await openStore(root, config);
+    // The store, for people: "data/gazette.sqlite", or "PostgreSQL host/name".
+    const ledger = describeStore(root, config).replace(/^SQLite /, "");
+    let store: Awaited<ReturnType<typeof openStore>>;
+    try {
+      store = await openStore(root, config);
+    } catch (err) {
+      release();
+      throw asStoreFailure(err, ledger, "nothing was sent");
+    }
+    let consequence = "nothing was sent";
     try {
       // Rows left 'sending' by a worker that is gone are uncertain: say so before asking, and count them right.
       await store.expireLeases(number, deadLocalWorkers(await store.leaseHolders(number)));
@@ -80,11 +91,19 @@ export async function send(io: Io, root: string, number: number, opts: SendOptio
       }
       if (owed === 0) {
         io.out("nothing to send.\n");
+        if (done.uncertain && !opts.resendUncertain) {
+          io.out(`${done.uncertain} uncertain (in flight when an earlier run stopped): gazette send ${number} --resend-uncertain resends them\n`);
+          throw Object.assign(new Error(""), { code: "GAZETTE_UNFINISHED", exitCode: EXIT.unfinished });
+        }
         return;
       }
       if (!opts.yes && !(await confirm(`send to ${owed} now? [y/N] `))) {
         io.out("not sent.\n");
         return;
+      }
+      // Sending by hand settles a schedule that waits (overdue) or is yet to come.
+      if (await store.schedules.moveSchedule(number, ["scheduled", "overdue"], "sent", { now: new Date(), detail: "sent by hand with gazette send" })) {
+        io.out(`(its scheduled send is settled: this send is it)\n`);
       }
       const controller = new AbortController();
       const onSigint = () => {
@@ -94,19 +113,27 @@ export async function send(io: Io, root: string, number: number, opts: SendOptio
       };
       process.on("SIGINT", onSigint);
       const progress = renderProgress(io);
+      consequence = "the send stopped";
       try {
         const report = await sendCampaign({ root, config, store, number, workers, resendUncertain: !!opts.resendUncertain, signal: controller.signal, onProgress: progress.update });
         progress.stop();
-        io.out(formatReport(report, number));
-        // 130: stopped by Ctrl-C, as shells report it; the report above says how to resume.
-        if (report.stopped) throw Object.assign(new Error(""), { code: "GAZETTE_STOPPED", exitCode: 130 });
-        if (report.relayRefused) throw Object.assign(new Error(""), { code: "GAZETTE_RELAY", exitCode: 1 });
+        io.out(formatReport(report, number, ledger));
+        // The report above says what happened and what to do; the status says it to cron and CI (see send-report.ts).
+        const status = exitStatusOf(report);
+        if (report.storeError) throw Object.assign(storeFailure(report.storeError, ledger, "the send stopped"), { exitCode: status });
+        if (status !== EXIT.done) throw Object.assign(new Error(""), { code: "GAZETTE_UNFINISHED", exitCode: status });
       } finally {
         progress.stop();
         process.off("SIGINT", onSigint);
       }
+    } catch (err) {
+      throw asStoreFailure(err, ledger, consequence);
     } finally {
-      await store.close();
+      try {
+        await store.close();
+      } catch {
+        // A store that failed may fail to close too; what it holds is already committed or reported.
+      }
       release();
     }
   } finally {
@@ -114,20 +141,10 @@ export async function send(io: Io, root: string, number: number, opts: SendOptio
   }
 }
 
-export function formatReport(report: CampaignReport, number: number): string {
-  const seconds = report.durationMs / 1000;
-  const lines = [
-    `sent ${report.sent}, failed ${report.failed}, skipped ${report.skipped} (no longer confirmed) in ${seconds.toFixed(1)} s (${seconds > 0 ? (report.sent / seconds).toFixed(1) : report.sent} messages/s)`,
-  ];
-  for (const [reason, n] of Object.entries(report.failures).sort((a, b) => b[1] - a[1])) lines.push(`  failed ${reason}: ${n}`);
-  if (report.bounced) lines.push(`  ${report.bounced} marked bounced (unknown user)`);
-  if (report.deferred) lines.push(`${report.deferred} deferred by temporary failures: run gazette send ${number} again later to retry them`);
-  if (report.uncertain) lines.push(`${report.uncertain} uncertain (in flight when an earlier run stopped; may have arrived): gazette send ${number} --resend-uncertain resends them`);
-  if (report.stopped) lines.push(`stopped before the end: run gazette send ${number} to continue where it left off`);
-  if (report.relayRefused) {
-    lines.push(`stopped: the relay refused to send at all (${report.relayRefused}); no reader was marked failed or bounced for it. Check SMTP_URL and the sender address, then run gazette send ${number} again`);
-  }
-  return `${lines.join("\n")}\n`;
+/** A raw SQLite error (reading the ledger before the send, say) as a GAZETTE_STORE error naming the store; others unchanged. */
+function asStoreFailure(err: unknown, ledger: string, consequence: string): unknown {
+  const code = (err as { code?: unknown }).code;
+  return typeof code === "string" && code.startsWith("SQLITE_") ? storeFailure(err as Error, ledger, consequence) : err;
 }
 
 async function confirm(question: string): Promise<boolean> {

@@ -20,8 +20,24 @@ export function registerSendCommand(program: Command, io: Io, rootOf: () => stri
     .option("--test <address>", "send one copy to this address and record nothing")
     .option("--resend-uncertain", "also resend messages that were in flight when an earlier run died (they may arrive twice)")
     .option("--workers <k>", "send with K worker processes on this machine (WAL on SQLite; any number of machines share a PostgreSQL campaign through gazette worker)", parseWorkers)
+    .option("--at <time>", "schedule the send instead (2022-01-24T09:00+08:00, or a local time at utc_offset); gazette serve sends it then")
     // Imported on use: nodemailer and better-sqlite3 stay out of build and serve.
-    .action(async (number: number, opts: SendOptions) => (await import("./send-run.ts")).send(io, rootOf(), number, opts));
+    .action(async (number: number, opts: SendOptions & { at?: string }) =>
+      opts.at !== undefined ? (await import("./schedule.ts")).scheduleSend(io, rootOf(), number, opts.at) : (await import("./send-run.ts")).send(io, rootOf(), number, opts),
+    );
+
+  const schedule = program
+    .command("schedule")
+    .description("list scheduled sends (gazette send N --at …) and what became of them")
+    .action(async () => (await import("./schedule.ts")).listSchedules(io, rootOf()));
+  schedule
+    .command("cancel")
+    .description("cancel an issue's scheduled send")
+    .argument("<number>", "issue number", (v) => {
+      if (!/^\d+$/.test(v)) throw new InvalidArgumentError("expected an issue number such as 36");
+      return Number(v);
+    })
+    .action(async (number: number) => (await import("./schedule.ts")).cancelSchedule(io, rootOf(), number));
 }
 
 /** gazette worker: joins running campaigns, from this machine or (with PostgreSQL) any other. */

@@ -9,7 +9,9 @@ import { ConfirmationMailer } from "../send/confirmations.ts";
 import { prepareConfirmation } from "../send/message.ts";
 import { createOutboxTransport, createSmtpTransport } from "../send/transport.ts";
 import { DEFAULT_LIMITS, type SubscriptionDeps } from "../server/subscriptions.ts";
+import { Scheduler } from "../send/scheduler.ts";
 import { openStore } from "../store/open.ts";
+import { createScheduledSend, schedulerId } from "./schedule.ts";
 import { readStoreSecret } from "./secret.ts";
 
 interface Io {
@@ -32,7 +34,7 @@ export interface Subscriptions {
  * /confirm and /unsubscribe. Without a valid newsletter.yaml the server runs
  * without them; without a built confirmation mail, without signups.
  */
-export async function openSubscriptions(io: Io, root: string, distDir: string, config: Config): Promise<Subscriptions | undefined> {
+export async function openSubscriptions(io: Io, root: string, distDir: string, config: Config, options: { schedules?: boolean } = {}): Promise<Subscriptions | undefined> {
   const text = await readFile(path.join(root, NEWSLETTER_FILE), "utf8").catch(() => undefined);
   const parsed = text === undefined ? undefined : parseNewsletter(text, NEWSLETTER_FILE);
   if (!parsed?.ok) {
@@ -64,6 +66,18 @@ export async function openSubscriptions(io: Io, root: string, distDir: string, c
         io.err(mail ? `gazette: confirmation mail to ${mail.subscriber.email} failed: ${err.message}\n` : `gazette: cannot read the confirmation-mail queue: ${err.message}\n`),
     });
   mailer?.wake(); // mails left queued when the server last stopped
+  // Due scheduled sends go out from here (gazette serve, not preview): each is fired by one process only.
+  const scheduler = options.schedules
+    ? new Scheduler({
+        store: store.schedules,
+        worker: schedulerId(),
+        now: () => new Date(),
+        overdueMs: 3600_000,
+        fire: createScheduledSend({ root, config, store, log: (line) => io.err(`gazette: ${line}\n`) }),
+        log: (line) => io.err(`gazette: ${line}\n`),
+      })
+    : undefined;
+  scheduler?.start(config.GAZETTE_SCHEDULE_SECONDS * 1000);
   const publicOrigins = config.GAZETTE_PUBLIC_URL ? [new URL(config.GAZETTE_PUBLIC_URL).origin] : [];
   return {
     deps: { store, secret, newsletter, mailer, publicOrigins, limits: { subscribe: { ...DEFAULT_LIMITS.subscribe, max: config.GAZETTE_SIGNUPS_PER_CLIENT } } },
@@ -73,9 +87,14 @@ export async function openSubscriptions(io: Io, root: string, distDir: string, c
     describe() {
       if (!mailer) return ["  signups  closed until gazette build writes the confirmation mail"];
       const where = config.SMTP_URL ? mailer.description : `${path.relative(process.cwd(), outboxDir) || outboxDir}/ (no SMTP_URL set: open the .eml files in any mail client)`;
-      return [`  signups  confirmation mails go to ${where}`, `           their links start ${links()}`];
+      return [
+        `  signups  confirmation mails go to ${where}`,
+        `           their links start ${links()}`,
+        ...(scheduler ? [`  schedule due scheduled sends (gazette send N --at …) go out from here; checked every ${config.GAZETTE_SCHEDULE_SECONDS} s`] : []),
+      ];
     },
     async close() {
+      await scheduler?.stop();
       await mailer?.close();
       await store.close();
     },

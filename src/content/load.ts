@@ -5,6 +5,8 @@ import path from "node:path";
 import { ContentError, type Problem } from "../errors.ts";
 import type { Issue } from "../model/issue.ts";
 import type { Newsletter } from "../model/newsletter.ts";
+import type { ImageCache } from "../images/cache.ts";
+import { checkImages } from "../images/images.ts";
 import type { ContentCache, FileStamp } from "./cache.ts";
 import { parseIssue, parseNewsletter } from "./parse.ts";
 
@@ -25,7 +27,11 @@ export const ISSUES_DIR = "content/issues";
  * ContentError listing every problem in every file. With a cache, files
  * whose text has not changed are not parsed again.
  */
-export async function loadContent(root: string, cache?: ContentCache, options: { skipFile?: (file: string) => boolean } = {}): Promise<Content> {
+export async function loadContent(
+  root: string,
+  cache?: ContentCache,
+  options: { skipFile?: (file: string) => boolean; imageCache?: ImageCache; skipImages?: boolean } = {},
+): Promise<Content> {
   const problems: Problem[] = [];
   const warnings: Problem[] = [];
 
@@ -72,6 +78,7 @@ export async function loadContent(root: string, cache?: ContentCache, options: {
   }
   cache?.retain(new Set(files));
   problems.push(...findDuplicates(issues));
+  if (newsletter && !options.skipImages) problems.push(...(await checkImages(root, issues, newsletter.images, options.imageCache)));
 
   if (problems.length > 0 || !newsletter) throw new ContentError(problems, warnings);
   issues.sort((a, b) => b.number - a.number);

@@ -1,5 +1,6 @@
 import type { z } from "zod";
 import type { Problem } from "../errors.ts";
+import { collectImageRefs } from "../images/refs.ts";
 import { parseContentDate } from "../model/fields.ts";
 import { IssueFrontMatterSchema, type Issue } from "../model/issue.ts";
 import { NewsletterSchema, type Newsletter } from "../model/newsletter.ts";
@@ -44,9 +45,11 @@ export function parseIssue(source: string, file: string, newsletter: Pick<Newsle
       warnings,
     };
   }
+  // The body starts on the line after the closing fence.
+  const images = collectImageRefs(fm, split.body, file, { lineOf: result.lineOf, leadLine: split.yamlLine + split.yaml.split("\n").length + 1 });
   return {
     ok: true,
-    value: { ...fm, slug: fm.slug ?? String(fm.number), date, updated, lead: split.body.trim(), file, lines: { number: result.lineOf(["number"]), slug: result.lineOf([fm.slug ? "slug" : "number"]) } },
+    value: { ...fm, slug: fm.slug ?? String(fm.number), date, updated, lead: split.body.trim(), file, images, lines: { number: result.lineOf(["number"]), slug: result.lineOf([fm.slug ? "slug" : "number"]) } },
     warnings,
   };
 }

@@ -63,7 +63,7 @@ export function placeholderSections(labels: DraftLabels): { title: string; items
  */
 export async function loadForDraft(root: string, force: boolean): Promise<Content> {
   try {
-    return await loadContent(root, undefined, { skipFile: (file) => force && isDraftFile(file) });
+    return await loadContent(root, undefined, { skipFile: (file) => force && isDraftFile(file), skipImages: true });
   } catch (err) {
     if (err instanceof ContentError) throw new ContentError(err.problems, err.warnings, "no draft was written");
     throw err;

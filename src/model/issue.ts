@@ -1,4 +1,5 @@
 import { z } from "zod";
+import type { ImageRef } from "../images/refs.ts";
 import { dateString, httpUrl, languageTag, slug, text, textList } from "./fields.ts";
 
 const links = z.strictObject({
@@ -6,6 +7,19 @@ const links = z.strictObject({
   paper: httpUrl.optional(),
   hub: httpUrl.optional(),
   other: z.array(z.strictObject({ label: text, url: httpUrl }), { error: "expected a list of { label, url }" }).optional(),
+});
+
+/**
+ * A picture: a file beside the issues (a path relative to the issue file,
+ * which must stay inside content/) or a remote https URL.
+ */
+export const FigureSchema = z.strictObject({
+  src: text,
+  /** What the picture shows, for readers who cannot see it (and inboxes that block images). */
+  alt: z.string({ error: "expected alt text: what the image shows, for readers who cannot see it" }).trim().min(1, {
+    error: "expected alt text: what the image shows, for readers who cannot see it",
+  }),
+  caption: text.optional(),
 });
 
 /** One recommended paper or news item. */
@@ -26,6 +40,8 @@ export const ItemSchema = z.strictObject({
   summary: text,
   links: links.default({}),
   tags: textList.default([]),
+  /** Pictures shown with the item, in order. */
+  figures: z.array(FigureSchema, { error: "expected a list of figures, each { src, alt, caption? }" }).default([]),
   /** The feed `gazette draft` found the item in (URL or file), for the editor; no page, feed or email shows it. */
   source: text.optional(),
 });
@@ -51,10 +67,13 @@ export const IssueFrontMatterSchema = z.strictObject({
   contributors: textList.default([]),
   tags: textList.default([]),
   draft: z.boolean({ error: "expected true or false" }).default(false),
+  /** The picture feeds and shared links show for the issue; defaults to its first figure. */
+  image: FigureSchema.optional(),
   sections: z.array(SectionSchema, { error: "expected a list of sections" }).min(1, { error: "expected at least one section" }),
 });
 
 export type Item = z.infer<typeof ItemSchema>;
+export type Figure = z.infer<typeof FigureSchema>;
 export type Section = z.infer<typeof SectionSchema>;
 export type IssueFrontMatter = z.infer<typeof IssueFrontMatterSchema>;
 
@@ -69,6 +88,8 @@ export interface Issue extends Omit<IssueFrontMatter, "slug" | "date" | "updated
   lead: string;
   /** Path of the source file relative to the project, for messages. */
   file: string;
+  /** Every picture the issue uses (figures, image, Markdown images), located for messages. */
+  images: ImageRef[];
   /** Lines of the identifying fields in that file, for messages. */
   lines: { number?: number; slug?: number };
 }

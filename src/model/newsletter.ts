@@ -56,6 +56,15 @@ export const NewsletterSchema = z.strictObject({
       limit: z.number({ error: "expected a whole number from 1 to 500" }).int().min(1).max(500).default(20),
     })
     .default({ limit: 20 }),
+  /** Limits on the image files issues use: a file past one is a problem `gazette check` reports. */
+  images: z
+    .strictObject({
+      /** Largest file, in bytes (default 10 MB). */
+      max_bytes: z.number({ error: COUNT }).int({ error: COUNT }).min(1, { error: COUNT }).default(10_000_000),
+      /** Most pixels, width × height (default 40 million). */
+      max_pixels: z.number({ error: COUNT }).int({ error: COUNT }).min(1, { error: COUNT }).default(40_000_000),
+    })
+    .default({ max_bytes: 10_000_000, max_pixels: 40_000_000 }),
   /** Feeds (RSS, RDF, Atom) that `gazette draft` gathers new items from. Not part of any output. */
   sources: z.array(source, { error: "expected a list of sources, each { url, section?, limit? }" }).default([]),
 });

@@ -1,4 +1,5 @@
 import MarkdownIt from "markdown-it";
+import type { FigureView } from "./figures.ts";
 
 // Markdown with raw HTML off: a <script> in a summary is shown as text.
 const md = new MarkdownIt({ html: false, linkify: true, typographer: false, breaks: false });
@@ -26,9 +27,35 @@ function absoluteHref(href: string, baseUrl: string): string {
   }
 }
 
-/** Markdown to HTML; relative links resolve against `baseUrl`. */
-export function renderMarkdown(text: string, baseUrl: string): string {
-  return md.render(text, { baseUrl }).trim();
+// Images: a picture beside the issue becomes its processed file, with its
+// size (no layout shift) and a srcset; any image is lazy and absolute.
+md.renderer.rules.image = (tokens, idx, options, env: Record<string, unknown> | undefined, self) => {
+  const token = tokens[idx]!;
+  const alt = self.renderInlineAsText(token.children ?? [], options, env ?? {});
+  const src = String(token.attrGet("src") ?? "");
+  const figure = typeof env?.figure === "function" ? (env.figure as (f: { src: string; alt: string }) => FigureView)({ src, alt }) : undefined;
+  const esc = md.utils.escapeHtml;
+  if (!figure) {
+    let absolute = src;
+    try {
+      if (typeof env?.baseUrl === "string") absolute = new URL(src, env.baseUrl).href;
+    } catch {
+      // leave as written
+    }
+    return `<img src="${esc(absolute)}" alt="${esc(alt)}" loading="lazy" decoding="async">`;
+  }
+  // One markup for page, feeds and mail: JPEG or PNG at the email's column width, 2× for sharp screens.
+  const size = figure.width ? ` width="${figure.email.width}" height="${figure.email.height}"` : "";
+  const srcset = figure.email.srcset ? ` srcset="${esc(figure.email.srcset)}"` : "";
+  return `<img src="${esc(figure.email.src)}"${srcset}${size} alt="${esc(figure.alt)}" loading="lazy" decoding="async">`;
+};
+
+/**
+ * Markdown to HTML; relative links resolve against `baseUrl`. `figure`
+ * turns an image's src and alt into the processed picture, if it is one.
+ */
+export function renderMarkdown(text: string, baseUrl: string, figure?: (image: { src: string; alt: string }) => FigureView): string {
+  return md.render(text, { baseUrl, figure }).trim();
 }
 
 /** A link in plain text whose words are not its own URL, so a text part must show the URL apart. */

@@ -1,4 +1,5 @@
 import { createHash } from "node:crypto";
+import type { ImageIndex } from "../images/images.ts";
 import type { Issue } from "../model/issue.ts";
 import type { Newsletter } from "../model/newsletter.ts";
 import { FEED_FILES, feedUrl } from "./feeds/feed-input.ts";
@@ -31,15 +32,17 @@ export interface PlannedIssue {
 
 /**
  * Every issue, newest first, with its neighbours among the published ones.
- * `fingerprints` (file → hash of its source) come from the loader; an issue
- * without one is fingerprinted from its data. `summaryOf` may hand back a
- * summary made earlier for the same issue and newsletter. Pure.
+ * `fingerprints` (file → hash of its source and its pictures) come from the
+ * build; an issue without one is fingerprinted from its data. `summaryOf`
+ * may hand back a summary made earlier for the same issue and newsletter;
+ * `images` are the processed pictures the views show. Pure.
  */
 export function planSite(
   newsletter: Newsletter,
   issues: Issue[],
   fingerprints: Map<string, string> = new Map(),
   summaryOf: (issue: Issue, make: () => IssueSummary) => IssueSummary = (_issue, make) => make(),
+  images?: ImageIndex,
 ): PlannedIssue[] {
   const sorted = [...issues].sort((a, b) => b.number - a.number);
   const summaries = sorted.map((issue) => summaryOf(issue, () => createIssueSummary(issue, newsletter)));
@@ -68,7 +71,7 @@ export function planSite(
     const view = () => {
       const known = held?.deref();
       if (known) return known;
-      const made = createIssueView(issue, newsletter, slugs);
+      const made = createIssueView(issue, newsletter, slugs, images);
       held = new WeakRef(made);
       return made;
     };

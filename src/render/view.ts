@@ -1,6 +1,8 @@
 import type { Issue, Item } from "../model/issue.ts";
 import type { Newsletter } from "../model/newsletter.ts";
 import { labelsFor, type Labels } from "./labels.ts";
+import type { ImageIndex } from "../images/images.ts";
+import { createFigureView, type FigureView } from "./figures.ts";
 import { markdownToPlainText, markdownToTextParagraphs, renderMarkdown, type TextParagraph } from "./markdown.ts";
 
 // The view model: what every template (page, feed content, email) reads.
@@ -34,6 +36,9 @@ export interface ItemView {
   tags: string[];
   /** The tags that have a topic page, with its path below the site root. */
   tagLinks: TagLink[];
+  figures: FigureView[];
+  /** Every picture of the item, its summary's Markdown images first: for the text part. */
+  pictures: FigureView[];
 }
 
 export interface TagLink {
@@ -79,6 +84,10 @@ export interface IssueView extends IssueSummary {
   /** The issue's own tags, linked to their topic pages. */
   tagLinks: TagLink[];
   itemCount: number;
+  /** The picture feeds and shared links show: the front matter's image, else the first figure. */
+  image?: FigureView;
+  /** The lead's Markdown images, for the text part. */
+  leadPictures: FigureView[];
 }
 
 export function issuePath(issue: Pick<Issue, "slug">): string {
@@ -110,23 +119,35 @@ export function createIssueSummary(issue: Issue, newsletter: Newsletter): IssueS
   };
 }
 
-/** `tagSlugs`: tag → slug of its topic page, for the tags that have one. */
-export function createIssueView(issue: Issue, newsletter: Newsletter, tagSlugs: Map<string, string> = new Map()): IssueView {
+/** `tagSlugs`: tag → slug of its topic page, for the tags that have one; `images`: the processed pictures. */
+export function createIssueView(issue: Issue, newsletter: Newsletter, tagSlugs: Map<string, string> = new Map(), images?: ImageIndex): IssueView {
   const labels = labelsFor(newsletter.language);
   const summary = createIssueSummary(issue, newsletter);
   const url = summary.url;
+  // Each picture is made once, and noted in the list of whatever is being rendered (the lead, then each item).
+  let pictures: FigureView[] = [];
+  const figure = (f: { src: string; alt: string; caption?: string }) => {
+    const view = createFigureView(f, issue.file, images, newsletter.base_url);
+    pictures.push(view);
+    return view;
+  };
+  const leadHtml = issue.lead === "" ? "" : renderMarkdown(issue.lead, url, figure);
+  const leadPictures = pictures;
   const anchors = itemAnchors(issue.sections.flatMap((s) => s.items));
   const tagLinks = (tags: string[]) => tags.map((tag) => ({ tag, path: tagSlugs.has(tag) ? `tags/${encodeURIComponent(tagSlugs.get(tag)!)}/` : undefined }));
   let index = 0;
   const sections = issue.sections.map((section, s) => ({
     title: section.title,
     anchor: `section-${s + 1}`,
-    items: section.items.map((item) => ({ ...createItemView(item, ++index, newsletter, labels, url), anchor: anchors[index - 1]!, tagLinks: tagLinks(item.tags) })),
+    items: section.items.map((item) => {
+      pictures = [];
+      return { ...createItemView(item, ++index, newsletter, labels, url, figure), anchor: anchors[index - 1]!, tagLinks: tagLinks(item.tags), pictures };
+    }),
   }));
   const tags = unique([...issue.tags, ...sections.flatMap((s) => s.items.flatMap((i) => i.tags))]);
   return {
     ...summary,
-    leadHtml: issue.lead === "" ? "" : renderMarkdown(issue.lead, url),
+    leadHtml,
     leadParagraphs: markdownToTextParagraphs(issue.lead, url),
     sections,
     contributors: issue.contributors,
@@ -134,6 +155,8 @@ export function createIssueView(issue: Issue, newsletter: Newsletter, tagSlugs: 
     tags,
     tagLinks: tagLinks(issue.tags),
     itemCount: index,
+    image: issue.image ? createFigureView(issue.image, issue.file, images, newsletter.base_url) : sections.flatMap((s) => s.items.flatMap((i) => i.figures))[0],
+    leadPictures,
   };
 }
 
@@ -157,7 +180,14 @@ export function itemAnchors(items: Pick<Item, "title">[]): string[] {
   });
 }
 
-function createItemView(item: Item, index: number, newsletter: Newsletter, labels: Labels, pageUrl: string): Omit<ItemView, "anchor" | "tagLinks"> {
+function createItemView(
+  item: Item,
+  index: number,
+  newsletter: Newsletter,
+  labels: Labels,
+  pageUrl: string,
+  figure: (f: { src: string; alt: string; caption?: string }) => FigureView,
+): Omit<ItemView, "anchor" | "tagLinks" | "pictures"> {
   const lang = item.lang ?? newsletter.source_language ?? newsletter.language;
   const links: LinkView[] = [];
   for (const kind of ["code", "paper", "hub"] as const) {
@@ -174,17 +204,22 @@ function createItemView(item: Item, index: number, newsletter: Newsletter, label
     foreign: lang.toLowerCase() !== newsletter.language.toLowerCase(),
     translation: item.translation,
     authors: etAl(item.authors, item.et_al),
-    summaryHtml: renderMarkdown(item.summary, pageUrl),
+    summaryHtml: renderMarkdown(item.summary, pageUrl, figure),
     summaryParagraphs: markdownToTextParagraphs(item.summary, pageUrl),
     href: item.links.hub ?? item.links.paper ?? links[0]?.url,
     links,
     tags: item.tags,
+    figures: item.figures.map(figure),
   };
 }
 
+/** The first paragraph with words in it: a paragraph that is only a picture describes nothing. */
 function firstParagraph(markdown: string): string | undefined {
-  const text = markdownToPlainText(markdown.split(/\n\s*\n/)[0] ?? "");
-  return text === "" ? undefined : text;
+  for (const paragraph of markdown.split(/\n\s*\n/)) {
+    const text = markdownToPlainText(paragraph.replace(/!\[[^\]]*\]\([^)]*\)/g, ""));
+    if (text !== "") return text;
+  }
+  return undefined;
 }
 
 function unique(values: string[]): string[] {

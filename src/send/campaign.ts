@@ -33,9 +33,15 @@ export interface CampaignOptions {
   secret: Buffer;
   /** Base of the unsubscribe links; defaults to the newsletter's base_url. */
   linkBase?: string;
-  /** Messages in flight at once: bounded, so memory stays flat. */
+  /** Messages in flight at once: bounded, so memory stays flat, and the most a crash can leave uncertain. */
   concurrency: number;
   retry: RetryPolicy;
+  /**
+   * Connection-level failures in a row (refused, no greeting, TLS), with no
+   * message accepted between, after which the relay counts as unreachable
+   * and the run stops. Default: twice the concurrency, at least 4.
+   */
+  maxConnectionFailures?: number;
   /** Aborting stops taking new recipients; messages in flight finish and are recorded. */
   signal?: AbortSignal;
   onProgress?: (progress: CampaignProgress) => void;
@@ -53,17 +59,40 @@ export interface CampaignProgress {
 export interface CampaignReport extends CampaignProgress {
   /** Permanent or exhausted failures by reason ("550 5.1.1", "451", "ECONNRESET"). */
   failures: Record<string, number>;
+  /** Refused for good (5xx to RCPT TO or DATA) in this run: never retried. */
+  rejected: number;
   /** Messages still deferred (temporary failures) after this run: a rerun retries them. */
   deferred: number;
   /** In flight when an earlier run died: maybe delivered; resent only with --resend-uncertain. */
   uncertain: number;
+  /** Confirmed subscribers still owed the issue after this run (deferred or not yet tried; uncertain ones apart). */
+  owed: number;
   /** Marked bounced during this run. */
   bounced: number;
   /** Ctrl-C (or the signal) stopped the run before the end. */
   stopped: boolean;
   /** The relay refused the session (login, sender address): the run stopped; what it said. */
   relayRefused?: string;
+  /** Connection-level failures in a row: the run stopped, the rest left owed; how many and the last one. */
+  relayUnreachable?: string;
+  /** The ledger could not be read or written: the run stopped at once (in-flight messages finished). */
+  storeError?: Error;
+  /** Outcomes the ledger could not take (after a storeError): their rows still say 'sending'. */
+  unrecorded: { email: string; state: Outcome["state"] }[];
   durationMs: number;
+}
+
+type Halt = { kind: "relay-refused" | "relay-unreachable"; reason: string } | { kind: "store" | "internal"; error: Error };
+
+interface Run extends CampaignOptions {
+  worker: string;
+  /** Outcomes not yet in the ledger, with the address for the report should the ledger fail. */
+  settled: (Outcome & { email: string })[];
+  halt?: Halt;
+  /** Aborted by any stop: Ctrl-C (the signal) or a halt. */
+  stopping: AbortController;
+  stop(halt: Halt): void;
+  connectionFailures: number;
 }
 
 /**
@@ -81,58 +110,100 @@ export async function runCampaign(options: CampaignOptions): Promise<CampaignRep
   const leaseMs = options.leaseMs ?? 30_000;
   const startedAt = Date.now();
   const total = await store.countOwed(issue, false);
-  const report: CampaignReport = { sent: 0, failed: 0, skipped: 0, total, startedAt, failures: {}, deferred: 0, uncertain: 0, bounced: 0, stopped: false, durationMs: 0 };
+  const report: CampaignReport = { sent: 0, failed: 0, skipped: 0, total, startedAt, failures: {}, rejected: 0, deferred: 0, uncertain: 0, owed: 0, bounced: 0, stopped: false, unrecorded: [], durationMs: 0 };
   const inFlight = new Set<Promise<void>>();
+  const stopping = new AbortController();
+  const onAbort = () => stopping.abort();
+  if (options.signal?.aborted) stopping.abort();
+  options.signal?.addEventListener("abort", onAbort, { once: true });
+  const run: Run = {
+    ...options,
+    worker,
+    settled: [],
+    stopping,
+    connectionFailures: 0,
+    stop(halt) {
+      run.halt ??= halt;
+      stopping.abort();
+    },
+  };
+  // Whatever stops a run (Ctrl-C, the relay refusing or unreachable, a
+  // store error) stops it the same way: nothing new starts, the messages in
+  // flight finish, every outcome that can be recorded is.
+  const storeFailed = (err: unknown) => run.stop({ kind: "store", error: err as Error });
   // Outcomes are recorded with the next message's 'sending' mark (one commit
   // a message instead of two), or by this timer when sending pauses. Until
   // then a delivered message still reads 'sending': after a crash, uncertain.
-  const settled: Outcome[] = [];
-  let storeError: unknown;
-  const flush = () => store.recordOutcomes(settled.splice(0));
-  const timer = setInterval(() => void flush().catch((err: unknown) => (storeError ??= err)), 100);
+  let flushing: Promise<void> | undefined;
+  const flush = async () => {
+    if (run.settled.length === 0) return;
+    const batch = run.settled.splice(0);
+    try {
+      await store.recordOutcomes(batch);
+    } catch (err) {
+      run.settled.unshift(...batch); // kept for the last flush, or the report
+      storeFailed(err);
+    }
+  };
+  const timer = setInterval(() => {
+    if (run.halt?.kind !== "store" && !flushing) flushing = flush().finally(() => (flushing = undefined));
+  }, 100);
   // Claims outlive a slow relay: renewed well before they run out.
-  const heartbeat = setInterval(() => void store.renewLeases(worker, leaseMs).catch((err: unknown) => (storeError ??= err)), leaseMs / 3);
+  const heartbeat = setInterval(() => void store.renewLeases(worker, leaseMs).catch(storeFailed), leaseMs / 3);
   timer.unref();
   heartbeat.unref();
-  const ctx = { ...options, worker, settled, halt: { reason: undefined as string | undefined } };
   try {
     outer: for (;;) {
-      if (storeError) throw storeError;
-      const page = await store.claimRecipients(issue, worker, { limit: options.batch ?? options.concurrency, leaseMs });
+      let page: Subscriber[];
+      try {
+        page = await store.claimRecipients(issue, worker, { limit: options.batch ?? options.concurrency, leaseMs });
+      } catch (err) {
+        storeFailed(err);
+        break;
+      }
       if (page.length === 0) {
         // Nothing left to claim; messages still retrying may yet need their slots.
-        if (inFlight.size === 0) break;
+        if (inFlight.size === 0 || stopping.signal.aborted) break;
         await Promise.race(inFlight);
         continue;
       }
       for (const subscriber of page) {
         // Checked after waiting for a free slot: a stop that came meanwhile starts nothing more.
         while (inFlight.size >= options.concurrency) await Promise.race(inFlight);
-        if (options.signal?.aborted) {
-          report.stopped = true;
+        if (stopping.signal.aborted) {
+          report.stopped = !run.halt; // Ctrl-C; a halt says why itself
           break outer;
         }
-        if (ctx.halt.reason || storeError) break outer;
-        const task = deliver(ctx, subscriber, report)
-          .catch((err: unknown) => void (storeError ??= err))
+        const task = deliver(run, subscriber, report)
+          .catch((err: Error) => run.stop({ kind: "internal", error: err }))
           .finally(() => inFlight.delete(task));
         inFlight.add(task);
       }
     }
   } finally {
-    // Whatever stopped the loop, the messages in flight finish and every outcome is recorded.
+    // Whatever stopped the loop, the messages in flight finish and every outcome that can be is recorded.
     await Promise.allSettled(inFlight);
     clearInterval(timer);
     clearInterval(heartbeat);
+    options.signal?.removeEventListener("abort", onAbort);
+    await flushing;
     await flush();
     // Claims never begun go back, for the other workers or the next run.
-    await store.releaseLeases(worker);
+    await store.releaseLeases(worker).catch(storeFailed);
   }
-  if (storeError) throw storeError;
-  if (ctx.halt.reason) report.relayRefused = ctx.halt.reason;
-  const states = await store.countByState(issue);
-  report.uncertain = states.uncertain ?? 0;
-  report.deferred = states.deferred ?? 0;
+  if (run.halt?.kind === "internal") throw run.halt.error;
+  if (run.halt?.kind === "relay-refused") report.relayRefused = run.halt.reason;
+  if (run.halt?.kind === "relay-unreachable") report.relayUnreachable = run.halt.reason;
+  report.unrecorded = run.settled.map((o) => ({ email: o.email, state: o.state }));
+  try {
+    const states = await store.countByState(issue);
+    report.uncertain = states.uncertain ?? 0;
+    report.deferred = states.deferred ?? 0;
+    report.owed = await store.countOwed(issue, false);
+  } catch (err) {
+    run.halt ??= { kind: "store", error: err as Error };
+  }
+  if (run.halt?.kind === "store") report.storeError = run.halt.error;
   report.durationMs = Date.now() - startedAt;
   return report;
 }
@@ -157,59 +228,87 @@ export function deadLocalWorkers(holders: string[]): string[] {
   });
 }
 
-async function deliver(options: CampaignOptions & { worker: string; settled: Outcome[]; halt: { reason?: string } }, subscriber: Subscriber, report: CampaignReport): Promise<void> {
-  const { store, issue, retry, worker } = options;
-  const messageId = messageIdFor(options, subscriber);
-  const token = signToken(options.secret, "unsubscribe", subscriber);
-  const unsubscribeUrl = new URL(`unsubscribe/${token}`, options.linkBase ?? options.newsletter.base_url).href;
-  const raw = options.message.build({
+async function deliver(run: Run, subscriber: Subscriber, report: CampaignReport): Promise<void> {
+  const { store, issue, retry, worker } = run;
+  const messageId = messageIdFor(run, subscriber);
+  const token = signToken(run.secret, "unsubscribe", subscriber);
+  const unsubscribeUrl = new URL(`unsubscribe/${token}`, run.linkBase ?? run.newsletter.base_url).href;
+  const raw = run.message.build({
     email: subscriber.email,
     name: subscriber.name,
     messageId,
     unsubscribeUrl,
-    unsubscribeMailto: `mailto:${options.newsletter.sender.email}?subject=${encodeURIComponent(`unsubscribe ${token}`)}`,
+    unsubscribeMailto: `mailto:${run.newsletter.sender.email}?subject=${encodeURIComponent(`unsubscribe ${token}`)}`,
   });
+  const settle = (state: Outcome["state"], detail: string, retrying?: boolean) =>
+    run.settled.push({ issue, subscriberId: subscriber.id, email: subscriber.email, state, detail, ...(retrying ? { retrying } : {}) });
   for (let attempt = 1; ; attempt++) {
     // Checked again at every attempt: someone who unsubscribes mid-send gets nothing more.
-    const begun = await store.beginAttempt(issue, subscriber.id, messageId, worker, options.settled.splice(0));
+    const earlier = run.settled.splice(0);
+    let begun: Awaited<ReturnType<typeof store.beginAttempt>>;
+    try {
+      begun = await store.beginAttempt(issue, subscriber.id, messageId, worker, earlier);
+    } catch (err) {
+      run.settled.unshift(...earlier); // not recorded: kept for the last flush, or the report
+      run.stop({ kind: "store", error: err as Error });
+      return;
+    }
     if (begun === "skipped") report.skipped++;
     if (begun !== "sending") break; // "lost": another worker holds it now
+    if (run.ratePerSecond && run.ratePerSecond > 0) {
+      try {
+        // One limit for every worker: the slot is taken last, so nothing stands between it and the relay.
+        await waitForSlot(store, run.ratePerSecond);
+      } catch (err) {
+        settle("deferred", `not sent: the store failed (${(err as Error).message})`);
+        run.stop({ kind: "store", error: err as Error });
+        break;
+      }
+    }
     try {
-      // One limit for every worker: the slot is taken last, so nothing stands between it and the relay.
-      if (options.ratePerSecond && options.ratePerSecond > 0) await waitForSlot(store, options.ratePerSecond);
-      const response = await options.transport.send({ from: options.message.from, to: subscriber.email }, raw, `${String(subscriber.id).padStart(8, "0")}`);
-      options.settled.push({ issue, subscriberId: subscriber.id, state: "accepted", detail: response });
+      const response = await run.transport.send({ from: run.message.from, to: subscriber.email }, raw, `${String(subscriber.id).padStart(8, "0")}`);
+      settle("accepted", response);
+      run.connectionFailures = 0;
       report.sent++;
       break;
     } catch (err) {
       const failure = asSendFailure(err);
       if (failure.kind === "permanent") {
-        options.settled.push({ issue, subscriberId: subscriber.id, state: "rejected", detail: `${failure.reason}: ${failure.message}` });
-        if (failure.unknownUser) {
-          await store.setStatus(subscriber.id, "bounced");
-          report.bounced++;
-        }
+        settle("rejected", `${failure.reason}: ${failure.message}`);
+        report.rejected++;
         countFailure(report, failure.reason);
+        if (failure.unknownUser) {
+          report.bounced++;
+          await store.setStatus(subscriber.id, "bounced").catch((storeErr: unknown) => run.stop({ kind: "store", error: storeErr as Error }));
+        }
         break;
       }
       const detail = `${failure.reason}: ${failure.message}`;
-      if (failure.kind === "relay") {
-        // Not this reader's fault: left deferred (a rerun sends it) and no more are started.
-        options.settled.push({ issue, subscriberId: subscriber.id, state: "deferred", detail });
-        options.halt.reason ??= detail;
+      // Not this reader's fault: left deferred (a rerun sends it) and no more are started.
+      if (failure.kind === "relay") run.stop({ kind: "relay-refused", reason: detail });
+      if (failure.connection && ++run.connectionFailures >= (run.maxConnectionFailures ?? Math.max(4, 2 * run.concurrency))) {
+        run.stop({ kind: "relay-unreachable", reason: `${run.connectionFailures} connection failures in a row, the last ${detail}` });
+      }
+      if (run.halt) {
+        settle("deferred", detail);
         break;
       }
-      if (attempt >= retry.attempts || options.signal?.aborted || options.halt.reason) {
-        options.settled.push({ issue, subscriberId: subscriber.id, state: "deferred", detail });
+      if (attempt >= retry.attempts || run.stopping.signal.aborted) {
+        settle("deferred", detail);
         countFailure(report, failure.reason);
         break;
       }
-      // Kept under this worker's lease through the back-off.
-      options.settled.push({ issue, subscriberId: subscriber.id, state: "deferred", detail, retrying: true });
-      await sleep(backoff(retry, attempt));
+      // Kept under this worker's lease through the back-off, which any stop cuts short:
+      // a message waiting to retry is not in flight, and stays deferred.
+      settle("deferred", detail, true);
+      const waited = await sleep(backoff(retry, attempt), true, { signal: run.stopping.signal }).catch(() => false);
+      if (!waited) {
+        settle("deferred", detail); // no longer retrying: its lease may go
+        break;
+      }
     }
   }
-  options.onProgress?.(report);
+  run.onProgress?.(report);
 }
 
 /**

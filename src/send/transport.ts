@@ -34,6 +34,11 @@ export class SendFailure extends Error {
     readonly reason: string,
     /** The address does not exist (5.1.1 and friends): mark the subscriber bounced. */
     readonly unknownUser: boolean,
+    /**
+     * No SMTP session came about: refused, no greeting in time, TLS failed,
+     * or the greeting was a 4xx. Many in a row mean the relay is unreachable.
+     */
+    readonly connection = false,
   ) {
     super(message);
     this.name = "SendFailure";
@@ -41,7 +46,9 @@ export class SendFailure extends Error {
 }
 
 /** SMTP through nodemailer's pool, with an optional rate limit and DKIM. */
-export async function createSmtpTransport(config: Pick<Config, "SMTP_URL" | "SMTP_POOL_SIZE" | "SMTP_RATE" | "DKIM_DOMAIN" | "DKIM_SELECTOR" | "DKIM_KEY_FILE">): Promise<Transport> {
+export async function createSmtpTransport(
+  config: Pick<Config, "SMTP_URL" | "SMTP_POOL_SIZE" | "SMTP_RATE" | "DKIM_DOMAIN" | "DKIM_SELECTOR" | "DKIM_KEY_FILE"> & Partial<Pick<Config, "SMTP_TIMEOUT">>,
+): Promise<Transport> {
   const url = new URL(config.SMTP_URL!);
   const dkim = config.DKIM_KEY_FILE
     ? { domainName: config.DKIM_DOMAIN!, keySelector: config.DKIM_SELECTOR!, privateKey: await readFile(config.DKIM_KEY_FILE, "utf8") }
@@ -51,6 +58,7 @@ export async function createSmtpTransport(config: Pick<Config, "SMTP_URL" | "SMT
     config.SMTP_RATE <= 0 ? {}
     : config.SMTP_RATE < 1 ? { rateDelta: Math.round(1000 / config.SMTP_RATE), rateLimit: 1 }
     : { rateDelta: 1000, rateLimit: Math.round(config.SMTP_RATE) };
+  const timeoutMs = Math.round((config.SMTP_TIMEOUT ?? 10) * 1000);
   const transporter = nodemailer.createTransport({
     pool: true,
     host: url.hostname,
@@ -59,9 +67,11 @@ export async function createSmtpTransport(config: Pick<Config, "SMTP_URL" | "SMT
     auth: url.username ? { user: decodeURIComponent(url.username), pass: decodeURIComponent(url.password) } : undefined,
     maxConnections: config.SMTP_POOL_SIZE,
     maxMessages: Infinity,
-    connectionTimeout: 30_000,
-    greetingTimeout: 30_000,
-    socketTimeout: 60_000,
+    // A relay answers in well under a second: waiting longer only delays
+    // noticing that it is down (see the dead-relay rule in campaign.ts).
+    connectionTimeout: timeoutMs,
+    greetingTimeout: timeoutMs,
+    socketTimeout: Math.max(60_000, timeoutMs),
     ...(dkim ? { dkim } : {}),
     ...rate,
   });
@@ -112,6 +122,8 @@ const TEMPORARY_CODES = new Set(["ECONNECTION", "ETIMEDOUT", "ESOCKET", "ECONNRE
  */
 export function classify(err: Error & { responseCode?: number; response?: string; code?: string; command?: string }): SendFailure {
   const response = err.response ?? err.message;
+  // nodemailer names the step that failed; "CONN" is connecting, the greeting and TLS.
+  const connection = err.command === "CONN";
   const enhanced = /\b([245]\.\d{1,3}\.\d{1,3})\b/.exec(response)?.[1];
   const aboutRecipient = err.command === undefined || /^(RCPT|DATA)\b/i.test(err.command);
   if (err.responseCode && err.responseCode >= 500) {
@@ -120,7 +132,7 @@ export function classify(err: Error & { responseCode?: number; response?: string
     const unknownUser = enhanced ? enhanced === "5.1.1" || enhanced === "5.1.10" : /user unknown|no such user|mailbox unavailable|does not exist/i.test(response);
     return new SendFailure(response, "permanent", reason, unknownUser);
   }
-  if (err.responseCode && err.responseCode >= 400) return new SendFailure(response, "temporary", `${err.responseCode}${enhanced ? ` ${enhanced}` : ""}`, false);
-  if (err.code && TEMPORARY_CODES.has(err.code)) return new SendFailure(response, "temporary", err.code, false);
-  return new SendFailure(response, "temporary", err.code ?? "error", false);
+  if (err.responseCode && err.responseCode >= 400) return new SendFailure(response, "temporary", `${err.responseCode}${enhanced ? ` ${enhanced}` : ""}`, false, connection);
+  if (err.code && TEMPORARY_CODES.has(err.code)) return new SendFailure(response, "temporary", err.code, false, connection);
+  return new SendFailure(response, "temporary", err.code ?? "error", false, connection);
 }

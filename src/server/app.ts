@@ -67,9 +67,11 @@ export async function createApp(options: AppOptions): Promise<FastifyInstance> {
     lastModified: true,
     index: ["index.html"],
     redirect: true,
-    setHeaders(res) {
-      // Revalidate on every poll: cheap with the validators, and never stale.
-      res.setHeader("Cache-Control", "public, max-age=0, must-revalidate");
+    setHeaders(res, file) {
+      // Processed pictures carry a hash of their bytes in their names: cacheable forever.
+      if (/[\\/]images[\\/][^\\/]+-[0-9a-f]{12}-\d+\.\w+$/.test(file)) res.setHeader("Cache-Control", "public, max-age=31536000, immutable");
+      // Everything else is revalidated on every poll: cheap with the validators, and never stale.
+      else res.setHeader("Cache-Control", "public, max-age=0, must-revalidate");
     },
   });
   const templates = await readWebTemplates();

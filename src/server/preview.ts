@@ -1,4 +1,4 @@
-import type { FastifyInstance, FastifyReply } from "fastify";
+import type { FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
 import { readdir, readFile, stat } from "node:fs/promises";
 import path from "node:path";
 import { kb, type ConfirmMeta, type EmailMeta } from "../build/emails.ts";
@@ -56,6 +56,7 @@ export async function registerPreview(app: FastifyInstance, distDir: string, tem
         language: "en",
         sample: { email: SAMPLE_EMAIL },
         htmlUrl: `${base}html`,
+        blockedUrl: `${base}html-without-images`,
         textUrl: `${base}text`,
         versionUrl: `${base}version`,
         version: await versionOf(emailsDir, req.params.n),
@@ -65,16 +66,23 @@ export async function registerPreview(app: FastifyInstance, distDir: string, tem
     );
   });
 
-  app.get<{ Params: { n: string } }>("/_preview/emails/:n/html", async (req, reply) => {
+  // The HTML part, and the same as an inbox shows it with images blocked (the alt text in their place).
+  const htmlPart = (blocked: boolean) => async (req: FastifyRequest<{ Params: { n: string } }>, reply: FastifyReply) => {
     const meta = await readMeta(emailsDir, req.params.n);
     if (!meta) return reply.code(404).send();
-    const body = fillPlaceholders(await readFile(path.join(emailsDir, meta.html), "utf8"), sample(originOf(req.headers.host)), "html");
+    const origin = originOf(req.headers.host);
+    let body = fillPlaceholders(await readFile(path.join(emailsDir, meta.html), "utf8"), sample(origin), "html");
+    // The email's own pictures are not published yet: show them from dist/ here.
+    if ("images" in meta && meta.images) body = body.split(meta.images).join(`${origin}/images/`);
+    const images = blocked ? "'none'" : "https: http: data:";
     // A mail client runs no script; neither does the preview.
-    reply.header("Content-Security-Policy", "default-src 'none'; style-src 'unsafe-inline'; img-src https: http: data:; frame-ancestors 'self'");
+    reply.header("Content-Security-Policy", `default-src 'none'; style-src 'unsafe-inline'; img-src ${images}; frame-ancestors 'self'`);
     // The preview page frames this part: the one answer another page of this server may frame.
     reply.header("X-Frame-Options", "SAMEORIGIN");
     return html(reply, body);
-  });
+  };
+  app.get("/_preview/emails/:n/html", htmlPart(false));
+  app.get("/_preview/emails/:n/html-without-images", htmlPart(true));
 
   app.get<{ Params: { n: string } }>("/_preview/emails/:n/text", async (req, reply) => {
     const meta = await readMeta(emailsDir, req.params.n);

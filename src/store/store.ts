@@ -1,4 +1,5 @@
 import type { Delivery, DeliveryState, NewSubscriber, Subscriber, SubscriberStatus } from "../model/subscriber.ts";
+import type { ClickStore, ScheduleStore } from "./schedules.ts";
 
 // Every method returns a promise, so that one set of callers serves every
 // backend (SQLite answers at once; PostgreSQL over the network).
@@ -147,6 +148,8 @@ export interface DeliveryLedger {
 
 /** Everything a command needs from the store: one object, whichever backend. */
 export type Store = SubscriberStore & SignupStore & DeliveryLedger & {
+  /** Scheduled sends and click counts. */
+  readonly schedules: ScheduleStore & ClickStore;
   /** What opening did to the schema: the migrations it applied, and the version now. */
   readonly migrations: { applied: number[]; version: number };
   /** The token secret kept in the database, for backends shared across machines (made on first use). */

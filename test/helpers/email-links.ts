@@ -9,12 +9,17 @@ import MarkdownIt from "markdown-it";
 /** The placeholders that stand for a per-reader URL (not, say, the reader's address). */
 const URL_PLACEHOLDER = /\[\[gazette:[a-z_]+_url\]\]/g;
 
-/** Every href of an <a> in the HTML part, entities decoded. */
+/**
+ * Every href of an <a> in the HTML part, entities decoded, and every
+ * picture's src: a text part cannot show a picture, so it names each one
+ * with its URL.
+ */
 export function htmlLinks(html: string): Set<string> {
   const out = new Set<string>();
   const parser = new Parser({
     onopentag(name, attributes) {
       if (name === "a" && attributes.href !== undefined) out.add(normalise(attributes.href));
+      if (name === "img" && attributes.src !== undefined) out.add(normalise(attributes.src));
     },
   });
   parser.write(html);

@@ -19,6 +19,8 @@ export interface EmailLabels {
   unsubscribe: string;
   authors: string;
   colon: string;
+  /** Names a picture in the text part: "图:…" / "Figure: …". */
+  figure: string;
 }
 
 /** What the email templates and the text part read. Pure data. */
@@ -64,6 +66,7 @@ function emailLabels(labels: Labels, newsletter: Newsletter, placeholders: typeo
     unsubscribe: zh ? "退订" : "Unsubscribe",
     authors: labels.authors,
     colon: labels.colon,
+    figure: zh ? "图" : "Figure",
   };
 }
 

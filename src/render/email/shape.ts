@@ -15,7 +15,7 @@
 // issue: compiled per issue, as before. Pure.
 
 /** Attributes whose values are carried as runs (no selector or mjml rule reads them). */
-const RUN_ATTRIBUTES = new Set(["href", "src", "alt", "title", "lang", "cite", "datetime"]);
+const RUN_ATTRIBUTES = new Set(["href", "src", "srcset", "alt", "title", "lang", "cite", "datetime"]);
 
 const RAW_BODY = /(<(mj-text|mj-title|mj-preview)\b[^>]*(?<!\/)>)([\s\S]*?)(<\/\2\s*>)/g;
 const BODY_TOKEN = /<!--[\s\S]*?-->|<[a-zA-Z/!?][^>]*>|[^<]+/g;

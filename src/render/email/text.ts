@@ -1,4 +1,5 @@
 import type { TextParagraph } from "../markdown.ts";
+import type { FigureView } from "../figures.ts";
 import { displayWidth, wrapText } from "../text-wrap.ts";
 import type { EmailContext } from "./context.ts";
 
@@ -17,6 +18,7 @@ export function renderEmailText(context: EmailContext): string {
   const out: string[] = [];
   out.push(wrapText(context.subject, WIDTH), issue.dateText, "", linkLine(labels.viewInBrowser, issue.url), "");
   if (issue.leadParagraphs.length > 0) out.push(...textBlock(issue.leadParagraphs, refs), "");
+  for (const picture of issue.leadPictures) out.push(pictureLine(context, picture), "");
   if (issue.contributorsText) out.push(wrapText(`${site.labels.contributors}${site.labels.colon}${issue.contributorsText}`, WIDTH), "");
   for (const section of issue.sections) {
     out.push(section.title, "=".repeat(Math.min(WIDTH, displayWidth(section.title))), "");
@@ -30,6 +32,7 @@ export function renderEmailText(context: EmailContext): string {
       if (item.translation) out.push(wrapText(item.translation, WIDTH, indent));
       if (item.authors) out.push(wrapText(`${site.labels.authors}${site.labels.colon}${item.authors}`, WIDTH, indent));
       out.push("", ...textBlock(item.summaryParagraphs, refs, indent), "");
+      for (const picture of item.pictures) out.push(pictureLine(context, picture, indent), "");
       for (const link of item.links) out.push(linkLine(`${link.label}${site.labels.colon}`, link.url, indent));
       out.push("");
     }
@@ -42,6 +45,14 @@ export function renderEmailText(context: EmailContext): string {
   if (context.postalAddress) out.push(wrapText(context.postalAddress, WIDTH));
   out.push(linkLine(`${labels.unsubscribe}${site.labels.colon}`, context.placeholders.unsubscribeUrl));
   return `${out.join("\n").replace(/\n{3,}/g, "\n\n").trim()}\n`;
+}
+
+/** A picture, which a text part cannot show: named by its caption (else its alt text), with its URL. */
+function pictureLine(context: EmailContext, picture: FigureView, indent = ""): string {
+  const { labels, site } = context;
+  const name = `${labels.figure}${site.labels.colon}${picture.caption ?? picture.alt}`;
+  // A URL is never broken; it goes on a line of its own under the name.
+  return `${wrapText(name, WIDTH, indent)}\n${indent}${picture.src}`;
 }
 
 /** "label url" on one line when it fits; else the URL alone on the next line. */

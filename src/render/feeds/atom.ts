@@ -1,5 +1,5 @@
 import type { Person } from "../../model/newsletter.ts";
-import { entryTitle, feedUpdated, feedUrl, type FeedInput } from "./feed-input.ts";
+import { entryImage, entryTitle, feedUpdated, feedUrl, type FeedInput } from "./feed-input.ts";
 import { cdata, el, renderXmlDocument, type XmlElement } from "./xml-writer.ts";
 
 /**
@@ -30,6 +30,7 @@ export function renderAtom(input: FeedInput): string {
         el("id", {}, view.id),
         el("title", { type: "text" }, entryTitle(view)),
         el("link", { rel: "alternate", type: "text/html", href: view.url }),
+        enclosure(entryImage(view)),
         el("published", {}, new Date(view.dateIso).toISOString()),
         el("updated", {}, new Date(view.updatedIso).toISOString()),
         author,
@@ -41,6 +42,12 @@ export function renderAtom(input: FeedInput): string {
     ),
   );
   return renderXmlDocument(feed, "named");
+}
+
+/** The entry's picture as a link rel="enclosure" (RFC 4287 4.2.7.2), length when known. */
+function enclosure(image: ReturnType<typeof entryImage>): XmlElement | undefined {
+  if (!image) return undefined;
+  return el("link", { rel: "enclosure", href: image.url, ...(image.type ? { type: image.type } : {}), ...(image.bytes ? { length: String(image.bytes) } : {}), title: image.alt });
 }
 
 function person(role: "author" | "contributor", p: Pick<Person, "name"> & Partial<Person>): XmlElement {

@@ -34,3 +34,11 @@ export function entryTitle(view: IssueView): string {
   return view.numberedTitle;
 }
 
+
+/** The picture a feed entry carries (the issue's image, else its first figure), if any: never SVG, which readers do not show. */
+export function entryImage(view: IssueView): { url: string; type?: string; width?: number; height?: number; bytes?: number; alt: string } | undefined {
+  const image = view.image;
+  if (!image) return undefined;
+  if (image.largest) return image.largest.type === "image/svg+xml" ? undefined : { ...image.largest, alt: image.alt };
+  return { url: image.src, alt: image.alt };
+}

@@ -1,4 +1,4 @@
-import { entryTitle, feedUrl, type FeedInput } from "./feed-input.ts";
+import { entryImage, entryTitle, feedUrl, type FeedInput } from "./feed-input.ts";
 
 /**
  * JSON Feed 1.1 (https://jsonfeed.org/version/1.1), written from the model:
@@ -22,6 +22,7 @@ export function renderJsonFeed(input: FeedInput): string {
       title: entryTitle(view),
       content_html: contentHtml,
       summary: view.description,
+      ...(entryImage(view) ? { image: entryImage(view)!.url } : {}),
       date_published: view.dateIso,
       date_modified: view.updatedIso,
       authors: [editor, ...view.contributors.map((name) => ({ name }))],

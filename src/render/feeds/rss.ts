@@ -1,5 +1,5 @@
 import { escapeHtml } from "../html.ts";
-import { entryTitle, feedUpdated, feedUrl, type FeedInput } from "./feed-input.ts";
+import { entryImage, entryTitle, feedUpdated, feedUrl, type FeedInput } from "./feed-input.ts";
 import { cdata, el, renderXmlDocument } from "./xml-writer.ts";
 
 const NAMESPACES = {
@@ -18,6 +18,7 @@ const NAMESPACES = {
  */
 export function renderRss(input: FeedInput): string {
   const { newsletter } = input;
+  const withImages = input.entries.some((e) => entryImage(e.view));
   const channel = el(
     "channel",
     {},
@@ -42,8 +43,18 @@ export function renderRss(input: FeedInput): string {
         el("content:encoded", {}, cdata(contentHtml)),
         ...view.tags.map((tag) => el("category", {}, tag)),
         ...[newsletter.editor.name, ...view.contributors].map((name) => el("dc:creator", {}, name)),
+        mediaContent(entryImage(view)),
       ),
     ),
   );
-  return renderXmlDocument(el("rss", { version: "2.0", ...NAMESPACES }, channel), "hex");
+  return renderXmlDocument(el("rss", { version: "2.0", ...NAMESPACES, ...(withImages ? { "xmlns:media": "http://search.yahoo.com/mrss/" } : {}) }, channel), "hex");
+}
+
+/** The entry's picture as Media RSS, which feed readers show as its image. */
+function mediaContent(image: ReturnType<typeof entryImage>) {
+  if (!image) return undefined;
+  const size = image.width ? { width: String(image.width), height: String(image.height) } : {};
+  const type = image.type ? { type: image.type } : {};
+  const length = image.bytes ? { fileSize: String(image.bytes) } : {};
+  return el("media:content", { url: image.url, medium: "image", ...type, ...size, ...length }, el("media:description", { type: "plain" }, image.alt));
 }

@@ -56,8 +56,11 @@ export function renderIssuePage(
     noindex: issue.draft,
     published: issue.dateIso,
     modified: issue.updatedIso,
+    // A card for shared links: only a picture of known size and a type every service reads (not SVG).
+    image: issue.image?.largest && issue.image.largest.type !== "image/svg+xml" ? { ...issue.image.largest, alt: issue.image.alt } : undefined,
   };
-  const body = templates.issue({ site, page, issue, ...neighbours });
+  // The page's own pictures load from the site it is on (a local `gazette serve` too); feeds and mail keep them absolute.
+  const body = templates.issue({ site, page, issue, ...neighbours }).split(`${site.baseUrl}images/`).join(`${page.root}images/`);
   return templates.layout({ site, page, body });
 }
 

@@ -23,12 +23,12 @@ export interface WebTemplates {
 }
 
 export const WEB_TEMPLATE_FILES = ["layout.hbs", "index.hbs", "issue.hbs", "partials/issue-body.hbs", "preview.hbs", "preview-index.hbs", "notice.hbs", "partials/signup-form.hbs", "style.css",
-  "tag.hbs", "tags.hbs", "search.hbs", "partials/tag-list.hbs", "search.js"] as const;
+  "partials/figure.hbs", "tag.hbs", "tags.hbs", "search.hbs", "partials/tag-list.hbs", "search.js"] as const;
 
 export function compileWebTemplates(sources: TemplateSources, dir = "src/render/web/templates"): WebTemplates {
   const set = compileTemplateSet(sources, {
     dir,
-    partials: { "issue-body": "partials/issue-body.hbs", "signup-form": "partials/signup-form.hbs", "tag-list": "partials/tag-list.hbs" },
+    partials: { "issue-body": "partials/issue-body.hbs", "signup-form": "partials/signup-form.hbs", "tag-list": "partials/tag-list.hbs", figure: "partials/figure.hbs" },
     templates: ["layout.hbs", "index.hbs", "issue.hbs", "preview.hbs", "preview-index.hbs", "notice.hbs", "tag.hbs", "tags.hbs", "search.hbs"],
   });
   return {

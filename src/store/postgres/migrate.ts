@@ -16,10 +16,11 @@ const MIGRATION_LOCK = 7_365_013;
  * left to do. Returns the versions applied and the version now.
  */
 export async function migratePostgres(client: pg.ClientBase): Promise<{ applied: number[]; version: number }> {
-  await client.query("CREATE TABLE IF NOT EXISTS schema_migrations (version integer PRIMARY KEY, name text NOT NULL, applied_at timestamptz NOT NULL DEFAULT now())");
+  // The lock comes first: CREATE TABLE IF NOT EXISTS is not safe against itself in another session.
   await client.query("SELECT pg_advisory_lock($1)", [MIGRATION_LOCK]);
   const applied: number[] = [];
   try {
+    await client.query("CREATE TABLE IF NOT EXISTS schema_migrations (version integer PRIMARY KEY, name text NOT NULL, applied_at timestamptz NOT NULL DEFAULT now())");
     const done = new Set((await client.query<{ version: number }>("SELECT version FROM schema_migrations")).rows.map((r) => r.version));
     for (const file of migrationFiles()) {
       const version = Number(file.slice(0, 3));
@@ -42,5 +43,10 @@ export async function migratePostgres(client: pg.ClientBase): Promise<{ applied:
 }
 
 function migrationFiles(): string[] {
-  return readdirSync(MIGRATIONS).filter((f) => /^\d{3}-.*\.sql$/.test(f)).sort();
+  const files = readdirSync(MIGRATIONS).filter((f) => /^\d{3}-.*\.sql$/.test(f)).sort();
+  // Two with one number would apply both here but only one on SQLite: refuse, as SQLite's migrator does.
+  const versions = files.map((f) => f.slice(0, 3));
+  const twice = versions.find((v, i) => versions.indexOf(v) !== i);
+  if (twice) throw new StoreError("MIGRATION", `two postgres migrations share the number ${twice}: renumber one`);
+  return files;
 }

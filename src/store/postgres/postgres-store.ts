@@ -16,6 +16,7 @@ import {
 import { loadTables } from "./load.ts";
 import { migratePostgres } from "./migrate.ts";
 import { PostgresLedger } from "./postgres-ledger.ts";
+import { PostgresSchedules } from "./postgres-schedules.ts";
 import { iso, subscriberRow as subscriber } from "./rows.ts";
 
 // PostgreSQL's SQL lives here and in migrations/: the same queries as
@@ -34,7 +35,11 @@ export class PostgresStore extends PostgresLedger implements SubscriberStore, Si
     readonly migrations: { applied: number[]; version: number },
   ) {
     super(pool);
+    this.schedules = new PostgresSchedules(pool);
   }
+
+  /** Scheduled sends and click counts. */
+  readonly schedules: PostgresSchedules;
 
   /** Connects, migrates (one process at a time), and returns the store. */
   static async open(url: string, options: { poolSize?: number } = {}): Promise<PostgresStore> {

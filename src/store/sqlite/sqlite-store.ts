@@ -5,6 +5,7 @@ import type { NewSubscriber, Subscriber, SubscriberStatus } from "../../model/su
 import { newNonce } from "../../nonce.ts";
 import { packagePath } from "../../paths.ts";
 import { SqliteLedger } from "./sqlite-ledger.ts";
+import { SqliteSchedules } from "./sqlite-schedules.ts";
 import {
   StoreError,
   type ConfirmationState,
@@ -34,6 +35,8 @@ export class SqliteStore extends SqliteLedger implements SubscriberStore, Signup
   private readonly stmt: Record<string, Database.Statement>;
   /** What opening did to the schema: the migrations it applied, and the version now. */
   readonly migrations: { applied: number[]; version: number };
+  /** Scheduled sends and click counts. */
+  readonly schedules: SqliteSchedules;
 
   constructor(file: string) {
     if (file !== ":memory:") mkdirSync(path.dirname(file), { recursive: true });
@@ -46,6 +49,7 @@ export class SqliteStore extends SqliteLedger implements SubscriberStore, Signup
     const migrations = migrate(db);
     super(db);
     this.migrations = migrations;
+    this.schedules = new SqliteSchedules(db);
     const columns = "id, email, name, status, source, created_at AS createdAt, updated_at AS updatedAt";
     this.stmt = {
       insert: this.db.prepare(
@@ -253,6 +257,7 @@ function migrate(db: Database.Database): { applied: number[]; version: number } 
   const current = db.pragma("user_version", { simple: true }) as number;
   const applied: number[] = [];
   const files = readdirSync(MIGRATIONS).filter((f) => /^\d{3}-.*\.sql$/.test(f)).sort();
+  refuseDuplicateVersions(files, "sqlite");
   for (const file of files) {
     const version = Number(file.slice(0, 3));
     if (version <= current) continue;
@@ -267,6 +272,16 @@ function migrate(db: Database.Database): { applied: number[]; version: number } 
     }
   }
   return { applied, version: db.pragma("user_version", { simple: true }) as number };
+}
+
+/** Two migrations with one number: the second would be skipped on a new database (the version says it is applied). */
+export function refuseDuplicateVersions(files: string[], backend: string): void {
+  const seen = new Map<string, string>();
+  for (const file of files) {
+    const version = file.slice(0, 3);
+    if (seen.has(version)) throw new StoreError("MIGRATION", `migrations ${backend}/${seen.get(version)} and ${backend}/${file} share the number ${version}: renumber one`);
+    seen.set(version, file);
+  }
 }
 
 function row(input: NewSubscriber): Row {
