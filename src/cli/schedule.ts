@@ -34,7 +34,7 @@ export async function scheduleSend(io: Io, root: string, number: number, when: s
   }
   io.out(
     `scheduled #${number} (${built.meta.subject}) for ${formatSendTime(time.at, newsletter.utc_offset)} (${time.at.toISOString()})\n` +
-      `gazette serve or gazette worker --watch sends it then, from this store; it must be running. gazette schedule lists schedules; gazette schedule cancel ${number} cancels.\n`,
+      `gazette serve (or gazette worker --watch) on this store sends it then, if one is running. gazette schedule lists schedules; gazette schedule cancel ${number} cancels.\n`,
   );
 }
 

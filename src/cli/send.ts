@@ -50,7 +50,8 @@ export function registerWorkerCommand(program: Command, io: Io, rootOf: () => st
       return Number(v);
     })
     .option("--quiet", "print nothing but errors")
-    .action(async (opts: { issue?: number; quiet?: boolean }) => (await import("./worker.ts")).work(io, rootOf(), opts));
+    .option("--watch", "keep running: fire due scheduled sends (gazette send N --at) and join campaigns as they start")
+    .action(async (opts: { issue?: number; quiet?: boolean; watch?: boolean }) => (await import("./worker.ts")).work(io, rootOf(), opts));
 }
 
 function parseWorkers(value: string): number {

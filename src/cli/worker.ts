@@ -1,11 +1,14 @@
 import path from "node:path";
+import { setTimeout as sleep } from "node:timers/promises";
 import { linkBase, readConfig, type Config } from "../config.ts";
 import { runCampaign, type CampaignReport } from "../send/campaign.ts";
+import { Scheduler } from "../send/scheduler.ts";
 import { prepareMessage } from "../send/message.ts";
 import { createOutboxTransport, createSmtpTransport, type Transport } from "../send/transport.ts";
 import { describeStore, openStore } from "../store/open.ts";
 import { readStoreSecret } from "./secret.ts";
 import type { Store } from "../store/store.ts";
+import { createScheduledSend, schedulerId } from "./schedule.ts";
 import { readBuiltEmail, readNewsletter } from "./send-run.ts";
 
 interface Io {
@@ -59,11 +62,14 @@ export async function prepareWorker(root: string, number: number, config: Config
 }
 
 /**
- * gazette worker [--issue N]: joins every running campaign (or one) and
- * sends until none has a recipient left to claim. Ctrl-C (SIGINT) or
- * SIGTERM: finishes the messages in flight, gives back its other claims.
+ * gazette worker [--issue N] [--watch]: joins every running campaign (or
+ * one) and sends until none has a recipient left to claim. With --watch it
+ * keeps going: every GAZETTE_SCHEDULE_SECONDS it fires due scheduled sends
+ * (once, whichever process claims them) and joins campaigns started since.
+ * Ctrl-C (SIGINT) or SIGTERM: finishes the messages in flight, gives back
+ * its other claims.
  */
-export async function work(io: Io, root: string, opts: { issue?: number; quiet?: boolean }): Promise<void> {
+export async function work(io: Io, root: string, opts: { issue?: number; quiet?: boolean; watch?: boolean }): Promise<void> {
   const config = readConfig();
   const store = await openStore(root, config);
   const controller = new AbortController();
@@ -75,22 +81,36 @@ export async function work(io: Io, root: string, opts: { issue?: number; quiet?:
     if (!config.DATABASE_URL && !opts.quiet) {
       io.err(`gazette worker: ${where} is this machine's own: this worker joins only campaigns started here; workers on other machines need DATABASE_URL=postgres://… (PostgreSQL)\n`);
     }
-    const issues = opts.issue !== undefined ? [opts.issue] : await store.runningCampaigns();
-    if (issues.length === 0) {
-      if (!opts.quiet) io.out(`no running campaign in ${where}: start one with gazette send NUMBER${config.DATABASE_URL ? "" : " (on this machine)"}\n`);
-      return;
-    }
-    for (const number of issues) {
-      if (controller.signal.aborted) break;
-      const kit = await prepareWorker(root, number, config, store);
-      try {
-        const report = await kit.run(store, controller.signal);
-        await store.finishCampaign(number);
-        if (!opts.quiet) io.out(`#${number}: this worker sent ${report.sent}, failed ${report.failed}, skipped ${report.skipped}${report.stopped ? " (stopped)" : ""}\n`);
-        if (report.relayRefused) throw Object.assign(new Error(`the relay refused to send (${report.relayRefused})`), { code: "GAZETTE_RELAY" });
-      } finally {
-        await kit.close();
+    const join = async () => {
+      for (const number of opts.issue !== undefined ? [opts.issue] : await store.runningCampaigns()) {
+        if (controller.signal.aborted) break;
+        const kit = await prepareWorker(root, number, config, store);
+        try {
+          const report = await kit.run(store, controller.signal);
+          await store.finishCampaign(number);
+          if (!opts.quiet) io.out(`#${number}: this worker sent ${report.sent}, failed ${report.failed}, skipped ${report.skipped}${report.stopped ? " (stopped)" : ""}\n`);
+          if (report.relayRefused) throw Object.assign(new Error(`the relay refused to send (${report.relayRefused})`), { code: "GAZETTE_RELAY" });
+        } finally {
+          await kit.close();
+        }
       }
+    };
+    if (opts.watch) {
+      const log = (line: string) => io.err(`gazette worker: ${line}\n`);
+      const scheduler = new Scheduler({ store: store.schedules, worker: schedulerId(), now: () => new Date(), overdueMs: 3600_000, fire: createScheduledSend({ root, config, store, log, signal: controller.signal }), log });
+      if (!opts.quiet) io.out(`watching ${where} for scheduled sends and running campaigns every ${config.GAZETTE_SCHEDULE_SECONDS} s; Ctrl-C to stop\n`);
+      while (!controller.signal.aborted) {
+        await scheduler.tick();
+        await join();
+        await sleep(config.GAZETTE_SCHEDULE_SECONDS * 1000, undefined, { signal: controller.signal }).catch(() => {});
+      }
+    } else {
+      const issues = opts.issue !== undefined ? [opts.issue] : await store.runningCampaigns();
+      if (issues.length === 0) {
+        if (!opts.quiet) io.out(`no running campaign in ${where}: start one with gazette send NUMBER${config.DATABASE_URL ? "" : " (on this machine)"}\n`);
+        return;
+      }
+      await join();
     }
     if (controller.signal.aborted) throw Object.assign(new Error(""), { code: "GAZETTE_STOPPED", exitCode: 130 });
   } finally {
