@@ -1,12 +1,13 @@
 import { availableParallelism } from "node:os";
 import { benchBuild, formatRows } from "./build.ts";
+import { benchFeedback, formatFeedback } from "./feedback.ts";
 import { benchImages, formatImageRuns } from "./images.ts";
 import { benchPersonalise, benchSend, formatSendRuns } from "./send.ts";
 import { benchServe, formatServeRuns } from "./serve.ts";
 import { benchWorkers, formatWorkersRuns } from "./workers.ts";
 
 // npm run bench: prints figures; asserts nothing. Goals are in the README.
-// BENCH_ONLY=build|images|send|workers|serve runs one part; BENCH_WORKERS_RECIPIENTS sets the workers' send size; BENCH_ROUNDS (3) and BENCH_ISSUES (1000) shape the build part, BENCH_VERIFY=0 skips its email check, BENCH_PREVIEW=0 its preview timing; BENCH_SEND_COUNTS="10000,100000" sets the send sizes;
+// BENCH_ONLY=build|images|send|workers|serve|feedback runs one part; BENCH_WORKERS_RECIPIENTS sets the workers' send size; BENCH_ROUNDS (3) and BENCH_ISSUES (1000) shape the build part, BENCH_VERIFY=0 skips its email check, BENCH_PREVIEW=0 its preview timing; BENCH_SEND_COUNTS="10000,100000" sets the send sizes;
 // BENCH_SERVE_SECONDS and BENCH_SERVE_CONNECTIONS shape the server load.
 const only = process.env.BENCH_ONLY;
 console.log(`gazette benchmarks (node ${process.version}, ${availableParallelism()} cores)\n`);
@@ -32,4 +33,8 @@ if (!only || only === "workers") {
 if (!only || only === "serve") {
   console.log(`\nserve (gazette serve on 127.0.0.1, autocannon with ${process.env.BENCH_SERVE_CONNECTIONS ?? 32} connections, ${process.env.BENCH_SERVE_SECONDS ?? 5} s per route):`);
   console.log(formatServeRuns(await benchServe()));
+}
+if (!only || only === "feedback") {
+  console.log("\nfeedback (webhook intake and inbound DSNs into a child process's server, SQLite):");
+  console.log(formatFeedback(await benchFeedback()));
 }

@@ -1,5 +1,6 @@
 import { existsSync } from "node:fs";
 import path from "node:path";
+import type { Newsletter } from "../model/newsletter.ts";
 import { loadContent } from "../content/load.ts";
 import type { Problem } from "../errors.ts";
 import { planSite, renderIndexAndFeeds } from "../render/site.ts";
@@ -18,6 +19,8 @@ import { buildConfirmEmail, buildEmails, type EmailReport } from "./emails.ts";
 import { readEmailTemplates, readWebTemplates } from "./read-templates.ts";
 import { renderSearchDocuments } from "../render/search-documents.ts";
 import { buildSearchIndex } from "./search-index.ts";
+import { changedFeedUrls } from "../websub/changed-feeds.ts";
+import { addPending } from "../websub/pending.ts";
 import { writeDist, type DistFile, type WriteReport } from "./write-dist.ts";
 
 export interface BuildOptions {
@@ -43,6 +46,10 @@ export interface BuildResult extends WriteReport {
   pagesRendered: number;
   /** Whether the search index was made afresh (else it came from the cache: no page had changed). */
   searchIndexed: boolean;
+  /** The newsletter as built (gazette build --ping reads its hubs). */
+  newsletter: Newsletter;
+  /** Public URLs of the feeds (main and topics) whose bytes this build changed. */
+  changedFeeds: string[];
   /** Documents mjml compiled for the issue emails (each new shape once; documents with no usable shape). */
   mjmlCompiles: number;
   /** Image files processed afresh (the rest came from the cache). */
@@ -104,6 +111,9 @@ async function buildWith(options: BuildOptions, compiler: MjmlPool): Promise<Bui
   const report = await writeDist(outDir, files);
   // After the swap: dist/ (and the preview's reload) does not wait for it.
   await contentCache.save();
+  // The feeds this build changed are owed a WebSub notification (gazette ping sends them).
+  const changedFeeds = changedFeedUrls(newsletter, report.written);
+  await addPending(options.root, newsletter.websub?.hubs ?? [], changedFeeds);
   await cache.prune(new Set([...pages.keys, ...emails.keys, confirmation.key]));
   return {
     ...report,
@@ -113,6 +123,8 @@ async function buildWith(options: BuildOptions, compiler: MjmlPool): Promise<Bui
     emails: emails.reports,
     pagesRendered: pages.rendered,
     searchIndexed: search.indexed,
+    changedFeeds,
+    newsletter,
     mjmlCompiles: emailCompiler.mjmlRuns,
     imagesProcessed: images.processed,
     warnings: [...content.warnings, ...emails.warnings],

@@ -3,7 +3,9 @@ import path from "node:path";
 import type { BuildResult } from "../build/build.ts";
 import { registerDbCommands } from "./db.ts";
 import { registerDraftCommands } from "./draft.ts";
+import { registerFeedbackCommands } from "./feedback.ts";
 import { registerSendCommand, registerWorkerCommand } from "./send.ts";
+import { DEFAULT_PING_TIMEOUT_S, parseSeconds, pingAndReport, registerPingCommand } from "./ping.ts";
 import { registerSubscriberCommands } from "./subscribers.ts";
 import type { EmailReport } from "../build/emails.ts";
 import { ContentError, formatProblems, type Problem } from "../errors.ts";
@@ -45,9 +47,15 @@ export function createProgram(io: Io): Command {
     .command("build")
     .description("write dist/: feeds, archive pages and emails (atomically; a failed build leaves dist/ as it was)")
     .option("-o, --out <dir>", "output folder", "dist")
-    .action(async (opts: { out: string }) => {
+    .option("--ping", "then tell the WebSub hubs of every changed feed (as gazette ping; a failing hub never fails the build)")
+    .option("--ping-timeout <seconds>", `per hub request (default ${DEFAULT_PING_TIMEOUT_S})`, parseSeconds)
+    .action(async (opts: { out: string; ping?: boolean; pingTimeout?: number }) => {
       const root = rootOf(program);
-      await buildAndReport(io, root, path.resolve(root, opts.out));
+      const result = await buildAndReport(io, root, path.resolve(root, opts.out));
+      if (opts.ping) {
+        if (!result.newsletter.websub) io.err("websub: content/newsletter.yaml names no hubs (websub.hubs); nothing to ping\n");
+        else await pingAndReport(io, root, result.newsletter, opts.pingTimeout ?? DEFAULT_PING_TIMEOUT_S);
+      }
     });
 
   program
@@ -96,8 +104,10 @@ export function createProgram(io: Io): Command {
   registerDraftCommands(program, io, () => rootOf(program));
   registerSubscriberCommands(program, io, () => rootOf(program));
   registerSendCommand(program, io, () => rootOf(program));
+  registerPingCommand(program, io, () => rootOf(program));
   registerWorkerCommand(program, io, () => rootOf(program));
   registerDbCommands(program, io, () => rootOf(program));
+  registerFeedbackCommands(program, io, () => rootOf(program));
   return program;
 }
 
@@ -126,10 +136,15 @@ async function serveUntilStopped(io: Io, root: string, opts: ServeOptions & { sc
   const distDir = path.resolve(root, opts.out);
   const { createApp } = await import("../server/app.ts");
   const { openSubscriptions } = await import("./serve.ts");
+  const { openFeedback } = await import("./serve-feedback.ts");
   const subscriptions = await openSubscriptions(io, root, distDir, config, { schedules: opts.schedules });
+  const feedback = await openFeedback(io, root, config);
   const trustProxy = config.GAZETTE_TRUST_PROXY === "true" ? true : config.GAZETTE_TRUST_PROXY;
-  const app = await createApp({ distDir, subscriptions: subscriptions?.deps, trustProxy });
-  app.addHook("onClose", async () => subscriptions?.close());
+  const app = await createApp({ distDir, subscriptions: subscriptions?.deps, webhooks: feedback?.webhooks, trustProxy });
+  app.addHook("onClose", async () => {
+    await feedback?.close();
+    await subscriptions?.close();
+  });
   const [port, host] = [opts.port ?? config.PORT, opts.host ?? config.HOST];
   const address = await app.listen({ port, host }).catch(async (err: unknown) => {
     await app.close();
@@ -137,7 +152,7 @@ async function serveUntilStopped(io: Io, root: string, opts: ServeOptions & { sc
   });
   const base = address.replace("0.0.0.0", "127.0.0.1");
   subscriptions?.listening(base);
-  io.out([`serving ${opts.out}/ at ${base}/`, ...urls(base), ...(subscriptions?.describe() ?? []), "press Ctrl-C to stop", ""].join("\n"));
+  io.out([`serving ${opts.out}/ at ${base}/`, ...urls(base), ...(subscriptions?.describe() ?? []), ...(feedback?.describe(base) ?? []), "press Ctrl-C to stop", ""].join("\n"));
   await new Promise<void>((resolve) => {
     const stop = () => void app.close().then(resolve);
     process.once("SIGINT", stop);

@@ -65,6 +65,12 @@ export const NewsletterSchema = z.strictObject({
       max_pixels: z.number({ error: COUNT }).int({ error: COUNT }).min(1, { error: COUNT }).default(40_000_000),
     })
     .default({ max_bytes: 10_000_000, max_pixels: 40_000_000 }),
+  /** WebSub (W3C): the hubs every feed names, and that `gazette ping` tells of each changed feed. */
+  websub: z
+    .strictObject({
+      hubs: z.array(httpUrl, { error: "expected a list of hub URLs" }).min(1, { error: "expected at least one hub URL" }),
+    })
+    .optional(),
   /** Feeds (RSS, RDF, Atom) that `gazette draft` gathers new items from. Not part of any output. */
   sources: z.array(source, { error: "expected a list of sources, each { url, section?, limit? }" }).default([]),
 });

@@ -1,3 +1,4 @@
+import type { FeedbackStore } from "./feedback.ts";
 import type { Delivery, DeliveryState, NewSubscriber, Subscriber, SubscriberStatus } from "../model/subscriber.ts";
 import type { ClickStore, ScheduleStore } from "./schedules.ts";
 
@@ -148,12 +149,16 @@ export interface DeliveryLedger {
 
 /** Everything a command needs from the store: one object, whichever backend. */
 export type Store = SubscriberStore & SignupStore & DeliveryLedger & {
+  /** Feedback events, replay checks and per-issue figures (see feedback.ts). */
+  readonly feedback: FeedbackStore;
   /** Scheduled sends and click counts. */
   readonly schedules: ScheduleStore & ClickStore;
   /** What opening did to the schema: the migrations it applied, and the version now. */
   readonly migrations: { applied: number[]; version: number };
   /** The token secret kept in the database, for backends shared across machines (made on first use). */
   sharedSecret?(): Promise<Buffer>;
+  /** Problems a quick integrity check of the stored data finds (none when sound); where the backend has one. */
+  checkIntegrity?(): Promise<string[]>;
 };
 
 /** What became of one attempt. */
@@ -176,7 +181,7 @@ export interface TableDump {
 
 export class StoreError extends Error {
   constructor(
-    readonly code: "DUPLICATE" | "NOT_FOUND" | "MIGRATION" | "NOT_EMPTY" | "COPY",
+    readonly code: "DUPLICATE" | "NOT_FOUND" | "MIGRATION" | "NOT_EMPTY" | "COPY" | "DAMAGED" | "READ_ONLY",
     message: string,
   ) {
     super(message);

@@ -1,5 +1,5 @@
 import type { Person } from "../../model/newsletter.ts";
-import { entryImage, entryTitle, feedUpdated, feedUrl, type FeedInput } from "./feed-input.ts";
+import { entryImage, entryTitle, feedUpdated, feedUrl, hubsOf, type FeedInput } from "./feed-input.ts";
 import { cdata, el, renderXmlDocument, type XmlElement } from "./xml-writer.ts";
 
 /**
@@ -22,6 +22,7 @@ export function renderAtom(input: FeedInput): string {
     author,
     el("link", { rel: "alternate", type: "text/html", href: newsletter.base_url }),
     el("link", { rel: "self", type: "application/atom+xml", href: feedUrl(newsletter, "atom") }),
+    ...hubsOf(newsletter).map((hub) => el("link", { rel: "hub", href: hub })),
     newsletter.copyright === undefined ? undefined : el("rights", { type: "text" }, newsletter.copyright),
     ...input.entries.map(({ view, contentHtml }) =>
       el(

@@ -20,6 +20,11 @@ export function feedUrl(newsletter: Newsletter, kind: keyof typeof FEED_FILES): 
   return new URL(FEED_FILES[kind], newsletter.base_url).href;
 }
 
+/** The WebSub hubs the feed names (rel="hub"), if any. */
+export function hubsOf(newsletter: Newsletter): string[] {
+  return newsletter.websub?.hubs ?? [];
+}
+
 /** The feed's own update time: the newest entry's, never the clock (a fixed instant for an empty feed). */
 export function feedUpdated(input: FeedInput): Date {
   const times = input.entries.map((e) => Date.parse(e.view.updatedIso));

@@ -16,6 +16,7 @@ export function renderJsonFeed(input: FeedInput): string {
     description: newsletter.description,
     language: newsletter.language,
     authors: [editor],
+    ...(newsletter.websub ? { hubs: newsletter.websub.hubs.map((url) => ({ type: "WebSub", url })) } : {}),
     items: input.entries.map(({ view, contentHtml }) => ({
       id: view.id,
       url: view.url,

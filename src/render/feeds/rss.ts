@@ -1,5 +1,5 @@
 import { escapeHtml } from "../html.ts";
-import { entryImage, entryTitle, feedUpdated, feedUrl, type FeedInput } from "./feed-input.ts";
+import { entryImage, entryTitle, feedUpdated, feedUrl, hubsOf, type FeedInput } from "./feed-input.ts";
 import { cdata, el, renderXmlDocument } from "./xml-writer.ts";
 
 const NAMESPACES = {
@@ -31,6 +31,7 @@ export function renderRss(input: FeedInput): string {
     el("language", {}, newsletter.language),
     newsletter.copyright === undefined ? undefined : el("copyright", {}, newsletter.copyright),
     el("atom:link", { href: feedUrl(newsletter, "rss"), rel: "self", type: "application/rss+xml" }),
+    ...hubsOf(newsletter).map((hub) => el("atom:link", { href: hub, rel: "hub" })),
     ...input.entries.map(({ view, contentHtml }) =>
       el(
         "item",

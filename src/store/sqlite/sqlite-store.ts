@@ -1,10 +1,13 @@
 import Database from "better-sqlite3";
-import { mkdirSync, readdirSync, readFileSync } from "node:fs";
+import { readdirSync, readFileSync } from "node:fs";
 import path from "node:path";
 import type { NewSubscriber, Subscriber, SubscriberStatus } from "../../model/subscriber.ts";
 import { newNonce } from "../../nonce.ts";
 import { packagePath } from "../../paths.ts";
+import type { FeedbackStore } from "../feedback.ts";
+import { SqliteFeedbackStore } from "./sqlite-feedback.ts";
 import { SqliteLedger } from "./sqlite-ledger.ts";
+import { openSqliteFile, refuseForeign } from "./open-file.ts";
 import { SqliteSchedules } from "./sqlite-schedules.ts";
 import {
   StoreError,
@@ -35,20 +38,39 @@ export class SqliteStore extends SqliteLedger implements SubscriberStore, Signup
   private readonly stmt: Record<string, Database.Statement>;
   /** What opening did to the schema: the migrations it applied, and the version now. */
   readonly migrations: { applied: number[]; version: number };
+  /** Feedback events and reports, on the same connection (see sqlite-feedback.ts). */
+  readonly feedback: FeedbackStore;
   /** Scheduled sends and click counts. */
   readonly schedules: SqliteSchedules;
 
-  constructor(file: string) {
-    if (file !== ":memory:") mkdirSync(path.dirname(file), { recursive: true });
-    const db = new Database(file);
-    db.pragma("journal_mode = WAL");
-    db.pragma("synchronous = NORMAL");
-    db.pragma("foreign_keys = ON");
-    // Several workers share the file: a writer waits its turn rather than failing.
-    db.pragma("busy_timeout = 10000");
-    const migrations = migrate(db);
+  private readonly cleanup: () => void;
+
+  /** `readOnly` opens without writing anything (no migration, no WAL set-up): for looking, as gazette send --dry-run does. */
+  constructor(file: string, options: { readOnly?: boolean } = {}) {
+    const { db, cleanup } = openSqliteFile(file, !!options.readOnly);
+    let migrations: { applied: number[]; version: number };
+    try {
+      refuseForeign(db);
+      if (options.readOnly) {
+        migrations = { applied: [], version: db.pragma("user_version", { simple: true }) as number };
+        if (migrations.version < latestMigration()) throw new StoreError("READ_ONLY", "needs its schema updated, which a read-only look cannot do: run any gazette command with write access first");
+      } else {
+        db.pragma("journal_mode = WAL");
+        db.pragma("synchronous = NORMAL");
+        db.pragma("foreign_keys = ON");
+        // Several workers share the file: a writer waits its turn rather than failing.
+        db.pragma("busy_timeout = 10000");
+        migrations = migrate(db);
+      }
+    } catch (err) {
+      db.close();
+      cleanup();
+      throw err;
+    }
     super(db);
+    this.cleanup = cleanup;
     this.migrations = migrations;
+    this.feedback = new SqliteFeedbackStore(db);
     this.schedules = new SqliteSchedules(db);
     const columns = "id, email, name, status, source, created_at AS createdAt, updated_at AS updatedAt";
     this.stmt = {
@@ -249,7 +271,22 @@ export class SqliteStore extends SqliteLedger implements SubscriberStore, Signup
 
   async close(): Promise<void> {
     this.db.close();
+    this.cleanup();
   }
+
+  /** SQLite's PRAGMA quick_check: the problems it finds (none for a sound file), a damaged page's error included. */
+  async checkIntegrity(): Promise<string[]> {
+    try {
+      const rows = this.db.pragma("quick_check") as { quick_check: string }[];
+      return rows.map((r) => r.quick_check).filter((r) => r !== "ok");
+    } catch (err) {
+      return [`${(err as { code?: string }).code ?? "error"}: ${(err as Error).message}`];
+    }
+  }
+}
+
+function latestMigration(): number {
+  return Math.max(0, ...readdirSync(MIGRATIONS).filter((f) => /^\d{3}-.*\.sql$/.test(f)).map((f) => Number(f.slice(0, 3))));
 }
 
 /** Applies every migration newer than the file's user_version, each in its own transaction. */
