@@ -1,4 +1,5 @@
 import { availableParallelism } from "node:os";
+import { benchBigInput, formatBigInputRuns } from "./big-input.ts";
 import { benchBuild, formatRows } from "./build.ts";
 import { benchFeedback, formatFeedback } from "./feedback.ts";
 import { benchImages, formatImageRuns } from "./images.ts";
@@ -8,7 +9,8 @@ import { benchWorkers, formatWorkersRuns } from "./workers.ts";
 
 // npm run bench: prints figures; asserts nothing. Goals are in the README.
 // BENCH_ONLY=build|images|send|workers|serve|feedback runs one part; BENCH_WORKERS_RECIPIENTS sets the workers' send size; BENCH_ROUNDS (3) and BENCH_ISSUES (1000) shape the build part, BENCH_VERIFY=0 skips its email check, BENCH_PREVIEW=0 its preview timing; BENCH_SEND_COUNTS="10000,100000" sets the send sizes;
-// BENCH_SERVE_SECONDS and BENCH_SERVE_CONNECTIONS shape the server load.
+// BENCH_SERVE_SECONDS and BENCH_SERVE_CONNECTIONS shape the server load; BENCH_ONLY=big-input (not run by default) measures peak memory on a
+// 50 MB CSV import and a 20 MB issue (BENCH_CSV_ROWS, BENCH_ISSUE_MB).
 const only = process.env.BENCH_ONLY;
 console.log(`gazette benchmarks (node ${process.version}, ${availableParallelism()} cores)\n`);
 if (!only || only === "build") {
@@ -37,4 +39,8 @@ if (!only || only === "serve") {
 if (!only || only === "feedback") {
   console.log("\nfeedback (webhook intake and inbound DSNs into a child process's server, SQLite):");
   console.log(formatFeedback(await benchFeedback()));
+}
+if (only === "big-input") {
+  console.log("big input (one CLI process each, peak resident memory from GNU time):");
+  console.log(formatBigInputRuns(await benchBigInput()));
 }

@@ -9,8 +9,12 @@ import type { ClickStore, ScheduleStore } from "./schedules.ts";
 export interface SubscriberStore {
   /** Adds one subscriber; throws StoreError DUPLICATE when the address is there. */
   addSubscriber(input: NewSubscriber): Promise<Subscriber>;
-  /** Adds many in one transaction; addresses already present are left as they are. */
-  importSubscribers(rows: NewSubscriber[]): Promise<{ added: number; existing: number }>;
+  /**
+   * Adds many in one transaction; addresses already present are left as
+   * they are. Rows may come as a stream (a CSV read a chunk at a time):
+   * none is held beyond its insert, and if the stream fails nothing is added.
+   */
+  importSubscribers(rows: Iterable<NewSubscriber> | AsyncIterable<NewSubscriber>): Promise<{ added: number; existing: number }>;
   removeSubscriber(email: string): Promise<boolean>;
   findSubscriber(email: string): Promise<Subscriber | undefined>;
   getSubscriber(id: number): Promise<Subscriber | undefined>;
