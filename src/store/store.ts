@@ -1,6 +1,6 @@
 import type { FeedbackStore } from "./feedback.ts";
 import type { Delivery, DeliveryState, NewSubscriber, Subscriber, SubscriberStatus } from "../model/subscriber.ts";
-import type { ClickStore, ScheduleStore } from "./schedules.ts";
+import type { ClickStore, ReportStore, ScheduleStore } from "./schedules.ts";
 
 // Every method returns a promise, so that one set of callers serves every
 // backend (SQLite answers at once; PostgreSQL over the network).
@@ -156,7 +156,7 @@ export type Store = SubscriberStore & SignupStore & DeliveryLedger & {
   /** Feedback events, replay checks and per-issue figures (see feedback.ts). */
   readonly feedback: FeedbackStore;
   /** Scheduled sends and click counts. */
-  readonly schedules: ScheduleStore & ClickStore;
+  readonly schedules: ScheduleStore & ClickStore & ReportStore;
   /** What opening did to the schema: the migrations it applied, and the version now. */
   readonly migrations: { applied: number[]; version: number };
   /** The token secret kept in the database, for backends shared across machines (made on first use). */
