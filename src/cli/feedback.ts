@@ -56,7 +56,9 @@ export function registerFeedbackCommands(program: Command, io: Io, rootOf: () =>
       return Number(v);
     })
     .option("--json", "machine-readable output")
-    .action(async (number: number | undefined, opts: { json?: boolean }) => {
+    .option("--html <file>", "write one self-contained HTML page instead: the list week by week, each issue's funnel, papers by clicks, as charts and tables")
+    .action(async (number: number | undefined, opts: { json?: boolean; html?: string }) => {
+      if (opts.html !== undefined) return (await import("./report-html.ts")).writeReportHtml(io, rootOf(), opts.html);
       const [{ openStore }, report] = await Promise.all([import("../store/open.ts"), import("../feedback/report.ts")]);
       const store = await openStore(rootOf(), readConfig());
       try {

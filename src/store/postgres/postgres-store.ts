@@ -76,11 +76,15 @@ export class PostgresStore extends PostgresLedger implements SubscriberStore, Si
     }
   }
 
-  async importSubscribers(rows: NewSubscriber[]): Promise<{ added: number; existing: number }> {
+  async importSubscribers(rows: Iterable<NewSubscriber> | AsyncIterable<NewSubscriber>): Promise<{ added: number; existing: number }> {
     return this.tx(async (c) => {
       let added = 0;
-      for (const input of rows) added += (await insertSubscriber(c, input, true)).rowCount ?? 0;
-      return { added, existing: rows.length - added };
+      let total = 0;
+      for await (const input of rows) {
+        total++;
+        added += (await insertSubscriber(c, input, true)).rowCount ?? 0;
+      }
+      return { added, existing: total - added };
     });
   }
 

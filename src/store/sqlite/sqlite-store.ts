@@ -141,16 +141,32 @@ export class SqliteStore extends SqliteLedger implements SubscriberStore, Signup
     }
   }
 
-  async importSubscribers(rows: NewSubscriber[]): Promise<{ added: number; existing: number }> {
-    return this.db.transaction(() => {
-      let added = 0;
-      for (const input of rows) {
-        if (this.stmt.byEmail!.get(input.email)) continue;
+  async importSubscribers(rows: Iterable<NewSubscriber> | AsyncIterable<NewSubscriber>): Promise<{ added: number; existing: number }> {
+    const counts = { added: 0, existing: 0 };
+    const insert = (input: NewSubscriber) => {
+      if (this.stmt.byEmail!.get(input.email)) counts.existing++;
+      else {
         this.stmt.insert!.run(row(input));
-        added++;
+        counts.added++;
       }
-      return { added, existing: rows.length - added };
-    }).immediate();
+    };
+    if (Symbol.iterator in rows) {
+      this.db.transaction(() => {
+        for (const input of rows) insert(input);
+      }).immediate();
+      return counts;
+    }
+    // A stream of rows: one transaction held open across its reads (this
+    // connection does nothing else meanwhile: it is the import's own).
+    this.db.exec("BEGIN IMMEDIATE");
+    try {
+      for await (const input of rows) insert(input);
+      this.db.exec("COMMIT");
+    } catch (err) {
+      if (this.db.inTransaction) this.db.exec("ROLLBACK");
+      throw err;
+    }
+    return counts;
   }
 
   async removeSubscriber(email: string): Promise<boolean> {
