@@ -3,7 +3,7 @@ import { readFile } from "node:fs/promises";
 import path from "node:path";
 import { createInterface } from "node:readline/promises";
 import type { EmailMeta } from "../build/emails.ts";
-import { linkBase, readConfig } from "../config.ts";
+import { linkBase, readConfig, type Config } from "../config.ts";
 import { ISSUES_DIR, loadContent, NEWSLETTER_FILE } from "../content/load.ts";
 import { parseNewsletter } from "../content/parse.ts";
 import { ContentError } from "../errors.ts";
@@ -12,6 +12,7 @@ import { deadLocalWorkers } from "../send/campaign.ts";
 import { prepareMessage } from "../send/message.ts";
 import { createOutboxTransport, createSmtpTransport } from "../send/transport.ts";
 import { parseAddress } from "../store/address.ts";
+import { guardRailFor } from "./guard-rail.ts";
 import { describeStore, openStore } from "../store/open.ts";
 import { storeFailure } from "../store/problems.ts";
 import { renderProgress } from "./progress.ts";
@@ -28,6 +29,7 @@ export interface SendOptions {
   dryRun?: boolean;
   test?: string;
   resendUncertain?: boolean;
+  force?: boolean;
   /** Worker processes on this machine (this one and K-1 more). */
   workers?: number;
 }
@@ -87,6 +89,13 @@ export async function send(io: Io, root: string, number: number, opts: SendOptio
           `${done.accepted ? ` (${done.accepted} already ${done.accepted === 1 ? "has" : "have"} it)` : ""}${done.uncertain && !opts.resendUncertain ? `; ${done.uncertain} uncertain, left alone` : ""}\n` +
           `transport: ${transport.description}${workers > 1 ? `, ${workers} workers` : ""}\n`,
       );
+      const stop = await guardRailFor(store.feedback, number, config);
+      if (stop && opts.force) io.err(`gazette: warning: ${stop}; sending anyway (--force)\n`);
+      if (stop && !opts.force) {
+        const message = `not sending: ${stop}. Mailbox providers block senders past these rates: see gazette report, then add --force to send anyway`;
+        if (!opts.dryRun) throw Object.assign(new Error(message), { code: "GAZETTE_GUARD" });
+        io.out(`${message}\n`);
+      }
       if (opts.dryRun) {
         io.out("dry run: nothing was sent.\n");
         return;

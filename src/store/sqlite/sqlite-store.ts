@@ -4,6 +4,8 @@ import path from "node:path";
 import type { NewSubscriber, Subscriber, SubscriberStatus } from "../../model/subscriber.ts";
 import { newNonce } from "../../nonce.ts";
 import { packagePath } from "../../paths.ts";
+import type { FeedbackStore } from "../feedback.ts";
+import { SqliteFeedbackStore } from "./sqlite-feedback.ts";
 import { SqliteLedger } from "./sqlite-ledger.ts";
 import { openSqliteFile, refuseForeign } from "./open-file.ts";
 import { SqliteSchedules } from "./sqlite-schedules.ts";
@@ -36,6 +38,8 @@ export class SqliteStore extends SqliteLedger implements SubscriberStore, Signup
   private readonly stmt: Record<string, Database.Statement>;
   /** What opening did to the schema: the migrations it applied, and the version now. */
   readonly migrations: { applied: number[]; version: number };
+  /** Feedback events and reports, on the same connection (see sqlite-feedback.ts). */
+  readonly feedback: FeedbackStore;
   /** Scheduled sends and click counts. */
   readonly schedules: SqliteSchedules;
 
@@ -66,6 +70,7 @@ export class SqliteStore extends SqliteLedger implements SubscriberStore, Signup
     super(db);
     this.cleanup = cleanup;
     this.migrations = migrations;
+    this.feedback = new SqliteFeedbackStore(db);
     this.schedules = new SqliteSchedules(db);
     const columns = "id, email, name, status, source, created_at AS createdAt, updated_at AS updatedAt";
     this.stmt = {
@@ -136,16 +141,32 @@ export class SqliteStore extends SqliteLedger implements SubscriberStore, Signup
     }
   }
 
-  async importSubscribers(rows: NewSubscriber[]): Promise<{ added: number; existing: number }> {
-    return this.db.transaction(() => {
-      let added = 0;
-      for (const input of rows) {
-        if (this.stmt.byEmail!.get(input.email)) continue;
+  async importSubscribers(rows: Iterable<NewSubscriber> | AsyncIterable<NewSubscriber>): Promise<{ added: number; existing: number }> {
+    const counts = { added: 0, existing: 0 };
+    const insert = (input: NewSubscriber) => {
+      if (this.stmt.byEmail!.get(input.email)) counts.existing++;
+      else {
         this.stmt.insert!.run(row(input));
-        added++;
+        counts.added++;
       }
-      return { added, existing: rows.length - added };
-    }).immediate();
+    };
+    if (Symbol.iterator in rows) {
+      this.db.transaction(() => {
+        for (const input of rows) insert(input);
+      }).immediate();
+      return counts;
+    }
+    // A stream of rows: one transaction held open across its reads (this
+    // connection does nothing else meanwhile: it is the import's own).
+    this.db.exec("BEGIN IMMEDIATE");
+    try {
+      for await (const input of rows) insert(input);
+      this.db.exec("COMMIT");
+    } catch (err) {
+      if (this.db.inTransaction) this.db.exec("ROLLBACK");
+      throw err;
+    }
+    return counts;
   }
 
   async removeSubscriber(email: string): Promise<boolean> {
