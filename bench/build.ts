@@ -110,11 +110,15 @@ export async function benchBuild(log: (line: string) => void): Promise<Row[]> {
   }
 }
 
-/** Whether a fragment of the search index holds `text` (fragments are gzipped JSON behind a signature). */
+/**
+ * Whether a fragment of the search index holds `text` (fragments are gzipped
+ * JSON behind a signature; Pagefind puts a zero-width space between the
+ * words it segmented).
+ */
 async function searchIndexHas(root: string, text: string): Promise<boolean> {
   const dir = path.join(root, "dist/pagefind/fragment");
   for (const name of await readdir(dir)) {
-    if (gunzipSync(await readFile(path.join(dir, name))).toString("utf8").includes(text)) return true;
+    if (gunzipSync(await readFile(path.join(dir, name))).toString("utf8").replaceAll("\u200b", "").includes(text)) return true;
   }
   return false;
 }
