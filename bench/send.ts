@@ -120,7 +120,7 @@ async function sendOnce(root: string, count: number): Promise<SendRun> {
 }
 
 /** Bytes of one message as sent (from the outbox, which writes the same bytes). */
-async function sizeOfOne(root: string): Promise<number> {
+export async function sizeOfOne(root: string): Promise<number> {
   const outboxRoot = await mkdtemp(path.join(tmpdir(), "gazette-bench-one-"));
   try {
     await cp(path.join(root, "content"), path.join(outboxRoot, "content"), { recursive: true });
@@ -137,7 +137,7 @@ async function sizeOfOne(root: string): Promise<number> {
   }
 }
 
-async function waitForPort(port: number): Promise<void> {
+export async function waitForPort(port: number): Promise<void> {
   const { connect } = await import("node:net");
   for (let i = 0; i < 100; i++) {
     const ok = await new Promise<boolean>((resolve) => {
@@ -153,7 +153,7 @@ async function waitForPort(port: number): Promise<void> {
   throw new Error(`smtp-sink did not start on port ${port}`);
 }
 
-function stop(child: ChildProcess): Promise<void> {
+export function stop(child: ChildProcess): Promise<void> {
   return new Promise((resolve) => {
     if (child.exitCode !== null) return resolve();
     child.on("exit", () => resolve());

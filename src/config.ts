@@ -88,6 +88,38 @@ const EnvSchema = z.object({
   GAZETTE_TRUST_PROXY: optionalText,
   /** Token secret; when unset one is generated into the data folder. */
   GAZETTE_SECRET: optionalText,
+
+  // Feedback: bounces, complaints and mailed unsubscribes (see README, "Hearing back").
+  /** bounces@news.example.org: envelope senders become bounces+<token>@…, and the List-Unsubscribe mailto this address. */
+  GAZETTE_BOUNCE_ADDRESS: optionalText.refine((v) => v === undefined || /^[^\s@+]+@[^\s@]+\.[^\s@]+$/.test(v), {
+    message: "expected an address such as bounces@news.example.org, with no + in it",
+  }),
+  /** host:port for the inbound SMTP listener gazette serve starts (e.g. 127.0.0.1:2525). */
+  GAZETTE_INBOUND_SMTP: optionalText.refine((v) => v === undefined || /^(\[[0-9a-f:.]+\]|[^\s:]+):\d{1,5}$/i.test(v), {
+    message: "expected host:port such as 127.0.0.1:2525",
+  }),
+  /** Soft bounces in a row, with no delivery between, that make a subscriber bounced. */
+  GAZETTE_SOFT_BOUNCE_LIMIT: envNumber(3, { whole: true, min: 1, max: 100 }),
+  /** gazette send refuses when the last sent issue's complaint rate is at or above this (percent). */
+  GAZETTE_MAX_COMPLAINT_PERCENT: envNumber(0.3, { min: 0, max: 100 }),
+  /** … or its hard-bounce rate at or above this (percent). */
+  GAZETTE_MAX_HARD_BOUNCE_PERCENT: envNumber(5, { min: 0, max: 100 }),
+  /** Amazon SES via SNS: the topic ARNs whose notifications /webhooks/ses accepts (comma-separated). */
+  GAZETTE_SES_TOPIC_ARNS: optionalText.refine((v) => v === undefined || v.split(",").every((a) => /^arn:aws[a-z-]*:sns:[a-z0-9-]+:\d{12}:[A-Za-z0-9_-]+$/.test(a.trim())), {
+    message: "expected comma-separated SNS topic ARNs such as arn:aws:sns:us-east-1:123456789012:ses-feedback",
+  }),
+  /** Postmark: user:password, the basic auth put in the webhook URL. */
+  GAZETTE_POSTMARK_WEBHOOK_AUTH: optionalText.refine((v) => v === undefined || /^[^:\s]+:\S{8,}$/.test(v), {
+    message: "expected user:password, the password at least 8 characters",
+  }),
+  /** SendGrid: the Signed Event Webhook's verification key (base64, as the console shows it). */
+  GAZETTE_SENDGRID_VERIFICATION_KEY: optionalText,
+  /** Mailgun: the HTTP webhook signing key. */
+  GAZETTE_MAILGUN_SIGNING_KEY: optionalText,
+  /** Resend: the webhook's signing secret (whsec_…). */
+  GAZETTE_RESEND_WEBHOOK_SECRET: optionalText.refine((v) => v === undefined || /^whsec_[A-Za-z0-9+/=]{16,}$/.test(v), { message: "expected whsec_ followed by base64" }),
+  /** The generic webhook's HMAC secret. */
+  GAZETTE_WEBHOOK_SECRET: optionalText.refine((v) => v === undefined || v.length >= 16, { message: "expected at least 16 characters" }),
 });
 
 export type Config = z.infer<typeof EnvSchema>;

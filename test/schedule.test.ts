@@ -137,6 +137,25 @@ describe.each(BACKENDS)("scheduled sends on $name, with an injected clock", ({ o
     expect(t.log).toContain("scheduled send of #36: its email changed since it was scheduled; sending the new build (" + (await readBuiltEmail(t.root, 36)).meta.subject + ")");
   });
 
+  it("fails and sends nothing when the last issue sent is past the complaint guard rail", async () => {
+    const t = await fresh();
+    // Issue 35 went to all three, and one of them pressed "spam": 33 % complaints.
+    await t.store.startCampaign(35, { resendUncertain: false });
+    const readers = await t.store.claimRecipients(35, "earlier", { limit: 10, leaseMs: 60_000 });
+    for (const r of readers) await t.store.beginAttempt(35, r.id, `<issue35.${r.id}@example.org>`, "earlier");
+    await t.store.recordOutcomes(readers.map((r) => ({ issue: 35, subscriberId: r.id, state: "accepted" as const, detail: "250 ok" })));
+    const complaint = { key: "arf:1", source: "import" as const, kind: "complaint" as const, subscriberId: readers[0]!.id, issue: 35, providerId: null, statusCode: null, diagnostic: null, receivedAt: new Date() };
+    expect(await t.store.feedback.recordFeedback(complaint, { softBounceLimit: 3 })).toMatchObject({ effect: "complained" });
+    await t.schedule();
+    t.setClock(new Date(DUE.getTime() + 1000));
+    await t.scheduler(t.store).tick();
+    expect(t.smtp.accepted).toHaveLength(0);
+    expect(await t.store.schedules.getSchedule(36)).toMatchObject({
+      state: "failed",
+      detail: "not sent: issue #35's complaint rate 33.3 % (1 of 3) is at or above 0.3 %; see gazette report, then send it with gazette send 36 --force if you mean to",
+    });
+  });
+
   it("fails loudly and sends nothing when the issue no longer builds", async () => {
     const t = await fresh();
     await t.schedule();

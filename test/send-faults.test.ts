@@ -1,5 +1,6 @@
 import { connect, createServer, type Server, type Socket } from "node:net";
-import { existsSync, statSync } from "node:fs";
+import { chmodSync, closeSync, existsSync, openSync, readdirSync, rmSync, statSync, writeFileSync, writeSync } from "node:fs";
+import Database from "better-sqlite3";
 import path from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
 import { SqliteStore } from "../src/store/sqlite/sqlite-store.ts";
@@ -146,5 +147,78 @@ describe("a ledger write that fails", () => {
     expect(rerun.code).toBe(listed.length > 0 ? 75 : 0);
     for (const email of readers(400)) expect(server.countsByRecipient().get(email), email).toBe(1);
     expect(after.states.sending).toBeUndefined();
+  });
+});
+
+describe("a damaged store is caught before sending", () => {
+  it("refuses a 0-byte database file, naming it, for a send and a dry run, and leaves it as it was", async () => {
+    const server = await smtp();
+    const p = await sendProject(readers(3));
+    for (const f of readdirSync(path.dirname(p.db))) if (f.startsWith("gazette.sqlite")) writeFileSync(path.join(path.dirname(p.db), f), "");
+    for (const args of [[], ["--dry-run"]]) {
+      const result = await runSend(p.root, env(server.url), args);
+      expect(result.stderr).toBe("gazette: the store data/gazette.sqlite is empty (0 bytes), so it is not a Gazette store: restore it from a backup, or delete it to start an empty one\n");
+      expect(result.code).toBe(1);
+    }
+    expect(statSync(p.db).size).toBe(0);
+    expect(server.accepted).toHaveLength(0);
+  });
+
+  it("refuses a file with garbage in the middle before sending to anyone, dry run included", async () => {
+    const server = await smtp();
+    const p = await sendProject(readers(1500));
+    const size = statSync(p.db).size;
+    const fd = openSync(p.db, "r+");
+    writeSync(fd, Buffer.alloc(8192, 0xa5), 0, 8192, Math.floor(size / 2 / 4096) * 4096);
+    closeSync(fd);
+    for (const args of [["--dry-run"], []]) {
+      const result = await runSend(p.root, env(server.url), args);
+      expect(result.stderr).toMatch(/^gazette: the store data\/gazette\.sqlite (failed its integrity check \(PRAGMA quick_check: .+\)|is damaged \(SQLITE_CORRUPT.*\)); restore it from a backup/);
+      expect(result.stdout).not.toContain("recipients:");
+      expect(result.code).toBe(1);
+    }
+    expect(server.accepted).toHaveLength(0);
+  });
+
+  it("refuses a SQLite file that is not a Gazette store rather than adding tables to it", async () => {
+    const p = await sendProject([]);
+    for (const f of readdirSync(path.dirname(p.db))) if (f.startsWith("gazette.sqlite")) rmSync(path.join(path.dirname(p.db), f));
+    const other = new Database(p.db);
+    other.exec("CREATE TABLE photos (id INTEGER PRIMARY KEY, path TEXT)");
+    other.close();
+    const foreign = await runSend(p.root, { SMTP_URL: "" });
+    expect(foreign.stderr).toBe("gazette: the store data/gazette.sqlite is a SQLite database but not a Gazette store (tables photos); point GAZETTE_DATA_DIR at the project's data folder\n");
+    expect(foreign.code).toBe(1);
+    const check = new Database(p.db, { readonly: true });
+    expect(check.prepare("SELECT name FROM sqlite_master WHERE type = 'table'").all()).toEqual([{ name: "photos" }]);
+    check.close();
+  });
+});
+
+describe("a read-only data folder", () => {
+  // Root ignores permission bits, so as root the CLI runs as the unprivileged
+  // user nobody (setpriv); as anyone else the folder's mode is enough.
+  const asUser = process.getuid?.() === 0 ? "exec setpriv --reuid=65534 --regid=65534 --clear-groups" : "";
+
+  it("lets --dry-run look without writing anything, and a send say the folder is read-only", async () => {
+    const server = await smtp();
+    const p = await sendProject(readers(3));
+    const data = path.dirname(p.db);
+    chmodSync(p.root, 0o755);
+    for (const f of readdirSync(data)) chmodSync(path.join(data, f), 0o644);
+    chmodSync(data, 0o555);
+    closers.push(async () => chmodSync(data, 0o755));
+    const run = (args: string[]) => runSend(p.root, env(server.url), args, asUser ? `${asUser} -- "$@"` : undefined);
+    const before = readdirSync(data).sort();
+    const dry = await run(["--dry-run"]);
+    expect(dry.stderr).toBe("");
+    expect(dry.stdout).toContain("recipients: 3 confirmed subscribers still to receive it");
+    expect(dry.stdout).toContain("dry run: nothing was sent.");
+    expect(dry.code).toBe(0);
+    const sent = await run([]);
+    expect(sent.stderr).toBe("gazette: the data folder data/ is read-only to this process (EACCES): gazette send writes its lock and ledger there; give it write access (gazette send --dry-run needs none)\n");
+    expect(sent.code).toBe(1);
+    expect(readdirSync(data).sort()).toEqual(before);
+    expect(server.accepted).toHaveLength(0);
   });
 });

@@ -56,6 +56,20 @@ describe.each(BACKENDS)("the $name store", ({ open }) => {
     expect(await store.findSubscriber("new@example.org")).toMatchObject({ name: "New", source: "import:x.csv", status: "confirmed" });
   });
 
+  it("imports from a stream in one transaction: a stream that fails part-way adds nothing", async () => {
+    const store = await fresh();
+    async function* rows(failAfter?: number) {
+      for (let i = 0; i < 5; i++) {
+        if (i === failAfter) throw new Error("the file changed while it was imported");
+        yield { email: `s${i}@example.org`, source: "import:x.csv" };
+      }
+    }
+    await expect(store.importSubscribers(rows(3))).rejects.toThrow("the file changed while it was imported");
+    expect(await store.countSubscribers()).toBe(0);
+    expect(await store.importSubscribers(rows())).toEqual({ added: 5, existing: 0 });
+    expect(await store.importSubscribers(rows())).toEqual({ added: 0, existing: 5 });
+  });
+
   it("removes a subscriber with their deliveries, and says when there is none", async () => {
     const store = await fresh();
     const s = await store.addSubscriber({ email: "gone@example.org" });

@@ -6,7 +6,8 @@ import Database from "better-sqlite3";
 import { describe, expect, it } from "vitest";
 import { formatProblems } from "../src/errors.ts";
 import { parseAddress } from "../src/store/address.ts";
-import { parseSubscriberCsv } from "../src/store/csv.ts";
+import { Readable } from "node:stream";
+import { readSubscriberCsv } from "../src/store/csv.ts";
 import { SqliteStore } from "../src/store/sqlite/sqlite-store.ts";
 import { StoreError } from "../src/store/store.ts";
 import { makeProject, REPO, tempDir } from "./helpers/project.ts";
@@ -74,9 +75,11 @@ describe("the SQLite store", () => {
 });
 
 describe("CSV import", () => {
-  it("reports every bad row with its line, so nothing is half-imported", () => {
+  const parseSubscriberCsv = (text: string, file: string, defaults: { status: "confirmed"; source: string }) => readSubscriberCsv(Readable.from([Buffer.from(text)]), file, defaults);
+
+  it("reports every bad row with its line, so nothing is half-imported", async () => {
     const csv = 'email,name\nok@example.org,OK\nbad@,Bad\nok@example.org,Dup\n"evil@example.org\nBcc: x@y.z",Evil\nfine@例子.测试,"名字, with comma"\nx@example.org,"bell \u0007"\n';
-    const { rows, problems } = parseSubscriberCsv(csv, "list.csv", { status: "confirmed", source: "import" });
+    const { rows, problems } = await parseSubscriberCsv(csv, "list.csv", { status: "confirmed", source: "import" });
     expect(formatProblems(problems)).toBe(`list.csv: 4 problems
   line 3  email: expected an email address such as reader@example.org, received "bad@"
   line 4  email: expected each address once; line 2 has it too, received "ok@example.org"
@@ -88,8 +91,8 @@ describe("CSV import", () => {
     ]);
   });
 
-  it("needs an email column", () => {
-    const { problems } = parseSubscriberCsv("address,name\na@example.org,A\n", "list.csv", { status: "confirmed", source: "import" });
+  it("needs an email column", async () => {
+    const { problems } = await parseSubscriberCsv("address,name\na@example.org,A\n", "list.csv", { status: "confirmed", source: "import" });
     expect(formatProblems(problems)).toBe('list.csv: 1 problem\n  line 1  expected a header row with an "email" column (and optionally "name", "status")');
   });
 });

@@ -4,6 +4,7 @@ import { OutputError } from "../errors.ts";
 import type { Newsletter } from "../model/newsletter.ts";
 import { createEmailContext, emailHeadline } from "../render/email/context.ts";
 import { renderEmailMjml } from "../render/email/mjml.ts";
+import { parseEmailShape } from "../render/email/shape.ts";
 import { createConfirmEmailContext, renderConfirmText } from "../render/email/confirm.ts";
 import { CONFIRM_PLACEHOLDERS, ISSUE_PLACEHOLDERS, newMarkerWord, placeholderMarkers, sealPlaceholders, type PlaceholderName } from "../render/email/placeholders.ts";
 import type { EmailTemplates } from "../render/email/templates.ts";
@@ -87,7 +88,10 @@ export async function buildEmails(
   const render = (batch: number[]) =>
     batch.map((i) => {
       const context = createEmailContext(planned[i]!.view(), site, newsletter, markers);
-      return { i, mjml: renderEmailMjml(context, templates), text: sealPlaceholders(renderEmailText(context), word, "text") };
+      const mjml = renderEmailMjml(context, templates);
+      const text = sealPlaceholders(renderEmailText(context), word, "text");
+      refuseTooBig(mjml, text, planned[i]!);
+      return { i, mjml, text };
     });
   const finish = async (batch: ReturnType<typeof render>) => {
     const compiled = await compiler.compile(batch.map((m) => ({ mjml: m.mjml, template })));
@@ -195,6 +199,21 @@ export async function buildConfirmEmail(
     [CONFIRM_META_FILE, `${JSON.stringify(meta, null, 2)}\n`],
   ]);
   return { files, key };
+}
+
+/**
+ * Refuses an email before mjml compiles it when the text it carries is
+ * already past Gmail's clipping point: that text comes out of mjml byte for
+ * byte (see shape.ts), so the HTML can only be bigger, and compiling a
+ * document of megabytes takes gigabytes.
+ */
+function refuseTooBig(mjml: string, text: string, planned: PlannedIssue): void {
+  const floor = parseEmailShape(mjml)?.runs.reduce((sum, run) => sum + Buffer.byteLength(run), 0) ?? 0;
+  if (floor <= EMAIL_MAX_BYTES) return;
+  throw new OutputError(
+    `emails/${planned.summary.number}.html`,
+    `the email's HTML would be at least ${kb(floor)} (text part ${kb(Buffer.byteLength(text))}), past Gmail's clipping point of about 102 KB; shorten ${planned.issue.file} or split it into two issues`,
+  );
 }
 
 export function kb(bytes: number): string {

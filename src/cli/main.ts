@@ -3,6 +3,7 @@ import path from "node:path";
 import type { BuildResult } from "../build/build.ts";
 import { registerDbCommands } from "./db.ts";
 import { registerDraftCommands } from "./draft.ts";
+import { registerFeedbackCommands } from "./feedback.ts";
 import { registerSendCommand, registerWorkerCommand } from "./send.ts";
 import { DEFAULT_PING_TIMEOUT_S, parseSeconds, pingAndReport, registerPingCommand } from "./ping.ts";
 import { registerSubscriberCommands } from "./subscribers.ts";
@@ -106,6 +107,7 @@ export function createProgram(io: Io): Command {
   registerPingCommand(program, io, () => rootOf(program));
   registerWorkerCommand(program, io, () => rootOf(program));
   registerDbCommands(program, io, () => rootOf(program));
+  registerFeedbackCommands(program, io, () => rootOf(program));
   return program;
 }
 
@@ -134,10 +136,15 @@ async function serveUntilStopped(io: Io, root: string, opts: ServeOptions & { sc
   const distDir = path.resolve(root, opts.out);
   const { createApp } = await import("../server/app.ts");
   const { openSubscriptions } = await import("./serve.ts");
+  const { openFeedback } = await import("./serve-feedback.ts");
   const subscriptions = await openSubscriptions(io, root, distDir, config, { schedules: opts.schedules });
+  const feedback = await openFeedback(io, root, config);
   const trustProxy = config.GAZETTE_TRUST_PROXY === "true" ? true : config.GAZETTE_TRUST_PROXY;
-  const app = await createApp({ distDir, subscriptions: subscriptions?.deps, trustProxy });
-  app.addHook("onClose", async () => subscriptions?.close());
+  const app = await createApp({ distDir, subscriptions: subscriptions?.deps, webhooks: feedback?.webhooks, trustProxy });
+  app.addHook("onClose", async () => {
+    await feedback?.close();
+    await subscriptions?.close();
+  });
   const [port, host] = [opts.port ?? config.PORT, opts.host ?? config.HOST];
   const address = await app.listen({ port, host }).catch(async (err: unknown) => {
     await app.close();
@@ -145,7 +152,7 @@ async function serveUntilStopped(io: Io, root: string, opts: ServeOptions & { sc
   });
   const base = address.replace("0.0.0.0", "127.0.0.1");
   subscriptions?.listening(base);
-  io.out([`serving ${opts.out}/ at ${base}/`, ...urls(base), ...(subscriptions?.describe() ?? []), "press Ctrl-C to stop", ""].join("\n"));
+  io.out([`serving ${opts.out}/ at ${base}/`, ...urls(base), ...(subscriptions?.describe() ?? []), ...(feedback?.describe(base) ?? []), "press Ctrl-C to stop", ""].join("\n"));
   await new Promise<void>((resolve) => {
     const stop = () => void app.close().then(resolve);
     process.once("SIGINT", stop);

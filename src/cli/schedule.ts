@@ -9,6 +9,7 @@ import { openStore } from "../store/open.ts";
 import type { Store } from "../store/store.ts";
 import { readConfig } from "../config.ts";
 import { readBuiltEmail, readNewsletter } from "./send-run.ts";
+import { guardRailFor } from "./guard-rail.ts";
 import { sendCampaign } from "./send-campaign.ts";
 
 interface Io {
@@ -96,6 +97,8 @@ export function createScheduledSend(options: { root: string; config: Config; sto
     const built = await readBuiltEmail(root, schedule.issue);
     if (built.meta.draft) return { state: "failed", detail: `issue ${schedule.issue} is a draft now, so nothing was sent` };
     if (emailHash(built) !== schedule.emailHash) log(`scheduled send of #${schedule.issue}: its email changed since it was scheduled; sending the new build (${built.meta.subject})`);
+    const stop = await guardRailFor(store.feedback, schedule.issue, options.config);
+    if (stop) return { state: "failed", detail: `not sent: ${stop}; see gazette report, then send it with gazette send ${schedule.issue} --force if you mean to` };
     const report = await sendCampaign({
       root,
       config: options.config,

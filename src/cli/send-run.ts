@@ -3,7 +3,7 @@ import { readFile } from "node:fs/promises";
 import path from "node:path";
 import { createInterface } from "node:readline/promises";
 import type { EmailMeta } from "../build/emails.ts";
-import { linkBase, readConfig } from "../config.ts";
+import { linkBase, readConfig, type Config } from "../config.ts";
 import { ISSUES_DIR, loadContent, NEWSLETTER_FILE } from "../content/load.ts";
 import { parseNewsletter } from "../content/parse.ts";
 import { ContentError } from "../errors.ts";
@@ -12,6 +12,7 @@ import { deadLocalWorkers } from "../send/campaign.ts";
 import { prepareMessage } from "../send/message.ts";
 import { createOutboxTransport, createSmtpTransport } from "../send/transport.ts";
 import { parseAddress } from "../store/address.ts";
+import { guardRailFor } from "./guard-rail.ts";
 import { describeStore, openStore } from "../store/open.ts";
 import { storeFailure } from "../store/problems.ts";
 import { renderProgress } from "./progress.ts";
@@ -28,6 +29,7 @@ export interface SendOptions {
   dryRun?: boolean;
   test?: string;
   resendUncertain?: boolean;
+  force?: boolean;
   /** Worker processes on this machine (this one and K-1 more). */
   workers?: number;
 }
@@ -62,13 +64,15 @@ export async function send(io: Io, root: string, number: number, opts: SendOptio
     }
     if (meta.draft) throw Object.assign(new Error(`issue ${number} is a draft: set draft: false and build before sending (or use --test)`), { code: "GAZETTE_DRAFT" });
 
-    mkdirSync(dataDir, { recursive: true }); // for the lock, even when the store is PostgreSQL
-    const release = acquireLock(path.join(dataDir, `send-${number}.lock`), `another gazette send ${number} is running`);
+    // A dry run only looks: no lock, nothing written, so it works in a read-only data folder.
+    const looking = !!opts.dryRun;
+    const release = looking ? () => {} : takeSendLock(dataDir, number);
     // The store, for people: "data/gazette.sqlite", or "PostgreSQL host/name".
     const ledger = describeStore(root, config).replace(/^SQLite /, "");
     let store: Awaited<ReturnType<typeof openStore>>;
     try {
-      store = await openStore(root, config);
+      // Checked before anything is sent: a damaged file must not promise 1,500 and die after 500.
+      store = await openStore(root, config, { readOnly: looking, check: true });
     } catch (err) {
       release();
       throw asStoreFailure(err, ledger, "nothing was sent");
@@ -76,7 +80,7 @@ export async function send(io: Io, root: string, number: number, opts: SendOptio
     let consequence = "nothing was sent";
     try {
       // Rows left 'sending' by a worker that is gone are uncertain: say so before asking, and count them right.
-      await store.expireLeases(number, deadLocalWorkers(await store.leaseHolders(number)));
+      if (!looking) await store.expireLeases(number, deadLocalWorkers(await store.leaseHolders(number)));
       const owed = await store.countOwed(number, !!opts.resendUncertain);
       const done = await store.countByState(number);
       io.out(
@@ -85,6 +89,13 @@ export async function send(io: Io, root: string, number: number, opts: SendOptio
           `${done.accepted ? ` (${done.accepted} already ${done.accepted === 1 ? "has" : "have"} it)` : ""}${done.uncertain && !opts.resendUncertain ? `; ${done.uncertain} uncertain, left alone` : ""}\n` +
           `transport: ${transport.description}${workers > 1 ? `, ${workers} workers` : ""}\n`,
       );
+      const stop = await guardRailFor(store.feedback, number, config);
+      if (stop && opts.force) io.err(`gazette: warning: ${stop}; sending anyway (--force)\n`);
+      if (stop && !opts.force) {
+        const message = `not sending: ${stop}. Mailbox providers block senders past these rates: see gazette report, then add --force to send anyway`;
+        if (!opts.dryRun) throw Object.assign(new Error(message), { code: "GAZETTE_GUARD" });
+        io.out(`${message}\n`);
+      }
       if (opts.dryRun) {
         io.out("dry run: nothing was sent.\n");
         return;
@@ -138,6 +149,19 @@ export async function send(io: Io, root: string, number: number, opts: SendOptio
     }
   } finally {
     await transport.close();
+  }
+}
+
+/** The lock that keeps one send of an issue at a time, in the data folder (even when the store is PostgreSQL). */
+function takeSendLock(dataDir: string, number: number): () => void {
+  try {
+    mkdirSync(dataDir, { recursive: true });
+    return acquireLock(path.join(dataDir, `send-${number}.lock`), `another gazette send ${number} is running`);
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    if (code !== "EROFS" && code !== "EACCES" && code !== "EPERM") throw err;
+    const shown = path.relative(process.cwd(), dataDir) || dataDir;
+    throw Object.assign(new Error(`the data folder ${shown}/ is read-only to this process (${code}): gazette send writes its lock and ledger there; give it write access (gazette send --dry-run needs none)`, { cause: err }), { code: "GAZETTE_READ_ONLY" });
   }
 }
 

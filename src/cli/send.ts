@@ -18,6 +18,7 @@ export function registerSendCommand(program: Command, io: Io, rootOf: () => stri
     .option("-y, --yes", "do not ask for confirmation")
     .option("--dry-run", "say what would be sent, send nothing")
     .option("--test <address>", "send one copy to this address and record nothing")
+    .option("--force", "send even when the last issue's complaint or hard-bounce rate is past its limit")
     .option("--resend-uncertain", "also resend messages that were in flight when an earlier run died (they may arrive twice)")
     .option("--workers <k>", "send with K worker processes on this machine (WAL on SQLite; any number of machines share a PostgreSQL campaign through gazette worker)", parseWorkers)
     .option("--at <time>", "schedule the send instead (2022-01-24T09:00+08:00, or a local time at utc_offset); gazette serve sends it then")

@@ -1,5 +1,5 @@
 import { InvalidArgumentError, type Command } from "commander";
-import { readFile, writeFile } from "node:fs/promises";
+import { open, writeFile } from "node:fs/promises";
 import path from "node:path";
 import { readConfig } from "../config.ts";
 import { ContentError } from "../errors.ts";
@@ -76,12 +76,16 @@ export function registerSubscriberCommands(program: Command, io: Io, rootOf: () 
     .argument("<file>", "CSV file")
     .option("--status <status>", "status for rows without one", parseStatus, "confirmed")
     .action(async (file: string, opts: { status: SubscriberStatus }) => {
-      const { parseSubscriberCsv } = await import("../store/csv.ts");
-      const text = await readFile(path.resolve(file), "utf8").catch((err: NodeJS.ErrnoException) => {
-        throw Object.assign(new Error(`cannot read ${file}: ${err.code === "ENOENT" ? "no such file" : err.message}`), { code: "GAZETTE_INPUT" });
-      });
-      const { rows, problems } = parseSubscriberCsv(text, path.relative(process.cwd(), path.resolve(file)) || file, { status: opts.status, source: `import:${path.basename(file)}` });
+      const { checkedSubscriberRows, checkSubscriberCsv } = await import("../store/csv.ts");
+      const cannotRead = (err: NodeJS.ErrnoException) =>
+        err.code === "GAZETTE_INPUT" ? err : Object.assign(new Error(`cannot read ${file}: ${err.code === "ENOENT" ? "no such file" : err.message}`), { code: "GAZETTE_INPUT" });
+      const shown = path.relative(process.cwd(), path.resolve(file)) || file;
+      const defaults = { status: opts.status, source: `import:${path.basename(file)}` };
+      // Read twice as a stream, so memory stays flat however big the file: once to check every row, then into one transaction.
+      const stream = async () => (await open(path.resolve(file), "r").catch((err: NodeJS.ErrnoException) => Promise.reject(cannotRead(err)))).createReadStream();
+      const { problems } = await checkSubscriberCsv(await stream(), shown, defaults).catch((err: NodeJS.ErrnoException) => Promise.reject(cannotRead(err)));
       if (problems.length > 0) throw new ContentError(problems, [], "nothing was imported");
+      const rows = checkedSubscriberRows(await stream(), shown, defaults);
       await withStore(async (store) => {
         const { added, existing } = await store.importSubscribers(rows);
         io.out(`imported ${added} subscriber${added === 1 ? "" : "s"}; ${existing} already present, left as they were\n`);

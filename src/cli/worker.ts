@@ -55,6 +55,7 @@ export async function prepareWorker(root: string, number: number, config: Config
         retry: { attempts: 5, baseDelayMs: config.GAZETTE_RETRY_BASE_MS, maxDelayMs: config.GAZETTE_RETRY_BASE_MS * 30 },
         leaseMs: config.GAZETTE_LEASE_SECONDS * 1000,
         ratePerSecond: config.SMTP_RATE,
+        bounceAddress: config.GAZETTE_BOUNCE_ADDRESS,
         signal,
       }),
     close: () => transport.close(),

@@ -1,6 +1,6 @@
 import { createHash } from "node:crypto";
 import { statSync } from "node:fs";
-import { readdir, readFile } from "node:fs/promises";
+import { readdir, readFile, stat } from "node:fs/promises";
 import path from "node:path";
 import { ContentError, type Problem } from "../errors.ts";
 import type { Issue } from "../model/issue.ts";
@@ -20,6 +20,13 @@ export interface Content {
 }
 
 export const NEWSLETTER_FILE = "content/newsletter.yaml";
+/**
+ * No content file may be larger: an issue's email must stay under Gmail's
+ * 102 KB clipping point, which an issue of more than about 50 KB of text
+ * cannot, and reading, parsing and rendering a file of many megabytes takes
+ * gigabytes before the email's size is known. Refused before it is read.
+ */
+export const MAX_CONTENT_FILE_BYTES = 1024 * 1024;
 export const ISSUES_DIR = "content/issues";
 
 /**
@@ -102,6 +109,12 @@ async function listIssueFiles(root: string, problems: Problem[]): Promise<string
 
 async function readText(root: string, file: string, problems: Problem[]): Promise<string | undefined> {
   try {
+    const { size } = await stat(path.join(root, file));
+    if (size > MAX_CONTENT_FILE_BYTES) {
+      const shown = `${(size / 1024 / 1024).toFixed(1)} MB`;
+      problems.push({ file, path: "", expected: `expected a content file of at most 1 MB (an issue's email must stay under Gmail's 102 KB clipping point); this one is ${shown}` });
+      return undefined;
+    }
     return await readFile(path.join(root, file), "utf8");
   } catch (cause) {
     problems.push({ file, path: "", expected: `expected a readable file: ${(cause as NodeJS.ErrnoException).code ?? (cause as Error).message}` });

@@ -1,4 +1,4 @@
-import { createHmac, randomBytes } from "node:crypto";
+import { createHmac, randomBytes, timingSafeEqual } from "node:crypto";
 import { hostname } from "node:os";
 import { setTimeout as sleep } from "node:timers/promises";
 import type { Subscriber } from "../model/subscriber.ts";
@@ -6,6 +6,7 @@ import type { Newsletter } from "../model/newsletter.ts";
 import type { DeliveryLedger, Outcome, SubscriberStore } from "../store/store.ts";
 import type { PreparedMessage } from "./message.ts";
 import { signToken } from "./tokens.ts";
+import { verpAddress } from "./verp.ts";
 import { asSendFailure, type Transport } from "./transport.ts";
 
 export interface RetryPolicy {
@@ -36,6 +37,8 @@ export interface CampaignOptions {
   /** Messages in flight at once: bounded, so memory stays flat, and the most a crash can leave uncertain. */
   concurrency: number;
   retry: RetryPolicy;
+  /** GAZETTE_BOUNCE_ADDRESS: envelope senders become its VERP form, and the List-Unsubscribe mailto goes to it. */
+  bounceAddress?: string;
   /**
    * Connection-level failures in a row (refused, no greeting, TLS), with no
    * message accepted between, after which the relay counts as unreachable
@@ -238,10 +241,11 @@ async function deliver(run: Run, subscriber: Subscriber, report: CampaignReport)
     name: subscriber.name,
     messageId,
     unsubscribeUrl,
-    unsubscribeMailto: `mailto:${run.newsletter.sender.email}?subject=${encodeURIComponent(`unsubscribe ${token}`)}`,
+    unsubscribeMailto: `mailto:${run.bounceAddress ?? run.newsletter.sender.email}?subject=${encodeURIComponent(`unsubscribe ${token}`)}`,
   });
   const settle = (state: Outcome["state"], detail: string, retrying?: boolean) =>
     run.settled.push({ issue, subscriberId: subscriber.id, email: subscriber.email, state, detail, ...(retrying ? { retrying } : {}) });
+  const envelopeFrom = run.bounceAddress ? verpAddress(run.secret, run.bounceAddress, issue, subscriber.id) : run.message.from;
   for (let attempt = 1; ; attempt++) {
     // Checked again at every attempt: someone who unsubscribes mid-send gets nothing more.
     const earlier = run.settled.splice(0);
@@ -266,7 +270,7 @@ async function deliver(run: Run, subscriber: Subscriber, report: CampaignReport)
       }
     }
     try {
-      const response = await run.transport.send({ from: run.message.from, to: subscriber.email }, raw, `${String(subscriber.id).padStart(8, "0")}`);
+      const response = await run.transport.send({ from: envelopeFrom, to: subscriber.email }, raw, `${String(subscriber.id).padStart(8, "0")}`);
       settle("accepted", response);
       run.connectionFailures = 0;
       report.sent++;
@@ -347,3 +351,15 @@ export function messageIdFor(options: Pick<CampaignOptions, "issue" | "newslette
 }
 
 
+
+/** The (issue, subscriber) of a Message-ID messageIdFor made, when its tag verifies; the domain is not checked. */
+export function deliveryOfMessageId(secret: Buffer, messageId: string): { issue: number; subscriberId: number } | undefined {
+  const match = /^<issue(\d{1,9})\.(\d{1,15})\.([A-Za-z0-9_-]{16})@[^<>\s]+>$/.exec(messageId.trim());
+  if (!match) return undefined;
+  const issue = Number(match[1]);
+  const subscriberId = Number(match[2]);
+  const expected = createHmac("sha256", secret).update(`message-id\0${issue}\0${subscriberId}`).digest("base64url").slice(0, 16);
+  const a = Buffer.from(expected);
+  const b = Buffer.from(match[3]!);
+  return a.length === b.length && timingSafeEqual(a, b) ? { issue, subscriberId } : undefined;
+}

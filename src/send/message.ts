@@ -3,6 +3,7 @@ import type { EmailMeta } from "../build/emails.ts";
 import type { Newsletter } from "../model/newsletter.ts";
 import { PLACEHOLDERS, type PlaceholderName } from "../render/email/placeholders.ts";
 import { escapeHtml } from "../render/html.ts";
+import { parseName } from "../store/address.ts";
 import { encodeHeaderWords, encodeQuotedPrintable, formatMailbox } from "./qp.ts";
 
 /** What differs per subscriber. */
@@ -58,12 +59,12 @@ function encodeMessage(content: { subject: string; html: string; text: string; t
   // boundary can never collide with the content (RFC 2045 §6.7 note).
   const boundary = `=_gazette_${content.tag}_${digest.slice(0, 24)}`;
   const fromAddress = newsletter.sender.email;
-  const from = formatMailbox(fromAddress, newsletter.sender.name);
+  const from = formatMailbox(fromAddress, newsletter.sender.name, "From: ".length);
   const fixedHeaders = [
     `From: ${from}`,
-    `Subject: ${encodeHeaderWords(content.subject)}`,
+    `Subject: ${encodeHeaderWords(content.subject, "Subject: ".length)}`,
     "MIME-Version: 1.0",
-    ...(list ? [`List-Id: ${encodeHeaderWords(newsletter.title)} <${listLabel(newsletter)}>`, "List-Unsubscribe-Post: List-Unsubscribe=One-Click"] : []),
+    ...(list ? [`List-Id: ${formatMailbox(listLabel(newsletter), newsletter.title, "List-Id: ".length)}`, "List-Unsubscribe-Post: List-Unsubscribe=One-Click"] : []),
     `Content-Type: multipart/alternative;\r\n boundary="${boundary}"`,
   ].join("\r\n");
   const preparedDate = dateHeader(preparedAt);
@@ -84,7 +85,7 @@ function encodeMessage(content: { subject: string; html: string; text: string; t
     build(personal) {
       if (list && (personal.unsubscribeUrl === undefined || personal.unsubscribeMailto === undefined)) throw new Error("an issue email needs its unsubscribe link and mailto");
       const headers =
-        `${fixedHeaders}\r\nDate: ${personal.date ? dateHeader(personal.date) : preparedDate}\r\nTo: ${formatMailbox(personal.email, personal.name)}\r\nMessage-ID: ${personal.messageId}\r\n` +
+        `${fixedHeaders}\r\nDate: ${personal.date ? dateHeader(personal.date) : preparedDate}\r\nTo: ${formatMailbox(personal.email, shownName(personal.name))}\r\nMessage-ID: ${personal.messageId}\r\n` +
         (list ? `List-Unsubscribe: <${personal.unsubscribeUrl}>,\r\n <${personal.unsubscribeMailto}>\r\n` : "") +
         "\r\n";
       const chunks: Buffer[] = [Buffer.from(headers)];
@@ -99,6 +100,12 @@ function encodeMessage(content: { subject: string; html: string; text: string; t
       return chunks;
     },
   };
+}
+
+/** A stored name that would not be accepted today (too long, bidirectional controls) is left out of To:, not sent as it is. */
+function shownName(name: string | null): string | null {
+  const parsed = parseName(name);
+  return parsed.ok ? parsed.name : null;
 }
 
 function dateHeader(date: Date): string {

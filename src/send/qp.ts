@@ -36,16 +36,55 @@ export function encodeQuotedPrintable(text: string, softEnd = false): string {
   return out.join("\r\n");
 }
 
-/** A header value as RFC 2047 encoded words when it is not plain ASCII; folded to 76 columns. */
-export function encodeHeaderWords(value: string): string {
-  if (/^[\x20-\x7e]*$/.test(value)) return value;
+/** RFC 5322: lines SHOULD stay within 78 characters and MUST within 998. */
+const LINE = 78;
+
+/**
+ * A header value (unstructured text, such as Subject) folded so that no
+ * line passes 78 characters: plain ASCII folds at its spaces, the rest
+ * becomes RFC 2047 encoded words, one per line. `used`: what the line
+ * already holds before the value ("Subject: " is 9).
+ */
+export function encodeHeaderWords(value: string, used = 0): string {
+  if (/^[\x20-\x7e]*$/.test(value)) {
+    if (used + value.length <= LINE) return value;
+    const folded = foldAtSpaces(value, used);
+    if (folded !== undefined) return folded;
+  }
+  return encodedWords(value, used);
+}
+
+/** Folds ASCII text at its spaces (each fold puts CRLF before a space); undefined when a word is too long for a line of its own. */
+function foldAtSpaces(value: string, used: number): string | undefined {
+  const lines: string[] = [];
+  let line = "";
+  let room = LINE - used;
+  for (const [i, word] of value.split(" ").entries()) {
+    const piece = i === 0 ? word : ` ${word}`;
+    if (line !== "" && line.length + piece.length > room) {
+      lines.push(line);
+      line = piece;
+      room = LINE;
+    } else {
+      line += piece;
+    }
+  }
+  lines.push(line);
+  // A word too long for a line of its own: encoded words, which can be cut anywhere, fold better.
+  if (lines.some((l, i) => l.length > (i === 0 ? LINE - used : LINE))) return undefined;
+  return lines.join("\r\n");
+}
+
+/** Encoded words, one per line: 45 bytes of UTF-8 make 60 base64 characters, "=?UTF-8?B?" + 60 + "?=" = 72; the first shorter when the line is partly used. */
+function encodedWords(value: string, used = 0): string {
   const words: string[] = [];
   let chunk = "";
+  let budget = Math.max(3, Math.min(45, Math.floor((LINE - used - 12) / 4) * 3));
   for (const char of value) {
-    // 45 bytes of UTF-8 make 60 base64 characters: "=?UTF-8?B?" + 60 + "?=" = 72.
-    if (Buffer.byteLength(chunk + char) > 45) {
+    if (chunk !== "" && Buffer.byteLength(chunk + char) > budget) {
       words.push(chunk);
       chunk = "";
+      budget = 45;
     }
     chunk += char;
   }
@@ -53,9 +92,17 @@ export function encodeHeaderWords(value: string): string {
   return words.map((w) => `=?UTF-8?B?${Buffer.from(w, "utf8").toString("base64")}?=`).join("\r\n ");
 }
 
-/** "Name" <address>, the name encoded when it needs to be. */
-export function formatMailbox(address: string, name?: string | null): string {
+/**
+ * "Name" <address>: a short ASCII name quoted, any other as encoded words
+ * (which fold); the address on a line of its own when it would not fit.
+ * `used`: what the line holds before it ("To: " is 4).
+ */
+export function formatMailbox(address: string, name?: string | null, used = 4): string {
   if (!name) return `<${address}>`;
-  const phrase = /^[\x20-\x7e]*$/.test(name) ? `"${name.replace(/["\\]/g, "\\$&")}"` : encodeHeaderWords(name);
-  return `${phrase} <${address}>`;
+  const quoted = `"${name.replace(/["\\]/g, "\\$&")}"`;
+  // Plain ASCII stays a quoted string, folded at its spaces when long (RFC 5322 allows folding white space inside one).
+  const ascii = /^[\x20-\x7e]*$/.test(name) ? (used + quoted.length <= LINE - 2 ? quoted : foldAtSpaces(quoted, used)) : undefined;
+  const phrase = ascii ?? encodedWords(name, used);
+  const lastLine = phrase.includes("\n") ? phrase.slice(phrase.lastIndexOf("\n") + 1).length : used + phrase.length;
+  return `${phrase}${lastLine + address.length + 3 > LINE ? "\r\n " : " "}<${address}>`;
 }

@@ -27,16 +27,26 @@ export function readSecret(dataDir: string, configured?: string): Buffer {
   const file = path.join(dataDir, "secret");
   try {
     return Buffer.from(readFileSync(file, "utf8").trim(), "base64url");
-  } catch {
-    mkdirSync(dataDir, { recursive: true });
-    const secret = randomBytes(32);
-    try {
-      writeFileSync(file, `${secret.toString("base64url")}\n`, { mode: 0o600, flag: "wx" });
-      return secret;
-    } catch {
-      return Buffer.from(readFileSync(file, "utf8").trim(), "base64url"); // another process made it first
-    }
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code !== "ENOENT") throw secretError(err, file);
   }
+  const secret = randomBytes(32);
+  try {
+    mkdirSync(dataDir, { recursive: true });
+    writeFileSync(file, `${secret.toString("base64url")}\n`, { mode: 0o600, flag: "wx" });
+    return secret;
+  } catch (err) {
+    // Another process made it first; anything else (a read-only folder) is said as it is.
+    if ((err as NodeJS.ErrnoException).code !== "EEXIST") throw secretError(err, file);
+    return Buffer.from(readFileSync(file, "utf8").trim(), "base64url");
+  }
+}
+
+function secretError(err: unknown, file: string): Error {
+  const code = (err as NodeJS.ErrnoException).code;
+  const shown = path.relative(process.cwd(), file) || file;
+  const why = code === "EROFS" || code === "EACCES" || code === "EPERM" ? `its folder is read-only to this process (${code})` : `${code}: ${(err as Error).message}`;
+  return Object.assign(new Error(`cannot create the token secret ${shown}: ${why}; give the folder write access, or set GAZETTE_SECRET`, { cause: err }), { code: "GAZETTE_SECRET" });
 }
 
 export function signToken(secret: Buffer, purpose: "unsubscribe", subscriber: { id: number; email: string }): string {

@@ -10,6 +10,7 @@ import fastifyRateLimit from "@fastify/rate-limit";
 import { registerSignup } from "./signup.ts";
 import { createRouteContext, type SubscriptionDeps } from "./subscriptions.ts";
 import { registerUnsubscribe } from "./unsubscribe.ts";
+import { registerWebhooks, type WebhookDeps } from "./webhooks.ts";
 import { errorWords } from "./words.ts";
 
 /** Content types a feed reader expects, by URL path; the static plugin would say application/xml. */
@@ -27,6 +28,8 @@ export interface AppOptions {
   trustProxy?: boolean | string;
   /** Subscriber store, token secret, newsletter and mailer: enables /subscribe, /confirm and /unsubscribe. */
   subscriptions?: SubscriptionDeps;
+  /** Feedback intake and the provider secrets: enables /webhooks/<provider>. */
+  webhooks?: WebhookDeps;
 }
 
 /**
@@ -81,6 +84,7 @@ export async function createApp(options: AppOptions): Promise<FastifyInstance> {
     registerSignup(app, ctx);
     registerUnsubscribe(app, ctx);
   }
+  if (options.webhooks) await registerWebhooks(app, options.webhooks);
   // A reader who posts a form gets a page in the newsletter's language, not JSON.
   const words = ctx?.words.errors ?? errorWords("en");
   const answer = (reply: FastifyReply, status: number, text: string) =>

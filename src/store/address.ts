@@ -37,9 +37,25 @@ export function parseAddress(input: string): AddressResult {
 
 export type NameResult = { ok: true; name: string | null } | { ok: false; expected: string };
 
-/** A display name as stored: trimmed, null when empty, refused with a line break or control character (it goes into a To: header). */
-export function parseName(input: string | undefined): NameResult {
+/** Display names longer than this (in characters, not bytes) are refused: a name goes into the To: header. */
+export const MAX_NAME_LENGTH = 100;
+/** Embeddings and isolates that reorder what a mail client shows around them (U+202A-202E, U+2066-2069). */
+const BIDI_CONTROLS = /[\u202a-\u202e\u2066-\u2069]/;
+
+/**
+ * A display name as stored: trimmed, null when empty; refused with a line
+ * break or control character (it goes into a To: header), a bidirectional
+ * control character (which can make "Bob" show as someone else), or more
+ * than MAX_NAME_LENGTH characters. Every way in (subscribers add --name,
+ * CSV import) goes through here; the sender leaves out a stored name that
+ * does not pass.
+ */
+export function parseName(input: string | undefined | null): NameResult {
   const name = input?.trim() || null;
-  if (name && /[\u0000-\u001f\u007f]/.test(name)) return { ok: false, expected: "expected a name with no line breaks or control characters" };
+  if (name === null) return { ok: true, name };
+  if (/[\u0000-\u001f\u007f]/.test(name)) return { ok: false, expected: "expected a name with no line breaks or control characters" };
+  if (BIDI_CONTROLS.test(name)) return { ok: false, expected: "expected a name without bidirectional control characters (U+202A-U+202E, U+2066-U+2069)" };
+  const length = [...name].length;
+  if (length > MAX_NAME_LENGTH) return { ok: false, expected: `expected a name of at most ${MAX_NAME_LENGTH} characters; this one has ${length.toLocaleString("en-US")}` };
   return { ok: true, name };
 }

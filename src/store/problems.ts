@@ -3,6 +3,10 @@
 /** An error from the store (better-sqlite3's SqliteError, a file system error) as one sentence naming `file`. */
 export function describeStoreError(err: Error, file: string): string {
   const code = (err as { code?: string }).code ?? "";
+  if (err.name === "StoreError" && (code === "DAMAGED" || code === "READ_ONLY")) {
+    return `the store ${file} ${err.message}${code === "DAMAGED" && !/restore|point/.test(err.message) ? "; restore it from a backup" : ""}`;
+  }
+  if (code === "GAZETTE_STORE") return err.message;
   const raw = `${code ? `${code}: ` : ""}${err.message}`;
   if (code === "SQLITE_FULL" || code === "ENOSPC" || code === "EFBIG" || code === "SQLITE_IOERR_WRITE") {
     return `the store ${file} could not be written: the disk or the file-size limit is full (${raw}); free some space`;

@@ -39,3 +39,17 @@ export interface ClickStore {
   /** Clicks per link of an issue, all days together. */
   clicksByLink(issue: number): Promise<Map<number, number>>;
 }
+
+/** One subscriber's dates, for the report's weeks: nothing else about them. */
+export interface SubscriberEvent {
+  createdAt: string;
+  confirmedAt: string | null;
+  unsubscribedAt: string | null;
+  status: string;
+  updatedAt: string;
+}
+
+export interface ReportStore {
+  /** Every subscriber's dates and status, oldest first. */
+  subscriberEvents(): Promise<SubscriberEvent[]>;
+}

@@ -1,5 +1,6 @@
+import type { FeedbackStore } from "./feedback.ts";
 import type { Delivery, DeliveryState, NewSubscriber, Subscriber, SubscriberStatus } from "../model/subscriber.ts";
-import type { ClickStore, ScheduleStore } from "./schedules.ts";
+import type { ClickStore, ReportStore, ScheduleStore } from "./schedules.ts";
 
 // Every method returns a promise, so that one set of callers serves every
 // backend (SQLite answers at once; PostgreSQL over the network).
@@ -8,8 +9,12 @@ import type { ClickStore, ScheduleStore } from "./schedules.ts";
 export interface SubscriberStore {
   /** Adds one subscriber; throws StoreError DUPLICATE when the address is there. */
   addSubscriber(input: NewSubscriber): Promise<Subscriber>;
-  /** Adds many in one transaction; addresses already present are left as they are. */
-  importSubscribers(rows: NewSubscriber[]): Promise<{ added: number; existing: number }>;
+  /**
+   * Adds many in one transaction; addresses already present are left as
+   * they are. Rows may come as a stream (a CSV read a chunk at a time):
+   * none is held beyond its insert, and if the stream fails nothing is added.
+   */
+  importSubscribers(rows: Iterable<NewSubscriber> | AsyncIterable<NewSubscriber>): Promise<{ added: number; existing: number }>;
   removeSubscriber(email: string): Promise<boolean>;
   findSubscriber(email: string): Promise<Subscriber | undefined>;
   getSubscriber(id: number): Promise<Subscriber | undefined>;
@@ -148,12 +153,16 @@ export interface DeliveryLedger {
 
 /** Everything a command needs from the store: one object, whichever backend. */
 export type Store = SubscriberStore & SignupStore & DeliveryLedger & {
+  /** Feedback events, replay checks and per-issue figures (see feedback.ts). */
+  readonly feedback: FeedbackStore;
   /** Scheduled sends and click counts. */
-  readonly schedules: ScheduleStore & ClickStore;
+  readonly schedules: ScheduleStore & ClickStore & ReportStore;
   /** What opening did to the schema: the migrations it applied, and the version now. */
   readonly migrations: { applied: number[]; version: number };
   /** The token secret kept in the database, for backends shared across machines (made on first use). */
   sharedSecret?(): Promise<Buffer>;
+  /** Problems a quick integrity check of the stored data finds (none when sound); where the backend has one. */
+  checkIntegrity?(): Promise<string[]>;
 };
 
 /** What became of one attempt. */
@@ -176,7 +185,7 @@ export interface TableDump {
 
 export class StoreError extends Error {
   constructor(
-    readonly code: "DUPLICATE" | "NOT_FOUND" | "MIGRATION" | "NOT_EMPTY" | "COPY",
+    readonly code: "DUPLICATE" | "NOT_FOUND" | "MIGRATION" | "NOT_EMPTY" | "COPY" | "DAMAGED" | "READ_ONLY",
     message: string,
   ) {
     super(message);

@@ -1,11 +1,11 @@
 import type pg from "pg";
-import type { ClickStore, Schedule, ScheduleState, ScheduleStore } from "../schedules.ts";
+import type { ClickStore, ReportStore, Schedule, ScheduleState, ScheduleStore, SubscriberEvent } from "../schedules.ts";
 import { iso } from "./rows.ts";
 
 const COLUMNS = "issue, due_at, state, email_hash, claimed_by, detail, updated_at";
 
 /** Schedules and click counts in PostgreSQL: the same as SQLite's, shared by every server and worker. */
-export class PostgresSchedules implements ScheduleStore, ClickStore {
+export class PostgresSchedules implements ScheduleStore, ClickStore, ReportStore {
   constructor(private readonly pool: pg.Pool) {}
 
   async scheduleSend(issue: number, dueAt: Date, emailHash: string, now: Date): Promise<boolean> {
@@ -47,10 +47,19 @@ export class PostgresSchedules implements ScheduleStore, ClickStore {
     );
   }
 
+  async subscriberEvents(): Promise<SubscriberEvent[]> {
+    const rows = (await this.pool.query("SELECT created_at, confirmed_at, unsubscribed_at, status, updated_at FROM subscribers ORDER BY id")).rows as Record<string, unknown>[];
+    return rows.map((r) => ({ createdAt: iso(r.created_at), confirmedAt: optionalIso(r.confirmed_at), unsubscribedAt: optionalIso(r.unsubscribed_at), status: String(r.status), updatedAt: iso(r.updated_at) }));
+  }
+
   async clicksByLink(issue: number): Promise<Map<number, number>> {
     const rows = (await this.pool.query<{ link: number; clicks: string }>("SELECT link, sum(clicks) AS clicks FROM link_clicks WHERE issue = $1 GROUP BY link", [issue])).rows;
     return new Map(rows.map((r) => [r.link, Number(r.clicks)]));
   }
+}
+
+function optionalIso(value: unknown): string | null {
+  return value === null || value === undefined ? null : iso(value);
 }
 
 function schedule(row: Record<string, unknown>): Schedule {

@@ -13,8 +13,10 @@ import {
   type SubscriberStore,
   type TableDump,
 } from "../store.ts";
+import type { FeedbackStore } from "../feedback.ts";
 import { loadTables } from "./load.ts";
 import { migratePostgres } from "./migrate.ts";
+import { PostgresFeedbackStore } from "./postgres-feedback.ts";
 import { PostgresLedger } from "./postgres-ledger.ts";
 import { PostgresSchedules } from "./postgres-schedules.ts";
 import { iso, subscriberRow as subscriber } from "./rows.ts";
@@ -36,10 +38,14 @@ export class PostgresStore extends PostgresLedger implements SubscriberStore, Si
   ) {
     super(pool);
     this.schedules = new PostgresSchedules(pool);
+    this.feedback = new PostgresFeedbackStore(pool);
   }
 
   /** Scheduled sends and click counts. */
   readonly schedules: PostgresSchedules;
+
+  /** Feedback events and reports, on the same pool (see postgres-feedback.ts). */
+  readonly feedback: FeedbackStore;
 
   /** Connects, migrates (one process at a time), and returns the store. */
   static async open(url: string, options: { poolSize?: number } = {}): Promise<PostgresStore> {
@@ -70,11 +76,15 @@ export class PostgresStore extends PostgresLedger implements SubscriberStore, Si
     }
   }
 
-  async importSubscribers(rows: NewSubscriber[]): Promise<{ added: number; existing: number }> {
+  async importSubscribers(rows: Iterable<NewSubscriber> | AsyncIterable<NewSubscriber>): Promise<{ added: number; existing: number }> {
     return this.tx(async (c) => {
       let added = 0;
-      for (const input of rows) added += (await insertSubscriber(c, input, true)).rowCount ?? 0;
-      return { added, existing: rows.length - added };
+      let total = 0;
+      for await (const input of rows) {
+        total++;
+        added += (await insertSubscriber(c, input, true)).rowCount ?? 0;
+      }
+      return { added, existing: total - added };
     });
   }
 

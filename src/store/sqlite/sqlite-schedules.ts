@@ -1,10 +1,10 @@
 import type Database from "better-sqlite3";
-import type { ClickStore, Schedule, ScheduleState, ScheduleStore } from "../schedules.ts";
+import type { ClickStore, ReportStore, Schedule, ScheduleState, ScheduleStore, SubscriberEvent } from "../schedules.ts";
 
 const COLUMNS = "issue, due_at AS dueAt, state, email_hash AS emailHash, claimed_by AS claimedBy, detail, updated_at AS updatedAt";
 
 /** Schedules and click counts in the SQLite file. */
-export class SqliteSchedules implements ScheduleStore, ClickStore {
+export class SqliteSchedules implements ScheduleStore, ClickStore, ReportStore {
   constructor(private readonly db: Database.Database) {}
 
   async scheduleSend(issue: number, dueAt: Date, emailHash: string, now: Date): Promise<boolean> {
@@ -49,5 +49,11 @@ export class SqliteSchedules implements ScheduleStore, ClickStore {
   async clicksByLink(issue: number): Promise<Map<number, number>> {
     const rows = this.db.prepare("SELECT link, sum(clicks) AS clicks FROM link_clicks WHERE issue = ? GROUP BY link").all(issue) as { link: number; clicks: number }[];
     return new Map(rows.map((r) => [r.link, r.clicks]));
+  }
+
+  async subscriberEvents(): Promise<SubscriberEvent[]> {
+    return this.db
+      .prepare("SELECT created_at AS createdAt, confirmed_at AS confirmedAt, unsubscribed_at AS unsubscribedAt, status, updated_at AS updatedAt FROM subscribers ORDER BY id")
+      .all() as SubscriberEvent[];
   }
 }

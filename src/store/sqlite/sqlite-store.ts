@@ -1,10 +1,13 @@
 import Database from "better-sqlite3";
-import { mkdirSync, readdirSync, readFileSync } from "node:fs";
+import { readdirSync, readFileSync } from "node:fs";
 import path from "node:path";
 import type { NewSubscriber, Subscriber, SubscriberStatus } from "../../model/subscriber.ts";
 import { newNonce } from "../../nonce.ts";
 import { packagePath } from "../../paths.ts";
+import type { FeedbackStore } from "../feedback.ts";
+import { SqliteFeedbackStore } from "./sqlite-feedback.ts";
 import { SqliteLedger } from "./sqlite-ledger.ts";
+import { openSqliteFile, refuseForeign } from "./open-file.ts";
 import { SqliteSchedules } from "./sqlite-schedules.ts";
 import {
   StoreError,
@@ -35,20 +38,39 @@ export class SqliteStore extends SqliteLedger implements SubscriberStore, Signup
   private readonly stmt: Record<string, Database.Statement>;
   /** What opening did to the schema: the migrations it applied, and the version now. */
   readonly migrations: { applied: number[]; version: number };
+  /** Feedback events and reports, on the same connection (see sqlite-feedback.ts). */
+  readonly feedback: FeedbackStore;
   /** Scheduled sends and click counts. */
   readonly schedules: SqliteSchedules;
 
-  constructor(file: string) {
-    if (file !== ":memory:") mkdirSync(path.dirname(file), { recursive: true });
-    const db = new Database(file);
-    db.pragma("journal_mode = WAL");
-    db.pragma("synchronous = NORMAL");
-    db.pragma("foreign_keys = ON");
-    // Several workers share the file: a writer waits its turn rather than failing.
-    db.pragma("busy_timeout = 10000");
-    const migrations = migrate(db);
+  private readonly cleanup: () => void;
+
+  /** `readOnly` opens without writing anything (no migration, no WAL set-up): for looking, as gazette send --dry-run does. */
+  constructor(file: string, options: { readOnly?: boolean } = {}) {
+    const { db, cleanup } = openSqliteFile(file, !!options.readOnly);
+    let migrations: { applied: number[]; version: number };
+    try {
+      refuseForeign(db);
+      if (options.readOnly) {
+        migrations = { applied: [], version: db.pragma("user_version", { simple: true }) as number };
+        if (migrations.version < latestMigration()) throw new StoreError("READ_ONLY", "needs its schema updated, which a read-only look cannot do: run any gazette command with write access first");
+      } else {
+        db.pragma("journal_mode = WAL");
+        db.pragma("synchronous = NORMAL");
+        db.pragma("foreign_keys = ON");
+        // Several workers share the file: a writer waits its turn rather than failing.
+        db.pragma("busy_timeout = 10000");
+        migrations = migrate(db);
+      }
+    } catch (err) {
+      db.close();
+      cleanup();
+      throw err;
+    }
     super(db);
+    this.cleanup = cleanup;
     this.migrations = migrations;
+    this.feedback = new SqliteFeedbackStore(db);
     this.schedules = new SqliteSchedules(db);
     const columns = "id, email, name, status, source, created_at AS createdAt, updated_at AS updatedAt";
     this.stmt = {
@@ -119,16 +141,32 @@ export class SqliteStore extends SqliteLedger implements SubscriberStore, Signup
     }
   }
 
-  async importSubscribers(rows: NewSubscriber[]): Promise<{ added: number; existing: number }> {
-    return this.db.transaction(() => {
-      let added = 0;
-      for (const input of rows) {
-        if (this.stmt.byEmail!.get(input.email)) continue;
+  async importSubscribers(rows: Iterable<NewSubscriber> | AsyncIterable<NewSubscriber>): Promise<{ added: number; existing: number }> {
+    const counts = { added: 0, existing: 0 };
+    const insert = (input: NewSubscriber) => {
+      if (this.stmt.byEmail!.get(input.email)) counts.existing++;
+      else {
         this.stmt.insert!.run(row(input));
-        added++;
+        counts.added++;
       }
-      return { added, existing: rows.length - added };
-    }).immediate();
+    };
+    if (Symbol.iterator in rows) {
+      this.db.transaction(() => {
+        for (const input of rows) insert(input);
+      }).immediate();
+      return counts;
+    }
+    // A stream of rows: one transaction held open across its reads (this
+    // connection does nothing else meanwhile: it is the import's own).
+    this.db.exec("BEGIN IMMEDIATE");
+    try {
+      for await (const input of rows) insert(input);
+      this.db.exec("COMMIT");
+    } catch (err) {
+      if (this.db.inTransaction) this.db.exec("ROLLBACK");
+      throw err;
+    }
+    return counts;
   }
 
   async removeSubscriber(email: string): Promise<boolean> {
@@ -249,7 +287,22 @@ export class SqliteStore extends SqliteLedger implements SubscriberStore, Signup
 
   async close(): Promise<void> {
     this.db.close();
+    this.cleanup();
   }
+
+  /** SQLite's PRAGMA quick_check: the problems it finds (none for a sound file), a damaged page's error included. */
+  async checkIntegrity(): Promise<string[]> {
+    try {
+      const rows = this.db.pragma("quick_check") as { quick_check: string }[];
+      return rows.map((r) => r.quick_check).filter((r) => r !== "ok");
+    } catch (err) {
+      return [`${(err as { code?: string }).code ?? "error"}: ${(err as Error).message}`];
+    }
+  }
+}
+
+function latestMigration(): number {
+  return Math.max(0, ...readdirSync(MIGRATIONS).filter((f) => /^\d{3}-.*\.sql$/.test(f)).map((f) => Number(f.slice(0, 3))));
 }
 
 /** Applies every migration newer than the file's user_version, each in its own transaction. */
