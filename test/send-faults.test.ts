@@ -65,12 +65,12 @@ describe("a dead relay stops the run", () => {
     const port = await freePort(); // nothing listens there: every connection is refused
     const p = await sendProject(readers(48));
     const result = await runSend(p.root, env(`smtp://127.0.0.1:${port}`));
-    expect(result.stdout).toMatch(/stopped: the relay is unreachable \(8 connection failures in a row, the last ESOCKET: connect ECONNREFUSED 127\.0\.0\.1:\d+\); 48 readers stay owed the issue, none marked failed/);
+    expect(result.stdout).toMatch(/stopped: the relay is unreachable \(4 connection failures in a row, the last ESOCKET: connect ECONNREFUSED 127\.0\.0\.1:\d+\); 48 readers stay owed the issue, none marked failed/);
     expect(result.code).toBe(75);
     expect(result.stderr).not.toContain("ETA 0s");
     const after = await ledger(p.db);
     expect(after.owed).toBe(48);
-    // Only the messages in flight were tried (4 with 2 connections), each left deferred; the rest still queued.
+    // Only the messages in flight were tried (2 with 2 connections, each at most twice), each left deferred; the rest still queued.
     const tried = after.deliveries.filter((d) => d.state !== "queued");
     expect(tried.length).toBeLessThanOrEqual(4);
     expect(tried.every((d) => d.state === "deferred")).toBe(true);
@@ -91,10 +91,10 @@ describe("a dead relay stops the run", () => {
     silent.on("connection", () => connections++);
     const p = await sendProject(readers(16));
     const result = await runSend(p.root, env(`smtp://127.0.0.1:${(silent.address() as { port: number }).port}`, { SMTP_TIMEOUT: "0.3" }));
-    expect(result.stdout).toMatch(/stopped: the relay is unreachable \(8 connection failures in a row, the last ETIMEDOUT: Greeting never received\); 16 readers stay owed/);
+    expect(result.stdout).toMatch(/stopped: the relay is unreachable \(4 connection failures in a row, the last ETIMEDOUT: Greeting never received\); 16 readers stay owed/);
     expect(result.code).toBe(75);
     expect(result.stderr).not.toContain("ETA 0s");
-    expect(connections).toBeLessThanOrEqual(16); // 8 failures, then stop (16 readers × 5 attempts = 80 before)
+    expect(connections).toBeLessThanOrEqual(8); // 4 failures, then stop (16 readers × 5 attempts = 80 before)
     expect((await ledger(p.db)).owed).toBe(16);
   });
 

@@ -260,4 +260,17 @@ describe.each(BACKENDS)("the $name store", ({ open }) => {
     expect(waits[4]!).toBeGreaterThan(150);
     expect(waits[4]!).toBeLessThanOrEqual(200);
   });
+
+  it("counts clicks per issue, link and day, summing the days, with concurrent clicks all counted", async () => {
+    const store = await fresh();
+    const day1 = new Date("2022-01-17T23:59:00Z");
+    const day2 = new Date("2022-01-18T00:01:00Z");
+    await store.schedules.countClick(36, 3, day1);
+    await Promise.all(Array.from({ length: 10 }, () => store.schedules.countClick(36, 3, day2)));
+    await store.schedules.countClick(36, 1, day2);
+    await store.schedules.countClick(37, 3, day2);
+    expect(Object.fromEntries(await store.schedules.clicksByLink(36))).toEqual({ 1: 1, 3: 11 });
+    expect(Object.fromEntries(await store.schedules.clicksByLink(37))).toEqual({ 3: 1 });
+    expect((await store.schedules.clicksByLink(38)).size).toBe(0);
+  });
 });

@@ -41,7 +41,7 @@ describe("three send workers on PostgreSQL", () => {
     const { root, url } = await projectWith(3000);
     // Quick retries: a connection the busy relay drops is retried at once rather than left deferred.
     const env = { DATABASE_URL: url, SMTP_URL: smtp.url, SMTP_POOL_SIZE: "3", GAZETTE_LEASE_SECONDS: "5", GAZETTE_RETRY_BASE_MS: "50" };
-    const inFlight = 3 * 2; // SMTP_POOL_SIZE × 2 messages in flight per worker
+    const inFlight = 3; // SMTP_POOL_SIZE messages in flight per worker
     const coordinator = gazette(root, env, ["send", "36", "--yes"]);
     // The campaign is running once the coordinator has frozen its recipients; workers join it.
     const store = await PostgresStore.open(url);

@@ -1,4 +1,5 @@
 import { randomBytes } from "node:crypto";
+import { readFileSync } from "node:fs";
 import type { Problem } from "../errors.ts";
 import { OutputError } from "../errors.ts";
 import type { Newsletter } from "../model/newsletter.ts";
@@ -6,8 +7,9 @@ import { createEmailContext, emailHeadline } from "../render/email/context.ts";
 import { renderEmailMjml } from "../render/email/mjml.ts";
 import { parseEmailShape } from "../render/email/shape.ts";
 import { createConfirmEmailContext, renderConfirmText } from "../render/email/confirm.ts";
-import { CONFIRM_PLACEHOLDERS, ISSUE_PLACEHOLDERS, newMarkerWord, placeholderMarkers, sealPlaceholders, type PlaceholderName } from "../render/email/placeholders.ts";
+import { CONFIRM_PLACEHOLDERS, ISSUE_PLACEHOLDERS, PLACEHOLDERS, newMarkerWord, placeholderMarkers, sealPlaceholders, type PlaceholderName } from "../render/email/placeholders.ts";
 import type { EmailTemplates } from "../render/email/templates.ts";
+import { redirectEmailLinks } from "../render/email/click-links.ts";
 import { renderEmailText } from "../render/email/text.ts";
 import type { PlannedIssue } from "../render/site.ts";
 import type { SiteView } from "../render/web/archive.ts";
@@ -54,6 +56,8 @@ export interface EmailMeta extends BuiltEmailMeta {
   draft: boolean;
   /** Where the email's own pictures are published (base_url + images/): the preview shows them from this server instead. */
   images: string;
+  /** With analytics.clicks: the link table, links[n - 1] being where /r/<number>/<n> redirects. */
+  links?: string[];
 }
 
 /**
@@ -76,7 +80,10 @@ export async function buildEmails(
   // What every email shares, hashed once: a key per issue then hashes 130 bytes, not the templates again.
   const shared = OutputCache.keyOf([codeVersion, templates.fingerprint, newsletterKey(newsletter), "issue email"]);
   const keys = planned.map((p) => OutputCache.keyOf([shared, p.fingerprint]));
-  const sizes = keys.map((key) => cache.sizes(key, ["html", "txt"]));
+  // With click counting, each email's link table is cached beside it.
+  const clicks = newsletter.analytics.clicks;
+  const exts = clicks ? ["html", "txt", "links"] : ["html", "txt"];
+  const sizes = keys.map((key) => cache.sizes(key, exts));
 
   const missing = planned.map((_, i) => i).filter((i) => sizes[i] === undefined);
   // Only the templates place per-reader values: they write one-off markers, and whatever placeholder syntax the content brought is neutralised.
@@ -91,22 +98,35 @@ export async function buildEmails(
       const mjml = renderEmailMjml(context, templates);
       const text = sealPlaceholders(renderEmailText(context), word, "text");
       refuseTooBig(mjml, text, planned[i]!);
-      return { i, mjml, text };
+      const keep = [context.issue.url, site.baseUrl, site.feeds.rss, site.feeds.atom, site.feeds.json];
+      return { i, number: planned[i]!.summary.number, keep, mjml, text };
     });
   const finish = async (batch: ReturnType<typeof render>) => {
     const compiled = await compiler.compile(batch.map((m) => ({ mjml: m.mjml, template })));
     await Promise.all(
       batch.map(async (m, j) => {
         const { route } = compiled[j]!;
-        const html = sealPlaceholders(compiled[j]!.html, word, "html");
+        let html = sealPlaceholders(compiled[j]!.html, word, "html");
+        let text = m.text;
+        const writes: Promise<void>[] = [];
+        if (clicks) {
+          const redirected = redirectEmailLinks({ html, text }, m.number, m.keep);
+          ({ html, text } = redirected);
+          const links = JSON.stringify(redirected.links);
+          linkTables.set(m.i, redirected.links);
+          writes.push(cache.put(keys[m.i]!, "links", links));
+        }
         fresh.add(m.i);
         routes.set(m.i, route);
-        sizes[m.i] = [Buffer.byteLength(html), Buffer.byteLength(m.text)];
-        await Promise.all([cache.put(keys[m.i]!, "html", html), cache.put(keys[m.i]!, "txt", m.text)]);
+        sizes[m.i] = [Buffer.byteLength(html), Buffer.byteLength(text)];
+        // The html and txt last: an entry counts as cached once every file is there.
+        await Promise.all(writes);
+        await Promise.all([cache.put(keys[m.i]!, "html", html), cache.put(keys[m.i]!, "txt", text)]);
       }),
     );
   };
   const routes = new Map<number, EmailRoute>();
+  const linkTables = new Map<number, string[]>();
   let pending: Promise<void> | undefined;
   for (let start = 0; start < missing.length; start += BATCH) {
     const batch = render(missing.slice(start, start + BATCH));
@@ -141,8 +161,9 @@ export async function buildEmails(
       images: new URL("images/", newsletter.base_url).href,
       html: `${p.summary.number}.html`,
       text: `${p.summary.number}.txt`,
-      placeholders: ISSUE_PLACEHOLDERS,
+      placeholders: clicks ? { ...ISSUE_PLACEHOLDERS, linkBase: PLACEHOLDERS.linkBase } : ISSUE_PLACEHOLDERS,
       bytes: { html: htmlBytes!, text: textBytes! },
+      ...(clicks ? { links: linkTables.get(i) ?? (JSON.parse(readFileSync(cache.pathOf(keys[i]!, "links"), "utf8")) as string[]) } : {}),
     };
     // Fresh or cached, the email is in the cache now: dist/ links it.
     files.set(`${base}.html`, { linkFrom: cache.pathOf(keys[i]!, "html") });

@@ -1,6 +1,7 @@
 import { Command, CommanderError, InvalidArgumentError } from "commander";
 import path from "node:path";
 import type { BuildResult } from "../build/build.ts";
+import { registerClicksCommand } from "./clicks.ts";
 import { registerDbCommands } from "./db.ts";
 import { registerDraftCommands } from "./draft.ts";
 import { registerFeedbackCommands } from "./feedback.ts";
@@ -108,6 +109,7 @@ export function createProgram(io: Io): Command {
   registerWorkerCommand(program, io, () => rootOf(program));
   registerDbCommands(program, io, () => rootOf(program));
   registerFeedbackCommands(program, io, () => rootOf(program));
+  registerClicksCommand(program, io, () => rootOf(program));
   return program;
 }
 
@@ -140,7 +142,7 @@ async function serveUntilStopped(io: Io, root: string, opts: ServeOptions & { sc
   const subscriptions = await openSubscriptions(io, root, distDir, config, { schedules: opts.schedules });
   const feedback = await openFeedback(io, root, config);
   const trustProxy = config.GAZETTE_TRUST_PROXY === "true" ? true : config.GAZETTE_TRUST_PROXY;
-  const app = await createApp({ distDir, subscriptions: subscriptions?.deps, webhooks: feedback?.webhooks, trustProxy });
+  const app = await createApp({ distDir, subscriptions: subscriptions?.deps, webhooks: feedback?.webhooks, clicks: subscriptions?.clicks, trustProxy });
   app.addHook("onClose", async () => {
     await feedback?.close();
     await subscriptions?.close();

@@ -55,6 +55,7 @@ export async function send(io: Io, root: string, number: number, opts: SendOptio
           name: null,
           messageId: `<issue${number}.test.${Date.now()}@${newsletter.sender.email.split("@")[1]}>`,
           unsubscribeUrl: new URL("unsubscribe/test", linkBase(config, newsletter.base_url)).href,
+          linkBase: linkBase(config, newsletter.base_url),
           unsubscribeMailto: `mailto:${newsletter.sender.email}?subject=unsubscribe`,
         }),
         `test-${Date.now()}`,

@@ -8,6 +8,7 @@ import type { Newsletter } from "../model/newsletter.ts";
 import { ConfirmationMailer } from "../send/confirmations.ts";
 import { prepareConfirmation } from "../send/message.ts";
 import { createOutboxTransport, createSmtpTransport } from "../send/transport.ts";
+import type { ClickDeps } from "../server/clicks.ts";
 import { DEFAULT_LIMITS, type SubscriptionDeps } from "../server/subscriptions.ts";
 import { Scheduler } from "../send/scheduler.ts";
 import { openStore } from "../store/open.ts";
@@ -21,6 +22,8 @@ interface Io {
 
 export interface Subscriptions {
   deps: SubscriptionDeps;
+  /** Behind /r/<issue>/<n>: the click counts. */
+  clicks: Omit<ClickDeps, "distDir">;
   /** Tell it the address the server listens on, once known. */
   listening(address: string): void;
   /** Lines for the start-up message: where confirmation mails go and where their links point. */
@@ -81,6 +84,7 @@ export async function openSubscriptions(io: Io, root: string, distDir: string, c
   const publicOrigins = config.GAZETTE_PUBLIC_URL ? [new URL(config.GAZETTE_PUBLIC_URL).origin] : [];
   return {
     deps: { store, secret, newsletter, mailer, publicOrigins, limits: { subscribe: { ...DEFAULT_LIMITS.subscribe, max: config.GAZETTE_SIGNUPS_PER_CLIENT } } },
+    clicks: { store: store.schedules, log: (line) => io.err(`gazette: ${line}\n`) },
     listening(address) {
       listeningAt = address;
     },

@@ -51,7 +51,7 @@ export async function prepareWorker(root: string, number: number, config: Config
         message,
         secret,
         linkBase: linkBase(config, newsletter.base_url),
-        concurrency: config.SMTP_URL ? config.SMTP_POOL_SIZE * 2 : 4,
+        concurrency: config.SMTP_URL ? config.SMTP_POOL_SIZE : 4,
         retry: { attempts: 5, baseDelayMs: config.GAZETTE_RETRY_BASE_MS, maxDelayMs: config.GAZETTE_RETRY_BASE_MS * 30 },
         leaseMs: config.GAZETTE_LEASE_SECONDS * 1000,
         ratePerSecond: config.SMTP_RATE,

@@ -71,6 +71,13 @@ export const NewsletterSchema = z.strictObject({
       hubs: z.array(httpUrl, { error: "expected a list of hub URLs" }).min(1, { error: "expected at least one hub URL" }),
     })
     .optional(),
+  /**
+   * Privacy-respecting counts of which links readers followed: off unless
+   * `clicks: true`. Links then go through gazette serve's /r/<issue>/<n>.
+   */
+  analytics: z
+    .strictObject({ clicks: z.boolean({ error: "expected true or false" }).default(false) })
+    .default({ clicks: false }),
   /** Feeds (RSS, RDF, Atom) that `gazette draft` gathers new items from. Not part of any output. */
   sources: z.array(source, { error: "expected a list of sources, each { url, section?, limit? }" }).default([]),
 });

@@ -32,7 +32,7 @@ export interface CampaignOptions {
   transport: Transport;
   message: PreparedMessage;
   secret: Buffer;
-  /** Base of the unsubscribe links; defaults to the newsletter's base_url. */
+  /** Base of the unsubscribe and click links; defaults to the newsletter's base_url. */
   linkBase?: string;
   /** Messages in flight at once: bounded, so memory stays flat, and the most a crash can leave uncertain. */
   concurrency: number;
@@ -235,8 +235,10 @@ async function deliver(run: Run, subscriber: Subscriber, report: CampaignReport)
   const { store, issue, retry, worker } = run;
   const messageId = messageIdFor(run, subscriber);
   const token = signToken(run.secret, "unsubscribe", subscriber);
-  const unsubscribeUrl = new URL(`unsubscribe/${token}`, run.linkBase ?? run.newsletter.base_url).href;
+  const base = run.linkBase ?? run.newsletter.base_url;
+  const unsubscribeUrl = new URL(`unsubscribe/${token}`, base).href;
   const raw = run.message.build({
+    linkBase: base,
     email: subscriber.email,
     name: subscriber.name,
     messageId,

@@ -14,6 +14,8 @@ export interface Personal {
   /** Issue emails: the signed unsubscribe page and mailto, for the footer and List-Unsubscribe. */
   unsubscribeUrl?: string;
   unsubscribeMailto?: string;
+  /** Issue emails with click counting: where gazette serve is reached, ending in "/" (the same for every reader). */
+  linkBase?: string;
   /** Confirmation emails: the signed, expiring confirmation link. */
   confirmUrl?: string;
   /** The Date header; defaults to the time the message was prepared. */

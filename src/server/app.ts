@@ -4,6 +4,7 @@ import path from "node:path";
 import { readWebTemplates } from "../build/read-templates.ts";
 import { answerClientError, applySecurityHeaders } from "./headers.ts";
 import { trustProxyFn } from "./origin.ts";
+import { registerClicks, type ClickDeps } from "./clicks.ts";
 import { registerPreview } from "./preview.ts";
 import fastifyFormbody from "@fastify/formbody";
 import fastifyRateLimit from "@fastify/rate-limit";
@@ -30,6 +31,8 @@ export interface AppOptions {
   subscriptions?: SubscriptionDeps;
   /** Feedback intake and the provider secrets: enables /webhooks/<provider>. */
   webhooks?: WebhookDeps;
+  /** The click counts' store: enables /r/<issue>/<n> (analytics.clicks). */
+  clicks?: Omit<ClickDeps, "distDir">;
 }
 
 /**
@@ -79,6 +82,7 @@ export async function createApp(options: AppOptions): Promise<FastifyInstance> {
   });
   const templates = await readWebTemplates();
   await registerPreview(app, options.distDir, templates);
+  if (options.clicks) registerClicks(app, { ...options.clicks, distDir: options.distDir });
   const ctx = options.subscriptions && createRouteContext(options.subscriptions, templates, trustProxy);
   if (ctx) {
     registerSignup(app, ctx);

@@ -24,6 +24,7 @@ export async function registerPreview(app: FastifyInstance, distDir: string, tem
     email: SAMPLE_EMAIL,
     unsubscribeUrl: `${origin}/_preview/unsubscribe`,
     confirmUrl: `${origin}/_preview/confirm`,
+    linkBase: `${origin}/`,
   });
   const originOf = (host: string | undefined) => `http://${host ?? "127.0.0.1"}`;
 

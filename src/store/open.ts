@@ -46,7 +46,7 @@ export async function openStore(
   const problems = options.check && store.checkIntegrity ? await store.checkIntegrity() : [];
   if (problems.length > 0) {
     await store.close().catch(() => {});
-    const listed = problems.slice(0, 3).join("; ") + (problems.length > 3 ? `; and ${problems.length - 3} more` : "");
+    const listed = problems.slice(0, 3).map((p) => p.replace(/\s*\n\s*/g, " ")).join("; ") + (problems.length > 3 ? `; and ${problems.length - 3} more` : "");
     throw storeFailure(new StoreError("DAMAGED", `failed its integrity check (PRAGMA quick_check: ${listed})`), shown);
   }
   return store;

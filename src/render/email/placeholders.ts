@@ -13,6 +13,12 @@ export const PLACEHOLDERS = {
   unsubscribeUrl: "[[gazette:unsubscribe_url]]",
   /** The signed, expiring link that confirms a signup (the confirmation email). */
   confirmUrl: "[[gazette:confirm_url]]",
+  /**
+   * Where gazette serve is reached, ending in "/": the same for every reader
+   * (not personal), filled at send time like the unsubscribe link's base.
+   * Only the build's click-link rewriting writes it (see click-links.ts).
+   */
+  linkBase: "[[gazette:link_base]]",
 } as const;
 
 export type PlaceholderName = keyof typeof PLACEHOLDERS;
@@ -22,8 +28,8 @@ export type PlaceholderValues = Partial<Record<PlaceholderName, string>>;
 export const ISSUE_PLACEHOLDERS = { email: PLACEHOLDERS.email, unsubscribeUrl: PLACEHOLDERS.unsubscribeUrl } as const;
 export const CONFIRM_PLACEHOLDERS = { email: PLACEHOLDERS.email, confirmUrl: PLACEHOLDERS.confirmUrl } as const;
 
-const TOKEN_RE = /\[\[gazette:(email|unsubscribe_url|confirm_url)\]\]/g;
-const NAME_OF: Record<string, PlaceholderName> = { email: "email", unsubscribe_url: "unsubscribeUrl", confirm_url: "confirmUrl" };
+const TOKEN_RE = /\[\[gazette:(email|unsubscribe_url|confirm_url|link_base)\]\]/g;
+const NAME_OF: Record<string, PlaceholderName> = { email: "email", unsubscribe_url: "unsubscribeUrl", confirm_url: "confirmUrl", link_base: "linkBase" };
 
 /**
  * Fills every placeholder. In HTML the values are escaped, so an address
