@@ -1,10 +1,11 @@
-import { readFile } from "node:fs/promises";
+import { readFile, writeFile } from "node:fs/promises";
 import path from "node:path";
 import type { Browser } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { build } from "../src/build/build.ts";
 import { renderReportHtml, type ReportInput } from "../src/render/report/report-html.ts";
 import { weeksFrom } from "../src/render/report/weeks.ts";
+import { SqliteStore } from "../src/store/sqlite/sqlite-store.ts";
 import { horizontalOverflow, launchChromium, platformFonts } from "./helpers/browser.ts";
 import { runCli } from "./helpers/processes.ts";
 import { makeProject, tempDir } from "./helpers/project.ts";
@@ -75,6 +76,32 @@ describe("gazette report --html", () => {
     expect(html).toMatch(/<tr><td>#36[^<]*<\/td><td>3<\/td><td>3<\/td>/);
     // The funnel's bounces and complaints come from the feedback the store recorded afterwards.
     expect(html).toContain("<h2>每期投递情况</h2>");
+  });
+});
+
+describe("papers readers chose, in the report", () => {
+  it("names each clicked link by its paper, most clicked first, from the counts the store keeps", async () => {
+    const root = await makeProject("issue-36");
+    const yamlFile = path.join(root, "content/newsletter.yaml");
+    await writeFile(yamlFile, `${await readFile(yamlFile, "utf8")}\nanalytics: { clicks: true }\n`);
+    await build({ root });
+    const links = (JSON.parse(await readFile(path.join(root, "dist/emails/36.json"), "utf8")) as { links: string[] }).links;
+    const paper = links.indexOf("https://arxiv.org/pdf/2201.05125v1.pdf") + 1;
+    const code = links.indexOf("https://github.com/google-research/growneuron") + 1;
+    expect(paper * code).toBeGreaterThan(0);
+    const store = new SqliteStore(path.join(root, "data/gazette.sqlite"));
+    for (let i = 0; i < 3; i++) await store.schedules.countClick(36, paper, new Date("2022-01-24T02:00:00Z"));
+    await store.schedules.countClick(36, code, new Date("2022-01-25T02:00:00Z"));
+    await store.close();
+    const file = path.join(await tempDir(), "report.html");
+    expect((await runCli(["report", "--html", file], root, { ...process.env, SMTP_URL: "" })).status).toBe(0);
+    const html = await readFile(file, "utf8");
+    expect(html).toContain("<h2>读者点击的论文 #36</h2>");
+    const rows = [...html.slice(html.indexOf('id="clicks-36"')).matchAll(/<td class="label">([^<]+)<\/td><td>(\d+)<\/td>/g)].map((m) => [m[1], m[2]]);
+    expect(rows).toEqual([
+      ["GRADMAX: GROWING NEURAL NETWORKS USING GRADIENT INFORMATION · 论文地址 · https://arxiv.org/pdf/2201.05125v1.pdf", "3"],
+      ["GRADMAX: GROWING NEURAL NETWORKS USING GRADIENT INFORMATION · 代码下载 · https://github.com/google-research/growneuron", "1"],
+    ]);
   });
 });
 

@@ -4,7 +4,10 @@ import { readConfig } from "../config.ts";
 import { loadContent } from "../content/load.ts";
 import { renderReportHtml, type ClickRow, type FunnelRow } from "../render/report/report-html.ts";
 import { weeksFrom } from "../render/report/weeks.ts";
+import type { Issue } from "../model/issue.ts";
+import { labelsFor } from "../render/labels.ts";
 import { openStore } from "../store/open.ts";
+import { rankLinks } from "./clicks.ts";
 import type { Store } from "../store/store.ts";
 
 interface Io {
@@ -35,7 +38,7 @@ export async function writeReportHtml(io: Io, root: string, file: string, now = 
       at: now.toISOString().slice(0, 16).replace("T", " "),
       weeks: weeksFrom(await store.schedules.subscriberEvents(), now),
       issues: await funnels(store, content.issues.filter((i) => !i.draft).map((i) => ({ number: i.number, title: i.title }))),
-      clicks: clicksOn(content.newsletter) ? await clickRows(store, root, content.issues.filter((i) => !i.draft).map((i) => i.number)) : undefined,
+      clicks: content.newsletter.analytics?.clicks ? await clickRows(store, root, content.issues.filter((i) => !i.draft), content.newsletter.language) : undefined,
     });
     const target = path.resolve(file);
     const tmp = `${target}.${process.pid}.tmp`;
@@ -62,23 +65,28 @@ async function funnels(store: Store, issues: { number: number; title: string }[]
     }));
 }
 
-function clicksOn(newsletter: object): boolean {
-  return (newsletter as { analytics?: { clicks?: boolean } }).analytics?.clicks === true;
-}
-
-/** Each issue's links (from its built email's link table) by clicks. */
-async function clickRows(store: Store, root: string, numbers: number[]): Promise<ClickRow[]> {
+/** Each issue's links (its built email's link table) by clicks, named by the paper they belong to where they do. */
+async function clickRows(store: Store, root: string, issues: Issue[], language: string): Promise<ClickRow[]> {
+  const words = labelsFor(language);
   const rows: ClickRow[] = [];
-  for (const n of numbers) {
-    const meta = await readFile(path.join(root, "dist/emails", `${n}.json`), "utf8").then((t) => JSON.parse(t) as { links?: (string | { url: string; label?: string })[] }, () => undefined);
+  for (const issue of issues) {
+    const meta = await readFile(path.join(root, "dist/emails", `${issue.number}.json`), "utf8").then((t) => JSON.parse(t) as { links?: string[] }, () => undefined);
     if (!meta?.links) continue;
-    const counts = await store.schedules.clicksByLink(n);
-    const links = meta.links.map((l, i) => {
-      const url = typeof l === "string" ? l : l.url;
-      const label = typeof l === "string" ? url : l.label ?? url;
-      return { label, url, clicks: counts.get(i) ?? counts.get(i + 1) ?? 0 };
-    });
-    rows.push({ issue: n, links: links.filter((l) => l.clicks > 0) });
+    const names = new Map<string, string>();
+    for (const item of issue.sections.flatMap((s) => s.items)) {
+      for (const kind of ["code", "paper", "hub"] as const) if (item.links[kind]) names.set(normalUrl(item.links[kind]!), `${item.title} · ${words.links[kind]}`);
+      for (const other of item.links.other ?? []) names.set(normalUrl(other.url), `${item.title} · ${other.label}`);
+    }
+    const ranked = rankLinks(meta.links, await store.schedules.clicksByLink(issue.number));
+    rows.push({ issue: issue.number, links: ranked.filter((r) => r.clicks > 0).map((r) => ({ label: names.get(normalUrl(r.url)) ?? r.url, url: r.url, clicks: r.clicks })) });
   }
   return rows;
+}
+
+function normalUrl(url: string): string {
+  try {
+    return new URL(url).href;
+  } catch {
+    return url;
+  }
 }
