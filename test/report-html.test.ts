@@ -74,6 +74,10 @@ describe("gazette report --html", () => {
     expect(out.join("")).toMatch(/^wrote .*report\.html \(\d+\.\d KB\): open it in any browser\n$/);
     const html = await readFile(file, "utf8");
     expect(html).toMatch(/<tr><td>#36[^<]*<\/td><td>3<\/td><td>3<\/td>/);
+    // The same weeks in the terminal and as JSON.
+    const weeks = await runCli(["report", "--weeks"], root, env);
+    expect(weeks.stdout).toMatch(/^week {8}joined  confirmed  left  bounced  complained  total\n\d{4}-\d\d-\d\d       3          3     0        0           0      3\n\(weeks from Monday/);
+    expect(JSON.parse((await runCli(["report", "--weeks", "--json"], root, env)).stdout)).toEqual([{ week: expect.stringMatching(/^\d{4}-\d\d-\d\d$/), joined: 3, confirmed: 3, left: 0, bounced: 0, complained: 0, total: 3 }]);
     // The funnel's bounces and complaints come from the feedback the store recorded afterwards.
     expect(html).toContain("<h2>每期投递情况</h2>");
   });

@@ -57,8 +57,10 @@ export function registerFeedbackCommands(program: Command, io: Io, rootOf: () =>
     })
     .option("--json", "machine-readable output")
     .option("--html <file>", "write one self-contained HTML page instead: the list week by week, each issue's funnel, papers by clicks, as charts and tables")
-    .action(async (number: number | undefined, opts: { json?: boolean; html?: string }) => {
+    .option("--weeks", "the list week by week instead: joined, confirmed, left, bounced, complained, confirmed in all")
+    .action(async (number: number | undefined, opts: { json?: boolean; html?: string; weeks?: boolean }) => {
       if (opts.html !== undefined) return (await import("./report-html.ts")).writeReportHtml(io, rootOf(), opts.html);
+      if (opts.weeks) return (await import("./report-html.ts")).printWeeks(io, rootOf(), !!opts.json);
       const [{ openStore }, report] = await Promise.all([import("../store/open.ts"), import("../feedback/report.ts")]);
       const store = await openStore(rootOf(), readConfig());
       try {

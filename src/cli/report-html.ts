@@ -50,6 +50,22 @@ export async function writeReportHtml(io: Io, root: string, file: string, now = 
   }
 }
 
+/** gazette report --weeks [--json]: the list week by week, as the HTML report charts it. */
+export async function printWeeks(io: Io, root: string, json: boolean, now = new Date()): Promise<void> {
+  const store = await openStore(root, readConfig());
+  try {
+    const weeks = weeksFrom(await store.schedules.subscriberEvents(), now);
+    if (json) return io.out(`${JSON.stringify(weeks, null, 2)}\n`);
+    if (weeks.length === 0) return io.out("no subscribers yet.\n");
+    const head = ["week", "joined", "confirmed", "left", "bounced", "complained", "total"];
+    const rows = [head, ...weeks.map((w) => [w.week, w.joined, w.confirmed, w.left, w.bounced, w.complained, w.total].map(String))];
+    const widths = head.map((_, i) => Math.max(...rows.map((r) => r[i]!.length)));
+    io.out(`${rows.map((r) => r.map((c, i) => (i === 0 ? c.padEnd(widths[i]!) : c.padStart(widths[i]!))).join("  ")).join("\n")}\n(weeks from Monday, UTC; total: confirmed subscribers at the end of the week)\n`);
+  } finally {
+    await store.close();
+  }
+}
+
 /** Each sent issue's funnel: the ledger and the feedback reported afterwards (bounces, complaints, unsubscribes after it). */
 async function funnels(store: Store, issues: { number: number; title: string }[]): Promise<FunnelRow[]> {
   const reports: FeedbackFigures[] = await store.feedback.issueReports();
