@@ -64,6 +64,8 @@ export async function openSubscriptions(io: Io, root: string, distDir: string, c
       ttlMs: config.GAZETTE_CONFIRM_HOURS * 3600_000,
       retry: { attempts: 3, baseDelayMs: config.GAZETTE_RETRY_BASE_MS, maxDelayMs: config.GAZETTE_RETRY_BASE_MS * 30 },
       linkBase: links,
+      // Enough in flight that a rush of signups does not starve the mailer of turns on the event loop.
+      inFlight: config.SMTP_URL ? config.SMTP_POOL_SIZE : 16,
       now: () => new Date(),
       onError: (err, mail) =>
         io.err(mail ? `gazette: confirmation mail to ${mail.subscriber.email} failed: ${err.message}\n` : `gazette: cannot read the confirmation-mail queue: ${err.message}\n`),

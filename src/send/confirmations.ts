@@ -22,6 +22,13 @@ export interface ConfirmationMailerOptions {
   retry?: RetryPolicy;
   /** How long a claim on a mail lasts: a server that dies holding it frees it after this (default 10 minutes). */
   claimMs?: number;
+  /**
+   * Mails in flight at once (default 2). Each one waits its turn on the
+   * server's event loop between steps, so under a rush of requests the
+   * throughput is about this many mails per round of the loop: the server
+   * sets it to the SMTP pool size, or 16 for the local outbox.
+   */
+  inFlight?: number;
   /** How often to look for mails queued by other servers (default 10 s). */
   pollMs?: number;
   /** A mail still queued this long after it was asked for is skipped, not sent (default 1 hour). */
@@ -37,7 +44,7 @@ export interface ConfirmationMailerOptions {
  * burst of signups waits there rather than in memory, and mails queued when
  * the server stopped go out when it starts again. With several servers on
  * one database each mail is claimed by one of them before it is sent, so
- * it goes out once. Two mails in flight at
+ * it goes out once. `inFlight` mails in flight at
  * most; each mail's outcome (sent, failed with the relay's reason, or
  * skipped) is recorded on its row; temporary failures are retried with
  * back-off.
@@ -109,9 +116,10 @@ export class ConfirmationMailer {
   }
 
   private async fill(): Promise<void> {
-    while (this.running < 2 && !this.closed) {
+    const inFlight = this.options.inFlight ?? 2;
+    while (this.running < inFlight && !this.closed) {
       if (this.batch.length === 0) {
-        this.batch = await this.options.store.claimConfirmations(this.server, 10, this.options.claimMs ?? 10 * 60_000);
+        this.batch = await this.options.store.claimConfirmations(this.server, Math.max(10, inFlight * 4), this.options.claimMs ?? 10 * 60_000);
         if (this.batch.length === 0 || this.closed) break;
       }
       const mail = this.batch.shift()!;
