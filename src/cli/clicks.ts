@@ -1,4 +1,5 @@
-import { type Command, InvalidArgumentError } from "commander";
+import type { Command } from "commander";
+import { parseIssueArg } from "./args.ts";
 
 interface Io {
   out: (text: string) => void;
@@ -30,10 +31,7 @@ export function registerClicksCommand(program: Command, io: Io, rootOf: () => st
   program
     .command("clicks")
     .description("which of an issue's links readers followed (analytics.clicks): counts only, no one's identity")
-    .argument("<number>", "issue number", (v) => {
-      if (!/^\d+$/.test(v)) throw new InvalidArgumentError("expected an issue number such as 36");
-      return Number(v);
-    })
+    .argument("<number>", "issue number", parseIssueArg)
     .option("--json", "print JSON: [{ link, url, clicks }], most clicked first")
     .action(async (number: number, opts: { json?: boolean }) => {
       // Imported on use: better-sqlite3 stays out of build and serve.

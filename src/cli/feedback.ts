@@ -1,4 +1,5 @@
-import { InvalidArgumentError, type Command } from "commander";
+import type { Command } from "commander";
+import { parseIssueArg } from "./args.ts";
 import path from "node:path";
 import { readConfig } from "../config.ts";
 
@@ -51,10 +52,7 @@ export function registerFeedbackCommands(program: Command, io: Io, rootOf: () =>
   program
     .command("report")
     .description("what became of each issue: recipients, accepted, deferred, rejected, bounces, complaints, unsubscribes, with rates")
-    .argument("[number]", "one issue (default: every issue, newest first)", (v) => {
-      if (!/^\d+$/.test(v)) throw new InvalidArgumentError("expected an issue number such as 36");
-      return Number(v);
-    })
+    .argument("[number]", "one issue (default: every issue, newest first)", parseIssueArg)
     .option("--json", "machine-readable output")
     .option("--html <file>", "write one self-contained HTML page instead: the list week by week, each issue's funnel, papers by clicks, as charts and tables")
     .option("--weeks", "the list week by week instead: joined, confirmed, left, bounced, complained, confirmed in all")

@@ -1,4 +1,5 @@
 import { type Command, InvalidArgumentError } from "commander";
+import { parseIssueArg } from "./args.ts";
 import type { SendOptions } from "./send-run.ts";
 
 interface Io {
@@ -11,10 +12,7 @@ export function registerSendCommand(program: Command, io: Io, rootOf: () => stri
   program
     .command("send")
     .description("mail a built issue to every confirmed subscriber, once each; safe to stop and rerun")
-    .argument("<number>", "issue number", (v) => {
-      if (!/^\d+$/.test(v)) throw new InvalidArgumentError("expected an issue number such as 36");
-      return Number(v);
-    })
+    .argument("<number>", "issue number", parseIssueArg)
     .option("-y, --yes", "do not ask for confirmation")
     .option("--dry-run", "say what would be sent, send nothing")
     .option("--test <address>", "send one copy to this address and record nothing")
@@ -34,10 +32,7 @@ export function registerSendCommand(program: Command, io: Io, rootOf: () => stri
   schedule
     .command("cancel")
     .description("cancel an issue's scheduled send")
-    .argument("<number>", "issue number", (v) => {
-      if (!/^\d+$/.test(v)) throw new InvalidArgumentError("expected an issue number such as 36");
-      return Number(v);
-    })
+    .argument("<number>", "issue number", parseIssueArg)
     .action(async (number: number) => (await import("./schedule.ts")).cancelSchedule(io, rootOf(), number));
 }
 
@@ -46,10 +41,7 @@ export function registerWorkerCommand(program: Command, io: Io, rootOf: () => st
   program
     .command("worker")
     .description("join every running campaign (gazette send started it) and send until none has a recipient left; with DATABASE_URL from any machine")
-    .option("--issue <number>", "only this issue's campaign", (v) => {
-      if (!/^\d+$/.test(v)) throw new InvalidArgumentError("expected an issue number such as 36");
-      return Number(v);
-    })
+    .option("--issue <number>", "only this issue's campaign", parseIssueArg)
     .option("--quiet", "print nothing but errors")
     .option("--watch", "keep running: fire due scheduled sends (gazette send N --at) and join campaigns as they start")
     .action(async (opts: { issue?: number; quiet?: boolean; watch?: boolean }) => (await import("./worker.ts")).work(io, rootOf(), opts));

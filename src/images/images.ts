@@ -4,7 +4,7 @@ import path from "node:path";
 import type { Problem } from "../errors.ts";
 import type { Issue } from "../model/issue.ts";
 import { ImageCache } from "./cache.ts";
-import { inspectImage, loadSharp, type ImageInfo, type ImageLimits, type Inspection } from "./inspect.ts";
+import { inspectImage, loadSharp, type ImageLimits, type Inspection } from "./inspect.ts";
 import { makeVariants, VARIANTS_VERSION, type ProcessedImage } from "./variants.ts";
 
 // The image step of check and build: every picture an issue uses is
@@ -128,4 +128,3 @@ async function eachLimited<T>(items: T[], limit: number, work: (item: T) => Prom
   await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
 }
 
-export type { ImageInfo };

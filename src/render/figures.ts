@@ -27,9 +27,6 @@ export interface FigureView {
   largest?: { url: string; width: number; height: number; type: string; bytes: number };
 }
 
-/** How the page lays pictures out: the full column on phones, at most 720 px. */
-export const FIGURE_SIZES = "(max-width: 760px) 100vw, 720px";
-
 export function createFigureView(figure: Figure, issueFile: string, images: ImageIndex | undefined, baseUrl: string): FigureView {
   const { file } = resolveImageSrc(figure.src, issueFile);
   const image = file ? images?.get(file) : undefined;
