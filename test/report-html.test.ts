@@ -74,6 +74,10 @@ describe("gazette report --html", () => {
     expect(out.join("")).toMatch(/^wrote .*report\.html \(\d+\.\d KB\): open it in any browser\n$/);
     const html = await readFile(file, "utf8");
     expect(html).toMatch(/<tr><td>#36[^<]*<\/td><td>3<\/td><td>3<\/td>/);
+    // A file it cannot write is named, and nothing is left behind.
+    const nowhere = path.join(await tempDir(), "no-such-folder", "report.html");
+    const refused = await runCli(["report", "--html", nowhere], root, env);
+    expect([refused.status, refused.stderr]).toEqual([1, `gazette: --html: cannot write ${nowhere}: ENOENT (is its folder there, and writable?)\n`]);
     // The same weeks in the terminal and as JSON.
     const weeks = await runCli(["report", "--weeks"], root, env);
     expect(weeks.stdout).toMatch(/^week {8}joined  confirmed  left  bounced  complained  total\n\d{4}-\d\d-\d\d       3          3     0        0           0      3\n\(weeks from Monday/);

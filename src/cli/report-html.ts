@@ -1,4 +1,4 @@
-import { readFile, rename, writeFile } from "node:fs/promises";
+import { readFile, rename, rm, writeFile } from "node:fs/promises";
 import path from "node:path";
 import { readConfig } from "../config.ts";
 import { loadContent } from "../content/load.ts";
@@ -13,18 +13,6 @@ import type { Store } from "../store/store.ts";
 interface Io {
   out: (text: string) => void;
   err: (text: string) => void;
-}
-
-/** What the feedback store reports per issue, where there is one. */
-interface FeedbackFigures {
-  issue: number;
-  sentAt?: string | null;
-  recipients: number;
-  accepted: number;
-  hardBounces: number;
-  softBounces: number;
-  complaints: number;
-  unsubscribes: number;
 }
 
 /** gazette report --html FILE: the whole list and every sent issue, as one page (atomic write). */
@@ -42,8 +30,13 @@ export async function writeReportHtml(io: Io, root: string, file: string, now = 
     });
     const target = path.resolve(file);
     const tmp = `${target}.${process.pid}.tmp`;
-    await writeFile(tmp, html);
-    await rename(tmp, target);
+    try {
+      await writeFile(tmp, html);
+      await rename(tmp, target);
+    } catch (cause) {
+      await rm(tmp, { force: true });
+      throw Object.assign(new Error(`--html: cannot write ${file}: ${(cause as NodeJS.ErrnoException).code ?? (cause as Error).message} (is its folder there, and writable?)`, { cause }), { code: "GAZETTE_USAGE" });
+    }
     io.out(`wrote ${path.relative(process.cwd(), target) || target} (${(Buffer.byteLength(html) / 1024).toFixed(1)} KB): open it in any browser\n`);
   } finally {
     await store.close();
@@ -68,7 +61,7 @@ export async function printWeeks(io: Io, root: string, json: boolean, now = new 
 
 /** Each sent issue's funnel: the ledger and the feedback reported afterwards (bounces, complaints, unsubscribes after it). */
 async function funnels(store: Store, issues: { number: number; title: string }[]): Promise<FunnelRow[]> {
-  const reports: FeedbackFigures[] = await store.feedback.issueReports();
+  const reports = await store.feedback.issueReports();
   return reports.map((r) => ({
       issue: r.issue,
       title: issues.find((i) => i.number === r.issue)?.title,
