@@ -116,8 +116,8 @@ describe("gazette build", () => {
     const third = await build({ root });
     expect(third.written).toEqual(expect.arrayContaining(["index.html", "issues/36/index.html", "issues/37/index.html", "rss.xml", "atom.xml", "feed.json"]));
     // Issue 36's email does not depend on its neighbours, nor the confirmation mail on issues: untouched.
-    // The search index's fragments of issue 36's papers keep their names and bytes (the rest of it changes).
-    expect(third.unchanged.filter((f) => f.startsWith("pagefind/fragment/"))).toHaveLength(12);
+    // The search index's shard of issue 36 becomes the shard of issues 36 and 37 (see the shard test below).
+    expect(third.written).toContain("pagefind/shards.json");
     expect(third.unchanged.filter((f) => !f.startsWith("pagefind/"))).toEqual(["assets/search.js", "assets/style.css", "emails/36.html", "emails/36.json", "emails/36.txt", "emails/confirm.html", "emails/confirm.json", "emails/confirm.txt", "robots.txt", "search/index.html"]);
   });
 
@@ -131,6 +131,33 @@ describe("gazette build", () => {
     expect(edited.searchIndexed).toBe(true);
     expect(edited.written).toContain("issues/36/index.html");
     expect((await build({ root })).searchIndexed).toBe(false);
+  });
+
+  it("re-indexes for search only the shard that holds the edited issue", async () => {
+    // Issues 100-102: shards of two issues (100, 101) and one (102).
+    const root = await makeProject("issue-36", manyIssues(3));
+    await rm(path.join(root, "content/issues/036.md"));
+    const first = await build({ root });
+    expect(first.search).toEqual({ shards: 2, shardsIndexed: 2, documentsIndexed: 36 });
+    const shards = async () => JSON.parse(await readFile(path.join(root, "dist/pagefind/shards.json"), "utf8")) as string[];
+    const [older, newest] = await shards();
+    const before = await snapshotTree(path.join(root, "dist/pagefind"));
+
+    const file = path.join(root, "content/issues/102.md");
+    await writeFile(file, (await readFile(file, "utf8")).replace("Paper 102.3", "Paper 102.3 revised"));
+    const edited = await build({ root });
+    expect(edited.search).toEqual({ shards: 2, shardsIndexed: 1, documentsIndexed: 12 });
+    const [olderAfter, newestAfter] = await shards();
+    expect(olderAfter).toBe(older);
+    expect(newestAfter).not.toBe(newest);
+    // The other shard's files were neither rewritten nor moved; the newest shard's old folder is gone.
+    const after = await snapshotTree(path.join(root, "dist/pagefind"));
+    const olderFiles = [...before].filter(([f]) => f.startsWith(older!));
+    expect(olderFiles.length).toBeGreaterThan(12);
+    for (const [f, hash] of olderFiles) expect(after.get(f), f).toBe(hash);
+    expect([...after.keys()].some((f) => f.startsWith(newest!))).toBe(false);
+    expect(edited.unchanged.filter((f) => f.startsWith(`pagefind/${older}`))).toHaveLength(olderFiles.length);
+    expect(await snapshotTree(path.join(root, "dist"))).toEqual(await cleanBuildOf(root));
   });
 
   it("renders nothing again when only the feeds gazette draft reads change", async () => {

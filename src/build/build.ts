@@ -17,7 +17,6 @@ import { feedEntries, summaries } from "./process-memo.ts";
 import { buildIssuePages } from "./pages.ts";
 import { buildConfirmEmail, buildEmails, type EmailReport } from "./emails.ts";
 import { readEmailTemplates, readWebTemplates } from "./read-templates.ts";
-import { renderSearchDocuments } from "../render/search-documents.ts";
 import { buildSearchIndex } from "./search-index.ts";
 import { changedFeedUrls } from "../websub/changed-feeds.ts";
 import { addPending } from "../websub/pending.ts";
@@ -44,8 +43,10 @@ export interface BuildResult extends WriteReport {
   emails: EmailReport[];
   /** Issue pages rendered afresh (the rest came from the cache). */
   pagesRendered: number;
-  /** Whether the search index was made afresh (else it came from the cache: no page had changed). */
+  /** Whether any shard of the search index was made afresh (else all came from the cache: no published paper had changed). */
   searchIndexed: boolean;
+  /** The search index's shards, those Pagefind made afresh, and the papers it indexed for them. */
+  search: { shards: number; shardsIndexed: number; documentsIndexed: number };
   /** The newsletter as built (gazette build --ping reads its hubs). */
   newsletter: Newsletter;
   /** Public URLs of the feeds (main and topics) whose bytes this build changed. */
@@ -104,7 +105,7 @@ async function buildWith(options: BuildOptions, compiler: MjmlPool): Promise<Bui
   ]);
   emailsBuilt.catch(() => {}); // awaited below; this only keeps a failure during pages from going unhandled
   const pages = await buildIssuePages(newsletter, site, planned, webTemplates, cache, version);
-  const search = await buildSearchIndex(renderSearchDocuments(site, planned), newsletter.language, cacheDir, version);
+  const search = await buildSearchIndex(newsletter, site, planned, cacheDir, version);
   const [emails, confirmation] = await emailsBuilt;
   for (const [file, body] of [...pages.files, ...search.files, ...emails.files, ...confirmation.files]) files.set(file, body);
   checkOutputs(files);
@@ -122,7 +123,8 @@ async function buildWith(options: BuildOptions, compiler: MjmlPool): Promise<Bui
     drafts: content.issues.filter((i) => i.draft).length,
     emails: emails.reports,
     pagesRendered: pages.rendered,
-    searchIndexed: search.indexed,
+    searchIndexed: search.shardsIndexed > 0,
+    search: { shards: search.shards, shardsIndexed: search.shardsIndexed, documentsIndexed: search.documentsIndexed },
     changedFeeds,
     newsletter,
     mjmlCompiles: emailCompiler.mjmlRuns,

@@ -1,43 +1,109 @@
-import { createHash } from "node:crypto";
 import { mkdir, readdir, readFile, rename, rm, writeFile } from "node:fs/promises";
 import path from "node:path";
+import type { Newsletter } from "../model/newsletter.ts";
 import { packagePath } from "../paths.ts";
-import type { SearchDocument } from "../render/search-documents.ts";
+import { renderIssueSearchDocuments, searchInputsKey, type SearchDocument } from "../render/search-documents.ts";
+import type { PlannedIssue } from "../render/site.ts";
+import type { SiteView } from "../render/web/archive.ts";
+import { OutputCache } from "./output-cache.ts";
 import type { DistFile } from "./write-dist.ts";
 
-/** What the search page loads from dist/pagefind/; Pagefind's ready-made UIs and playground are left out. */
+/** What the search page loads from a shard's folder; Pagefind's ready-made UIs and playground are left out. */
 const KEEP = /^(pagefind\.js|pagefind-worker\.js|pagefind-entry\.json|pagefind\.[^/]+\.pf_meta|wasm\.[^/]+\.pagefind|fragment\/[^/]+|index\/[^/]+|filter\/[^/]+)$/;
 
+/** Issues in a full shard: a power of two, so the shards below it halve down to one. */
+export const SHARD_ISSUES = 128;
+
+/** dist/pagefind/shards.json: the shards' folders, oldest first; the search page loads the first and merges the rest. */
+export const SHARDS_FILE = "pagefind/shards.json";
+
 export interface SearchIndexResult {
-  /** dist/pagefind/… → file in the cache, hard-linked. */
+  /** dist/pagefind/… → file in the cache, hard-linked; and shards.json. */
   files: Map<string, DistFile>;
-  /** Whether Pagefind ran (false: the index came from the cache). */
-  indexed: boolean;
-  documents: number;
+  /** Shards of the index, and how many of them Pagefind made afresh (the rest came from the cache). */
+  shards: number;
+  shardsIndexed: number;
+  /** Papers indexed afresh by this build. */
+  documentsIndexed: number;
 }
 
 /**
- * The search index of every published paper, as dist/pagefind/. Pagefind
- * (its extended binary, which segments Chinese) runs only when a document
- * changed: the index is kept in <cacheDir>/search/<hash of the documents
- * and Pagefind's version>/ and linked into dist/ like every cached output.
- * One index for every language (forceLanguage), so a query in either finds both.
+ * The shards of the archive, as [start, end) positions in the published
+ * issues, oldest first: full shards of `cap` issues, then the rest in
+ * halving sizes (104 = 64 + 32 + 8). Shards start at fixed positions, so a
+ * new issue re-forms only the small shards at the newest end (amortised,
+ * a couple of issues' worth), an edit re-indexes the issues of one shard,
+ * and the newest issue, the one an editor is still correcting, usually
+ * sits in a small one. Pure.
  */
-export async function buildSearchIndex(documents: SearchDocument[], language: string, cacheDir: string, codeVersion: string): Promise<SearchIndexResult> {
-  const hash = createHash("sha256").update(codeVersion).update(await pagefindVersion()).update(language);
-  for (const doc of documents) hash.update(`${doc.url.length}:${doc.url}${doc.html.length}:`).update(doc.html);
-  const key = hash.digest("hex");
-  const dir = path.join(cacheDir, "search", key);
-  let indexed = false;
-  let names = await listed(dir);
-  if (!names) {
-    await writeIndex(documents, language, dir);
-    indexed = true;
-    names = (await listed(dir))!;
+export function shardRanges(count: number, cap = SHARD_ISSUES): Array<[number, number]> {
+  const ranges: Array<[number, number]> = [];
+  let start = 0;
+  for (; count - start >= cap; start += cap) ranges.push([start, start + cap]);
+  for (let size = cap / 2; size >= 1; size /= 2) {
+    if (count - start >= size) {
+      ranges.push([start, start + size]);
+      start += size;
+    }
   }
-  await prune(path.join(cacheDir, "search"), key);
-  const files = new Map<string, DistFile>(names.map((name) => [`pagefind/${name}`, { linkFrom: path.join(dir, name) }]));
-  return { files, indexed, documents: documents.length };
+  return ranges;
+}
+
+interface Shard {
+  key: string;
+  dir: string;
+  issues: PlannedIssue[];
+}
+
+/**
+ * The search index of every published paper, as Pagefind shards under
+ * dist/pagefind/<shard>/ (see shardRanges). Pagefind (its extended binary,
+ * which segments Chinese) runs only for a shard whose issues changed: each
+ * is kept in <cacheDir>/search/<key>/, the key hashing its issues'
+ * fingerprints, what of the newsletter the documents show and Pagefind's
+ * version, and linked into dist/ like every cached output; a shard's
+ * documents are not even rendered unless it is made. One index for every
+ * language (forceLanguage), so a query in either finds both.
+ */
+export async function buildSearchIndex(newsletter: Newsletter, site: SiteView, planned: PlannedIssue[], cacheDir: string, codeVersion: string): Promise<SearchIndexResult> {
+  const language = newsletter.language;
+  const published = planned.filter((p) => !p.summary.draft).sort((a, b) => a.issue.number - b.issue.number);
+  const shared = OutputCache.keyOf([codeVersion, await pagefindVersion(), searchInputsKey(newsletter), "search shard"]);
+  const searchDir = path.join(cacheDir, "search");
+  const shards: Shard[] = shardRanges(published.length).map(([start, end]) => {
+    const issues = published.slice(start, end);
+    const key = OutputCache.keyOf([shared, ...issues.map((p) => `${p.issue.number}:${p.fingerprint}`)]);
+    return { key, dir: path.join(searchDir, key), issues };
+  });
+  const listings = await Promise.all(shards.map((s) => listed(s.dir)));
+  const missing = shards.filter((_, i) => !listings[i]);
+  let documentsIndexed = 0;
+  if (missing.length > 0) {
+    documentsIndexed = await writeIndexes(
+      missing.map((s) => ({ dir: s.dir, documents: () => s.issues.flatMap((p) => renderIssueSearchDocuments(site, p)) })),
+      language,
+    );
+  }
+  await prune(searchDir, new Set(shards.map((s) => s.key)));
+  const files = new Map<string, DistFile>();
+  const folders: string[] = [];
+  for (const [i, shard] of shards.entries()) {
+    const folder = shardFolder(shard.key);
+    folders.push(`${folder}/`);
+    for (const name of listings[i] ?? (await listed(shard.dir))!) files.set(`pagefind/${folder}/${name}`, { linkFrom: path.join(shard.dir, name) });
+  }
+  files.set(SHARDS_FILE, `${JSON.stringify(folders)}\n`);
+  return { files, shards: shards.length, shardsIndexed: missing.length, documentsIndexed };
+}
+
+/** A shard's folder in dist/pagefind/: named by its key, so a browser never mixes a cached old shard with a new one. */
+function shardFolder(key: string): string {
+  return key.slice(0, 16);
+}
+
+interface ShardJob {
+  dir: string;
+  documents: () => SearchDocument[];
 }
 
 // Pagefind's Node API drives one backend process per Node process, and
@@ -45,41 +111,54 @@ export async function buildSearchIndex(documents: SearchDocument[], language: st
 // preview's rebuilds) take turns.
 let turn: Promise<unknown> = Promise.resolve();
 
-function writeIndex(documents: SearchDocument[], language: string, dir: string): Promise<void> {
-  const mine = turn.then(() => writeIndexNow(documents, language, dir));
+function writeIndexes(jobs: ShardJob[], language: string): Promise<number> {
+  const mine = turn.then(() => writeIndexesNow(jobs, language));
   turn = mine.catch(() => {});
   return mine;
 }
 
-async function writeIndexNow(documents: SearchDocument[], language: string, dir: string): Promise<void> {
+async function writeIndexesNow(jobs: ShardJob[], language: string): Promise<number> {
   const pagefind = await import("pagefind");
+  let count = 0;
   try {
-    const created = await pagefind.createIndex({ forceLanguage: language.split("-")[0]!.toLowerCase(), writePlayground: false });
-    if (!created.index) throw new Error(`Pagefind could not start: ${created.errors.join("; ")}`);
-    for (const doc of documents) {
-      const added = await created.index.addHTMLFile({ url: doc.url, content: doc.html });
-      if (added.errors.length > 0) throw new Error(`Pagefind could not index ${doc.url}: ${added.errors.join("; ")}`);
+    for (const job of jobs) {
+      const documents = job.documents();
+      count += documents.length;
+      const created = await pagefind.createIndex({ forceLanguage: language.split("-")[0]!.toLowerCase(), writePlayground: false });
+      if (!created.index) throw new Error(`Pagefind could not start: ${created.errors.join("; ")}`);
+      // All in flight at once: the backend reads them while it works.
+      const added = await Promise.all(documents.map((doc) => created.index!.addHTMLFile({ url: doc.url, content: doc.html })));
+      for (const [i, result] of added.entries()) {
+        if (result.errors.length > 0) throw new Error(`Pagefind could not index ${documents[i]!.url}: ${result.errors.join("; ")}`);
+      }
+      const { files, errors } = await created.index.getFiles();
+      if (errors.length > 0) throw new Error(`Pagefind could not write its index: ${errors.join("; ")}`);
+      await created.index.deleteIndex();
+      // Written beside the final folder, then renamed: a crash never leaves half a shard under its key.
+      const tmp = `${job.dir}.${process.pid}.tmp`;
+      await rm(tmp, { recursive: true, force: true });
+      const dirs = new Set<string>();
+      for (const file of files) {
+        const name = file.path.replace(/^\/+/, "");
+        if (!KEEP.test(name)) continue;
+        const dir = path.dirname(path.join(tmp, name));
+        if (!dirs.has(dir)) {
+          await mkdir(dir, { recursive: true });
+          dirs.add(dir);
+        }
+        await writeFile(path.join(tmp, name), file.content);
+      }
+      await writeFile(path.join(tmp, ".complete"), "");
+      await rm(job.dir, { recursive: true, force: true });
+      await rename(tmp, job.dir);
     }
-    const { files, errors } = await created.index.getFiles();
-    if (errors.length > 0) throw new Error(`Pagefind could not write its index: ${errors.join("; ")}`);
-    // Written beside the final folder, then renamed: a crash never leaves half an index under the key.
-    const tmp = `${dir}.${process.pid}.tmp`;
-    await rm(tmp, { recursive: true, force: true });
-    for (const file of files) {
-      const name = file.path.replace(/^\/+/, "");
-      if (!KEEP.test(name)) continue;
-      await mkdir(path.dirname(path.join(tmp, name)), { recursive: true });
-      await writeFile(path.join(tmp, name), file.content);
-    }
-    await writeFile(path.join(tmp, ".complete"), "");
-    await rm(dir, { recursive: true, force: true });
-    await rename(tmp, dir);
   } finally {
     await pagefind.close();
   }
+  return count;
 }
 
-/** The index's files, or undefined unless it was written whole. */
+/** The shard's files, or undefined unless it was written whole. */
 async function listed(dir: string): Promise<string[] | undefined> {
   const entries = await readdir(dir, { recursive: true, withFileTypes: true }).catch(() => undefined);
   if (!entries || !entries.some((e) => e.name === ".complete")) return undefined;
@@ -89,10 +168,10 @@ async function listed(dir: string): Promise<string[] | undefined> {
     .sort();
 }
 
-/** Keeps only the current index. */
-async function prune(searchDir: string, keep: string): Promise<void> {
+/** Keeps only the current shards (and folders another build is writing). */
+async function prune(searchDir: string, keep: Set<string>): Promise<void> {
   const names = await readdir(searchDir).catch(() => [] as string[]);
-  await Promise.all(names.filter((n) => n !== keep && !n.endsWith(".tmp")).map((n) => rm(path.join(searchDir, n), { recursive: true, force: true })));
+  await Promise.all(names.filter((n) => !keep.has(n) && !n.endsWith(".tmp")).map((n) => rm(path.join(searchDir, n), { recursive: true, force: true })));
 }
 
 let version: Promise<string> | undefined;

@@ -6,8 +6,8 @@ import { FEED_FILES, feedUrl } from "./feeds/feed-input.ts";
 import { renderAtom } from "./feeds/atom.ts";
 import { renderJsonFeed } from "./feeds/json-feed.ts";
 import { renderRss } from "./feeds/rss.ts";
-import { collectTopics, tagSlugs, type Topic } from "./tags.ts";
-import { createIssueSummary, createIssueView, type IssueSummary, type IssueView } from "./view.ts";
+import { collectTopics, issueTags, tagSlugs, type Topic } from "./tags.ts";
+import { createIssueSummary, createIssueView, createItemHeadings, type IssueSummary, type IssueView, type ItemHeading } from "./view.ts";
 import { renderIndexPage, renderIssueContent, renderIssuePage, renderSearchPage, renderTopicIndexPage, renderTopicPage, type SiteView } from "./web/archive.ts";
 import { renderOpml, renderRobots, renderSitemap, type OpmlFeed } from "./site-maps.ts";
 import type { WebTemplates } from "./web/templates.ts";
@@ -28,6 +28,8 @@ export interface PlannedIssue {
    * thousand-issue build does not keep a thousand rendered issues alive.
    */
   view(): IssueView;
+  /** Its items as lists show them (no Markdown rendered): made on first use and kept. */
+  headings(): ItemHeading[];
 }
 
 /**
@@ -75,13 +77,11 @@ export function planSite(
       held = new WeakRef(made);
       return made;
     };
-    return { issue, summary: summaries[i]!, previous: previous[i], next: next[i], fingerprint, view };
+    let headings: ItemHeading[] | undefined;
+    return { issue, summary: summaries[i]!, previous: previous[i], next: next[i], fingerprint, view, headings: () => (headings ??= createItemHeadings(issue, newsletter)) };
   });
 }
 
-function issueTags(issue: Issue): string[] {
-  return [...issue.tags, ...issue.sections.flatMap((s) => s.items.flatMap((item) => item.tags))];
-}
 
 /** A feed entry: the issue's view and its content as one HTML fragment. */
 export interface FeedEntry {

@@ -1,6 +1,7 @@
 import { createHash } from "node:crypto";
+import type { Issue } from "../model/issue.ts";
 import type { PlannedIssue } from "./site.ts";
-import type { IssueSummary, ItemView } from "./view.ts";
+import type { IssueSummary, ItemHeading } from "./view.ts";
 
 // Tags as topics: each gets a URL segment (its slug), a page and feeds.
 // A slug depends on its tag's text alone, so adding a tag never moves
@@ -9,7 +10,7 @@ import type { IssueSummary, ItemView } from "./view.ts";
 
 export interface TagItem {
   issue: IssueSummary;
-  item: ItemView;
+  item: ItemHeading;
 }
 
 export interface Topic {
@@ -71,18 +72,20 @@ function hashedSlug(tag: string, hashLength: number): string {
   return base === "" ? `tag-${hash}` : `${base}-${hash}`;
 }
 
+/** The issue's own tags, then its items', repeats kept. */
+export function issueTags(issue: Issue): string[] {
+  return [...issue.tags, ...issue.sections.flatMap((s) => s.items.flatMap((item) => item.tags))];
+}
+
 /** Every tag of the published issues, with what carries it; sorted by tag text. Pure. */
 export function collectTopics(planned: PlannedIssue[]): Topic[] {
   const published = planned.filter((p) => !p.summary.draft);
   const byTag = new Map<string, { items: TagItem[]; issues: PlannedIssue[] }>();
   const entry = (tag: string) => byTag.get(tag) ?? byTag.set(tag, { items: [], issues: [] }).get(tag)!;
   for (const p of published) {
-    const view = p.view();
-    for (const tag of view.tags) entry(tag).issues.push(p);
-    for (const section of view.sections) {
-      for (const item of section.items) {
-        for (const tag of new Set([...p.issue.tags, ...item.tags])) entry(tag).items.push({ issue: p.summary, item });
-      }
+    for (const tag of new Set(issueTags(p.issue))) entry(tag).issues.push(p);
+    for (const item of p.headings()) {
+      for (const tag of new Set([...p.issue.tags, ...item.tags])) entry(tag).items.push({ issue: p.summary, item });
     }
   }
   const tags = [...byTag.keys()].sort(compareText);

@@ -41,6 +41,9 @@ export interface ItemView {
   pictures: FigureView[];
 }
 
+/** What lists of items (topic pages) show of one: no Markdown rendered. */
+export type ItemHeading = Pick<ItemView, "anchor" | "institutions" | "title" | "lang" | "foreign" | "translation" | "tags">;
+
 export interface TagLink {
   tag: string;
   path?: string;
@@ -160,6 +163,26 @@ export function createIssueView(issue: Issue, newsletter: Newsletter, tagSlugs: 
   };
 }
 
+/** Every item of the issue, in order, as lists show it: cheap, for topic pages of a thousand issues. */
+export function createItemHeadings(issue: Issue, newsletter: Newsletter): ItemHeading[] {
+  const labels = labelsFor(newsletter.language);
+  const items = issue.sections.flatMap((s) => s.items);
+  const anchors = itemAnchors(items);
+  return items.map((item, i) => ({ anchor: anchors[i]!, ...itemHeading(item, newsletter, labels) }));
+}
+
+function itemHeading(item: Item, newsletter: Newsletter, labels: Labels): Omit<ItemHeading, "anchor"> {
+  const lang = item.lang ?? newsletter.source_language ?? newsletter.language;
+  return {
+    institutions: item.institutions.join(labels.listSeparator) + (item.institutions_et_al ? labels.etAl : ""),
+    title: item.title,
+    lang,
+    foreign: lang.toLowerCase() !== newsletter.language.toLowerCase(),
+    translation: item.translation,
+    tags: item.tags,
+  };
+}
+
 /**
  * Each item's id on its issue page, for links from search results and
  * topic pages: made from its title's Latin letters and digits
@@ -188,7 +211,6 @@ function createItemView(
   pageUrl: string,
   figure: (f: { src: string; alt: string; caption?: string }) => FigureView,
 ): Omit<ItemView, "anchor" | "tagLinks" | "pictures"> {
-  const lang = item.lang ?? newsletter.source_language ?? newsletter.language;
   const links: LinkView[] = [];
   for (const kind of ["code", "paper", "hub"] as const) {
     const url = item.links[kind];
@@ -198,17 +220,12 @@ function createItemView(
   const etAl = (names: string[], flag: boolean) => (flag && names.length > 0 ? `${names.join(", ")}${labels.etAl === "等" ? "" : " "}${labels.etAl}` : names.join(", "));
   return {
     index,
-    institutions: item.institutions.join(labels.listSeparator) + (item.institutions_et_al ? labels.etAl : ""),
-    title: item.title,
-    lang,
-    foreign: lang.toLowerCase() !== newsletter.language.toLowerCase(),
-    translation: item.translation,
+    ...itemHeading(item, newsletter, labels),
     authors: etAl(item.authors, item.et_al),
     summaryHtml: renderMarkdown(item.summary, pageUrl, figure),
     summaryParagraphs: markdownToTextParagraphs(item.summary, pageUrl),
     href: item.links.hub ?? item.links.paper ?? links[0]?.url,
     links,
-    tags: item.tags,
     figures: item.figures.map(figure),
   };
 }

@@ -1,8 +1,11 @@
 import type { FastifyInstance } from "fastify";
 import type { Browser, Page } from "playwright-core";
+import { readFile } from "node:fs/promises";
+import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { launchChromium } from "../helpers/browser.ts";
 import { serveFixture } from "../helpers/build.ts";
+import { REPO } from "../helpers/project.ts";
 
 // The search page in headless Chromium, against the app `gazette serve`
 // runs, with its Content-Security-Policy: Pagefind's index and scripts are
@@ -38,13 +41,22 @@ describe("searching the archive in headless Chromium", () => {
   const servers: FastifyInstance[] = [];
   let issue36: string;
   let hostile: string;
+  let sharded: string;
   const violations: string[] = [];
   beforeAll(async () => {
     browser = await launchChromium();
-    const [a, b] = await Promise.all([serveFixture("issue-36"), serveFixture("hostile")]);
-    servers.push(a.app, b.app);
+    // Issue 36 and two more made from it: shards of two issues (36, 37) and one (38).
+    const text = await readFile(path.join(REPO, "content/issues/036.md"), "utf8");
+    const copy = (n: number, word: string) => text.replace("number: 36", `number: ${n}`).replace("date: 2022-01-17", `date: 2022-01-${17 + (n - 36) * 7}`).replace("谷歌提出", `${word} 谷歌提出`);
+    const [a, b, c] = await Promise.all([
+      serveFixture("issue-36"),
+      serveFixture("hostile"),
+      serveFixture("issue-36", { "037.md": copy(37, "Zanzibarian"), "038.md": copy(38, "Quetzalcoatlus") }),
+    ]);
+    servers.push(a.app, b.app, c.app);
     issue36 = a.base;
     hostile = b.base;
+    sharded = c.base;
   });
   afterAll(async () => {
     await browser?.close();
@@ -81,6 +93,22 @@ describe("searching the archive in headless Chromium", () => {
     const page = await newPage();
     const { results } = await search(page, issue36, "混合专家");
     expect(results[0]?.title).toBe("Efficient Large Scale Language Modeling with Mixtures of Experts");
+    expect(violations).toEqual([]);
+    await page.close();
+  });
+
+  it("searches every shard of the index at once", async () => {
+    const page = await newPage();
+    const shards = (await (await fetch(`${sharded}/pagefind/shards.json`)).json()) as string[];
+    expect(shards).toHaveLength(2);
+    const { status, results } = await search(page, sharded, "GradMax");
+    expect(status).toMatch(/^找到 \d+ 篇论文$/);
+    expect(results.filter((r) => r.title.startsWith("GRADMAX")).map((r) => r.meta).sort()).toEqual(["第36期 · 2022年1月17日", "第37期 · 2022年1月24日", "第38期 · 2022年1月31日"]);
+    // A word only the newest issue (the second shard) has, and one only issue 37 (the first) has.
+    for (const [word, issue] of [["Quetzalcoatlus", 38], ["Zanzibarian", 37]] as const) {
+      const found = await search(page, sharded, word);
+      expect(found.results[0]?.href, word).toBe(`${sharded}/issues/${issue}/#gradmax-growing-neural-networks-using-gradient-information`);
+    }
     expect(violations).toEqual([]);
     await page.close();
   });

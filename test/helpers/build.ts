@@ -12,9 +12,9 @@ export async function buildFixture(fixture: "issue-36" | "hostile", extraIssues:
 }
 
 /** Builds a fresh copy of a fixture and serves its dist/ on 127.0.0.1, port 0. */
-export async function serveFixture(fixture: "issue-36" | "hostile") {
+export async function serveFixture(fixture: "issue-36" | "hostile", extraIssues: Record<string, string> = {}) {
   const { createApp } = await import("../../src/server/app.ts");
-  const root = await makeProject(fixture);
+  const root = await makeProject(fixture, extraIssues);
   await build({ root });
   const app = await createApp({ distDir: path.join(root, "dist") });
   return { app, base: await app.listen({ port: 0, host: "127.0.0.1" }) };

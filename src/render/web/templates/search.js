@@ -1,5 +1,8 @@
 // The archive's search page: runs the query in ?q= (and each one typed)
 // against the Pagefind index in pagefind/, and lists one result per paper.
+// The index comes in shards (pagefind/shards.json lists their folders,
+// oldest first): the first one's script is loaded and the others merged
+// into it, so one query searches them all.
 // Served as a file: the pages allow no inline script. Every string from the
 // index is put in as text; Pagefind's excerpt is parsed into an inert
 // document and only its text and <mark> elements are kept.
@@ -11,13 +14,21 @@ const input = section.querySelector("input[name=q]");
 const status = document.getElementById("search-status");
 const list = document.getElementById("search-results");
 
-let pagefind;
-async function engine() {
-  if (!pagefind) {
-    pagefind = await import(new URL("pagefind/pagefind.js", root).href);
+let loading;
+function engine() {
+  loading ??= (async () => {
+    const response = await fetch(new URL("pagefind/shards.json", root));
+    if (!response.ok) throw new Error(`pagefind/shards.json: HTTP ${response.status}`);
+    const shards = await response.json();
+    // An archive with nothing published yet has no shard: every search finds nothing.
+    if (shards.length === 0) return { search: async () => ({ results: [] }) };
+    const folder = (shard) => new URL(`pagefind/${shard}`, root).pathname;
+    const pagefind = await import(new URL(`${folder(shards[0])}pagefind.js`, location.href).href);
     await pagefind.options({ excerptLength: 40 });
-  }
-  return pagefind;
+    await Promise.all(shards.slice(1).map((shard) => pagefind.mergeIndex(folder(shard))));
+    return pagefind;
+  })();
+  return loading;
 }
 
 let latest = 0;
