@@ -104,8 +104,11 @@ async function buildWith(options: BuildOptions, compiler: MjmlPool): Promise<Bui
     buildConfirmEmail(newsletter, site, emailTemplates, cache, version, compiler),
   ]);
   emailsBuilt.catch(() => {}); // awaited below; this only keeps a failure during pages from going unhandled
+  // The search shards that changed are indexed on worker threads of their own, beside the pages.
+  const searchBuilt = buildSearchIndex(newsletter, site, planned, cacheDir, version);
+  searchBuilt.catch(() => {}); // awaited below, as the emails are
   const pages = await buildIssuePages(newsletter, site, planned, webTemplates, cache, version);
-  const search = await buildSearchIndex(newsletter, site, planned, cacheDir, version);
+  const search = await searchBuilt;
   const [emails, confirmation] = await emailsBuilt;
   for (const [file, body] of [...pages.files, ...search.files, ...emails.files, ...confirmation.files]) files.set(file, body);
   checkOutputs(files);

@@ -1,4 +1,6 @@
-import { mkdir, readdir, readFile, rename, rm, writeFile } from "node:fs/promises";
+import { readdir, readFile, rm } from "node:fs/promises";
+import { availableParallelism } from "node:os";
+import { Worker } from "node:worker_threads";
 import path from "node:path";
 import type { Newsletter } from "../model/newsletter.ts";
 import { packagePath } from "../paths.ts";
@@ -106,56 +108,46 @@ interface ShardJob {
   documents: () => SearchDocument[];
 }
 
-// Pagefind's Node API drives one backend process per Node process, and
-// close() ends it for every caller: builds in one process (tests, the
-// preview's rebuilds) take turns.
-let turn: Promise<unknown> = Promise.resolve();
-
-function writeIndexes(jobs: ShardJob[], language: string): Promise<number> {
-  const mine = turn.then(() => writeIndexesNow(jobs, language));
-  turn = mine.catch(() => {});
-  return mine;
-}
-
-async function writeIndexesNow(jobs: ShardJob[], language: string): Promise<number> {
-  const pagefind = await import("pagefind");
+/**
+ * Makes the shards on worker threads (one per core, at most as many as
+ * shards), each with a Pagefind backend of its own; a shard's documents
+ * are rendered here only when a worker is ready for it.
+ */
+async function writeIndexes(jobs: ShardJob[], language: string): Promise<number> {
+  const workers = Array.from({ length: Math.min(jobs.length, Math.max(1, availableParallelism())) }, () => new Worker(packagePath("src/build/search-worker.js")));
+  const forceLanguage = language.split("-")[0]!.toLowerCase();
+  let next = 0;
   let count = 0;
   try {
-    for (const job of jobs) {
-      const documents = job.documents();
-      count += documents.length;
-      const created = await pagefind.createIndex({ forceLanguage: language.split("-")[0]!.toLowerCase(), writePlayground: false });
-      if (!created.index) throw new Error(`Pagefind could not start: ${created.errors.join("; ")}`);
-      // All in flight at once: the backend reads them while it works.
-      const added = await Promise.all(documents.map((doc) => created.index!.addHTMLFile({ url: doc.url, content: doc.html })));
-      for (const [i, result] of added.entries()) {
-        if (result.errors.length > 0) throw new Error(`Pagefind could not index ${documents[i]!.url}: ${result.errors.join("; ")}`);
-      }
-      const { files, errors } = await created.index.getFiles();
-      if (errors.length > 0) throw new Error(`Pagefind could not write its index: ${errors.join("; ")}`);
-      await created.index.deleteIndex();
-      // Written beside the final folder, then renamed: a crash never leaves half a shard under its key.
-      const tmp = `${job.dir}.${process.pid}.tmp`;
-      await rm(tmp, { recursive: true, force: true });
-      const dirs = new Set<string>();
-      for (const file of files) {
-        const name = file.path.replace(/^\/+/, "");
-        if (!KEEP.test(name)) continue;
-        const dir = path.dirname(path.join(tmp, name));
-        if (!dirs.has(dir)) {
-          await mkdir(dir, { recursive: true });
-          dirs.add(dir);
+    await Promise.all(
+      workers.map(async (worker, w) => {
+        while (next < jobs.length) {
+          const job = jobs[next++]!;
+          const indexed = await shardOn(worker, { id: w, language: forceLanguage, dir: job.dir, keep: KEEP.source, documents: job.documents() });
+          count += indexed;
         }
-        await writeFile(path.join(tmp, name), file.content);
-      }
-      await writeFile(path.join(tmp, ".complete"), "");
-      await rm(job.dir, { recursive: true, force: true });
-      await rename(tmp, job.dir);
-    }
+      }),
+    );
   } finally {
-    await pagefind.close();
+    await Promise.all(workers.map((worker) => worker.terminate()));
   }
   return count;
+}
+
+function shardOn(worker: Worker, job: { id: number; language: string; dir: string; keep: string; documents: SearchDocument[] }): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const done = (settle: () => void) => {
+      worker.off("message", onMessage).off("error", onError).off("exit", onExit);
+      settle();
+    };
+    const onMessage = (msg: { id: number; count?: number; error?: string }) => {
+      if (msg.id === job.id) done(() => (msg.error === undefined ? resolve(msg.count!) : reject(new Error(msg.error))));
+    };
+    const onError = (err: Error) => done(() => reject(err));
+    const onExit = (code: number) => done(() => reject(new Error(`the search indexing worker stopped (exit ${code})`)));
+    worker.on("message", onMessage).on("error", onError).on("exit", onExit);
+    worker.postMessage(job);
+  });
 }
 
 /** The shard's files, or undefined unless it was written whole. */
