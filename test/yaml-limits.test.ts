@@ -35,4 +35,19 @@ describe("YAML that asks too much of the parser", () => {
     expect(parse(block)).toEqual({ ok: false, problems: [{ file: FILE, path: "", line: 105, expected }], warnings: [] });
     expect(parse(flow)).toEqual({ ok: false, problems: [{ file: FILE, path: "", line: 5, expected }], warnings: [] });
   });
+
+  it("locates the level past the limit the same way however deep the text goes", () => {
+    const expected = "expected YAML nested at most 100 levels deep (lists and mappings inside each other); here it goes deeper";
+    // 101 levels: one past the limit; 20,000: far past what composing a document can recurse through.
+    for (const levels of [100, 150, 20_000]) {
+      const block = `${HEAD}extra:\n${Array.from({ length: levels }, (_, i) => `${" ".repeat(i * 2 + 2)}a:`).join("\n")} 1\n---\nlead\n`;
+      const flow = `${HEAD}extra: ${"[".repeat(levels)}1${"]".repeat(levels)}\n---\nlead\n`;
+      expect(parse(block), `${levels} levels`).toEqual({ ok: false, problems: [{ file: FILE, path: "", line: 105, expected }], warnings: [] });
+      expect(parse(flow), `${levels} levels`).toEqual({ ok: false, problems: [{ file: FILE, path: "", line: 5, expected }], warnings: [] });
+    }
+    // 99 levels under extra (100 with the root): within the limit, so the schema speaks instead.
+    const within = parse(`${HEAD}extra:\n${Array.from({ length: 99 }, (_, i) => `${" ".repeat(i * 2 + 2)}a:`).join("\n")} 1\n---\nlead\n`);
+    expect(within.ok).toBe(false);
+    expect(JSON.stringify(within)).not.toContain("levels deep");
+  });
 });

@@ -19,12 +19,21 @@ export interface YamlSyntaxProblem {
  */
 export function parseYamlSource(text: string, firstLine = 1): YamlSource | { errors: YamlSyntaxProblem[] } {
   const lineCounter = new LineCounter();
-  const deep = tooDeepAt(text);
-  if (deep !== undefined) {
-    const line = text.slice(0, deep).split("\n").length + firstLine - 1;
+  const tooDeep = (offset: number) => {
+    const line = text.slice(0, offset).split("\n").length + firstLine - 1;
     return { errors: [{ line, message: `expected YAML nested at most ${MAX_YAML_DEPTH} levels deep (lists and mappings inside each other); here it goes deeper` }] };
+  };
+  let doc: ReturnType<typeof parseDocument>;
+  try {
+    doc = parseDocument(text, { lineCounter, prettyErrors: false, uniqueKeys: true, version: "1.2" });
+  } catch (cause) {
+    // Composing recurses once per level: thousands of levels overflow the stack.
+    // Only then is the text read again, without recursion, to say where.
+    if (!(cause instanceof RangeError)) throw cause;
+    return tooDeep(tooDeepAt(text) ?? 0);
   }
-  const doc = parseDocument(text, { lineCounter, prettyErrors: false, uniqueKeys: true, version: "1.2" });
+  const deep = deeperThanLimitAt(doc.contents);
+  if (deep !== undefined) return tooDeep(deep);
   if (doc.errors.length > 0) {
     // Only the first: the parser's later errors are mostly what it made of the text after it
     // (one tab-indented block gives one error per line), and vanish once it is fixed.
@@ -67,6 +76,22 @@ export function parseYamlSource(text: string, firstLine = 1): YamlSource | { err
       return line;
     },
   };
+}
+
+/** The offset of the first collection nested deeper than MAX_YAML_DEPTH in a composed document, or undefined. No recursion. */
+function deeperThanLimitAt(root: unknown): number | undefined {
+  const stack: { node: unknown; depth: number }[] = [{ node: root, depth: 0 }];
+  while (stack.length > 0) {
+    const { node, depth } = stack.pop()!;
+    if (isMap(node) || isSeq(node)) {
+      if (depth + 1 > MAX_YAML_DEPTH) return node.range?.[0] ?? 0;
+      for (const item of node.items) {
+        if (isPair(item)) stack.push({ node: item.key, depth: depth + 1 }, { node: item.value, depth: depth + 1 });
+        else stack.push({ node: item, depth: depth + 1 });
+      }
+    }
+  }
+  return undefined;
 }
 
 /**
