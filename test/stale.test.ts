@@ -53,6 +53,24 @@ describe("a rebuild after a change equals a build from scratch", () => {
     expect(await snapshotTree(path.join(root, "dist"))).toEqual(await cleanBuildOf(root));
   });
 
+  it("an item's tag: both topics' pages and feeds, the topic list and the issue follow", async () => {
+    const root = await warmProject();
+    const before = await snapshotTree(path.join(root, "dist"));
+    // Issue 37's optimizer paper moves from 优化器 to a new topic, 新话题.
+    await edit(path.join(root, "content/issues/037.md"), "tags: [优化器]", "tags: [新话题]");
+    const result = await build({ root });
+    const dist = (file: string) => readFile(path.join(root, "dist", file), "utf8");
+    expect(await dist("tags/新话题/index.html")).toContain("issues/37/#");
+    expect(await dist("tags/新话题/rss.xml")).toContain("/issues/37/");
+    expect(await dist("tags/index.html")).toContain("新话题");
+    expect(await dist("tags/优化器/index.html")).not.toContain("issues/37/#");
+    expect(result.written).toEqual(expect.arrayContaining(["tags/优化器/index.html", "tags/优化器/rss.xml", "tags/优化器/atom.xml", "tags/优化器/feed.json", "issues/37/index.html"]));
+    // A topic page lists headings only: another topic's page still holds issue 37's item, and its bytes did not change.
+    expect(await dist("tags/机器翻译/index.html")).toContain("issues/37/#");
+    expect((await snapshotTree(path.join(root, "dist"))).get("tags/机器翻译/index.html")).toBe(before.get("tags/机器翻译/index.html"));
+    expect(await snapshotTree(path.join(root, "dist"))).toEqual(await cleanBuildOf(root));
+  });
+
   it("a template: every email follows an edit of a partial", async () => {
     const root = await warmProject();
     await edit(path.join(root, "emails/partials/footer.mjml.hbs"), "{{labels.why}}", "{{labels.why}} 模板改过");

@@ -3,7 +3,7 @@ import path from "node:path";
 import type { Newsletter } from "../model/newsletter.ts";
 import { loadContent } from "../content/load.ts";
 import type { Problem } from "../errors.ts";
-import { planSite, renderIndexAndFeeds } from "../render/site.ts";
+import { planSite, renderIndexAndFeeds, type Reuse } from "../render/site.ts";
 import { createSiteView } from "../render/web/archive.ts";
 import { ContentCache } from "../content/cache.ts";
 import { ImageCache } from "../images/cache.ts";
@@ -12,7 +12,7 @@ import { checkOutputs } from "./check-output.ts";
 import { codeVersion } from "./code-version.ts";
 import { MjmlPool } from "./compile-emails.ts";
 import { EmailHtmlCompiler } from "./email-html.ts";
-import { OutputCache } from "./output-cache.ts";
+import { newsletterKey, OutputCache } from "./output-cache.ts";
 import { feedEntries, summaries } from "./process-memo.ts";
 import { buildIssuePages } from "./pages.ts";
 import { buildConfirmEmail, buildEmails, type EmailReport } from "./emails.ts";
@@ -95,7 +95,8 @@ async function buildWith(options: BuildOptions, compiler: MjmlPool): Promise<Bui
   const planned = planSite(newsletter, content.issues, fingerprints, summaries(newsletter), images.images);
   // What every page and email says about the site (its footer's Markdown included): made once.
   const site = createSiteView(newsletter);
-  const files = new Map<string, DistFile>(renderIndexAndFeeds(newsletter, site, planned, webTemplates, feedEntries(version, webTemplates, newsletter)));
+  const listings = reuseListings(cache, OutputCache.keyOf([version, webTemplates.fingerprint, newsletterKey(newsletter), "listing"]));
+  const files = new Map<string, DistFile>(renderIndexAndFeeds(newsletter, site, planned, webTemplates, feedEntries(version, webTemplates, newsletter), listings.reuse));
   for (const [file, body] of images.files) files.set(file, body);
   const emailCompiler = new EmailHtmlCompiler(compiler, shapesDir, version);
   // Emails first: their compiling runs on worker threads while this thread renders pages.
@@ -111,14 +112,15 @@ async function buildWith(options: BuildOptions, compiler: MjmlPool): Promise<Bui
   const search = await searchBuilt;
   const [emails, confirmation] = await emailsBuilt;
   for (const [file, body] of [...pages.files, ...search.files, ...emails.files, ...confirmation.files]) files.set(file, body);
-  checkOutputs(files);
+  checkOutputs(files, listings.checked);
+  await listings.saved();
   const report = await writeDist(outDir, files);
   // After the swap: dist/ (and the preview's reload) does not wait for it.
   await contentCache.save();
   // The feeds this build changed are owed a WebSub notification (gazette ping sends them).
   const changedFeeds = changedFeedUrls(newsletter, report.written);
   await addPending(options.root, newsletter.websub?.hubs ?? [], changedFeeds);
-  await cache.prune(new Set([...pages.keys, ...emails.keys, confirmation.key]));
+  await cache.prune(new Set([...pages.keys, ...emails.keys, confirmation.key, ...listings.keys]));
   return {
     ...report,
     outDir,
@@ -134,6 +136,29 @@ async function buildWith(options: BuildOptions, compiler: MjmlPool): Promise<Bui
     imagesProcessed: images.processed,
     warnings: [...content.warnings, ...emails.warnings],
   };
+}
+
+/**
+ * The index, the feeds and the topic files, each linked from the cache when
+ * the issues it shows are the same (their fingerprints), else made, checked
+ * (as checkOutputs would) and kept for the next build.
+ */
+function reuseListings(cache: OutputCache, shared: string): { reuse: Reuse; keys: Set<string>; checked: Set<string>; saved: () => Promise<void> } {
+  const keys = new Set<string>();
+  const checked = new Set<string>();
+  const puts: Promise<void>[] = [];
+  const reuse: Reuse = (file, parts, make) => {
+    const key = OutputCache.keyOf([shared, file, ...parts]);
+    const ext = path.extname(file).slice(1);
+    keys.add(key);
+    if (cache.sizes(key, [ext])) return { linkFrom: cache.pathOf(key, ext) };
+    const text = make();
+    checkOutputs(new Map([[file, text]]));
+    checked.add(file);
+    puts.push(cache.put(key, ext, text));
+    return text;
+  };
+  return { reuse, keys, checked, saved: async () => void (await Promise.all(puts)) };
 }
 
 /** Folders of the project that a build must never replace: the output folder is swapped in whole. */

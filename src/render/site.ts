@@ -89,10 +89,27 @@ export interface FeedEntry {
   contentHtml: string;
 }
 
+/** A file made earlier from the same inputs, which the caller keeps (see build.ts). */
+export interface MadeEarlier {
+  linkFrom: string;
+}
+
+/**
+ * Hands back `make()`, or a file made earlier by it: `parts` are what the
+ * file is made from beyond the templates, the newsletter and the code (the
+ * caller's part of the key), such as the fingerprints of the issues it
+ * lists. The default makes every file.
+ */
+export type Reuse = (file: string, parts: string[], make: () => string) => string | MadeEarlier;
+
+const makeAll: Reuse = (_file, _parts, make) => make();
+
 /**
  * The index and the three feeds, as path → text. Pure: the same content and
  * templates give the same bytes, whatever the clock says. `entryOf` may
- * hand back an entry made earlier from the same inputs (see build.ts).
+ * hand back an entry made earlier from the same inputs, and `reuse` a file
+ * (see build.ts): the files that list many issues are keyed by the
+ * fingerprints of the issues they show.
  */
 export function renderIndexAndFeeds(
   newsletter: Newsletter,
@@ -100,19 +117,21 @@ export function renderIndexAndFeeds(
   planned: PlannedIssue[],
   templates: WebTemplates,
   entryOf: (p: PlannedIssue, make: () => FeedEntry) => FeedEntry = (_p, make) => make(),
-): Map<string, string> {
-  const files = new Map<string, string>();
+  reuse: Reuse = makeAll,
+): Map<string, string | MadeEarlier> {
+  const files = new Map<string, string | MadeEarlier>();
   const published = planned.filter((p) => !p.summary.draft);
-  files.set("index.html", renderIndexPage(site, published.map((p) => p.summary), templates));
-  const entries = published.slice(0, newsletter.feed.limit).map((p) => entryOf(p, () => ({ view: p.view(), contentHtml: renderIssueContent(site, p.view(), templates) })));
-  const input = { newsletter, entries };
-  files.set(FEED_FILES.rss, renderRss(input));
-  files.set(FEED_FILES.atom, renderAtom(input));
-  files.set(FEED_FILES.json, renderJsonFeed(input));
+  files.set("index.html", reuse("index.html", published.map((p) => p.fingerprint), () => renderIndexPage(site, published.map((p) => p.summary), templates)));
+  const newest = published.slice(0, newsletter.feed.limit);
+  const input = () => ({ newsletter, entries: newest.map((p) => entryOf(p, () => ({ view: p.view(), contentHtml: renderIssueContent(site, p.view(), templates) }))) });
+  const fingerprints = newest.map((p) => p.fingerprint);
+  files.set(FEED_FILES.rss, reuse(FEED_FILES.rss, fingerprints, () => renderRss(input())));
+  files.set(FEED_FILES.atom, reuse(FEED_FILES.atom, fingerprints, () => renderAtom(input())));
+  files.set(FEED_FILES.json, reuse(FEED_FILES.json, fingerprints, () => renderJsonFeed(input())));
   files.set("assets/style.css", templates.css);
   files.set("assets/search.js", templates.searchJs);
   files.set("search/index.html", renderSearchPage(site, templates));
-  for (const [file, text] of renderTopics(newsletter, site, planned, templates, entryOf)) files.set(file, text);
+  for (const [file, text] of renderTopics(newsletter, site, planned, templates, entryOf, reuse)) files.set(file, text);
   return files;
 }
 
@@ -127,8 +146,9 @@ export function renderTopics(
   planned: PlannedIssue[],
   templates: WebTemplates,
   entryOf: (p: PlannedIssue, make: () => FeedEntry) => FeedEntry = (_p, make) => make(),
-): Map<string, string> {
-  const files = new Map<string, string>();
+  reuse: Reuse = makeAll,
+): Map<string, string | MadeEarlier> {
+  const files = new Map<string, string | MadeEarlier>();
   const published = planned.filter((p) => !p.summary.draft);
   const topics = collectTopics(published);
   // An issue is an entry of each of its topics' feeds: made once.
@@ -138,16 +158,20 @@ export function renderTopics(
   const opml: OpmlFeed[] = [{ title: newsletter.title, xmlUrl: feedUrl(newsletter, "rss"), htmlUrl: newsletter.base_url }];
   for (const topic of topics) {
     const channel = topicNewsletter(newsletter, site, topic);
-    const input = { newsletter: channel, entries: topic.issues.slice(0, newsletter.feed.limit).map(entry) };
-    files.set(`${topic.dir}${FEED_FILES.rss}`, renderRss(input));
-    files.set(`${topic.dir}${FEED_FILES.atom}`, renderAtom(input));
-    files.set(`${topic.dir}${FEED_FILES.json}`, renderJsonFeed(input));
+    const newest = topic.issues.slice(0, newsletter.feed.limit);
+    const input = () => ({ newsletter: channel, entries: newest.map(entry) });
+    // A topic's files depend on its tag and slug and on the issues they show.
+    const fed = [topic.tag, topic.slug, ...newest.map((p) => p.fingerprint)];
+    files.set(`${topic.dir}${FEED_FILES.rss}`, reuse(`${topic.dir}${FEED_FILES.rss}`, fed, () => renderRss(input())));
+    files.set(`${topic.dir}${FEED_FILES.atom}`, reuse(`${topic.dir}${FEED_FILES.atom}`, fed, () => renderAtom(input())));
+    files.set(`${topic.dir}${FEED_FILES.json}`, reuse(`${topic.dir}${FEED_FILES.json}`, fed, () => renderJsonFeed(input())));
     const feeds = [
       { type: "application/rss+xml", title: `${channel.title} (RSS)`, href: feedUrl(channel, "rss") },
       { type: "application/atom+xml", title: `${channel.title} (Atom)`, href: feedUrl(channel, "atom") },
       { type: "application/feed+json", title: `${channel.title} (JSON Feed)`, href: feedUrl(channel, "json") },
     ];
-    files.set(`${topic.dir}index.html`, renderTopicPage(site, topic, feeds, templates));
+    const listed = [topic.tag, topic.slug, ...topic.issuesListed.map((p) => p.fingerprint)];
+    files.set(`${topic.dir}index.html`, reuse(`${topic.dir}index.html`, listed, () => renderTopicPage(site, topic, feeds, templates)));
     opml.push({ title: channel.title, xmlUrl: feedUrl(channel, "rss"), htmlUrl: channel.base_url });
   }
   files.set("tags/index.html", renderTopicIndexPage(site, topics, templates));
