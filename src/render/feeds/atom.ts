@@ -1,6 +1,6 @@
 import type { Person } from "../../model/newsletter.ts";
-import { entryImage, entryTitle, feedUpdated, feedUrl, hubsOf, type FeedInput } from "./feed-input.ts";
-import { cdata, el, renderXmlDocument, type XmlElement } from "./xml-writer.ts";
+import { entryFragment, entryImage, entryTitle, feedUpdated, feedUrl, hubsOf, type FeedEntry, type FeedInput } from "./feed-input.ts";
+import { cdata, el, renderXmlDocument, renderXmlFragment, type XmlElement, type XmlRaw } from "./xml-writer.ts";
 
 /**
  * Atom 1.0 (RFC 4287): feed and entries each with an author, stable ids,
@@ -24,25 +24,32 @@ export function renderAtom(input: FeedInput): string {
     el("link", { rel: "self", type: "application/atom+xml", href: feedUrl(newsletter, "atom") }),
     ...hubsOf(newsletter).map((hub) => el("link", { rel: "hub", href: hub })),
     newsletter.copyright === undefined ? undefined : el("rights", { type: "text" }, newsletter.copyright),
-    ...input.entries.map(({ view, contentHtml }) =>
-      el(
-        "entry",
-        {},
-        el("id", {}, view.id),
-        el("title", { type: "text" }, entryTitle(view)),
-        el("link", { rel: "alternate", type: "text/html", href: view.url }),
-        enclosure(entryImage(view)),
-        el("published", {}, new Date(view.dateIso).toISOString()),
-        el("updated", {}, new Date(view.updatedIso).toISOString()),
-        author,
-        ...view.contributors.map((name) => person("contributor", { name })),
-        el("summary", { type: "text" }, view.description),
-        el("content", { type: "html" }, cdata(contentHtml)),
-        ...view.tags.map((tag) => el("category", { term: tag })),
-      ),
-    ),
+    ...input.entries.map((entry) => entryFragment(entry, `atom\0${JSON.stringify(newsletter.editor)}`, () => renderEntry(entry, author))),
   );
   return renderXmlDocument(feed, "named");
+}
+
+/** An issue as an <entry>, one level deep (feed → entry). */
+function renderEntry({ view, contentHtml }: FeedEntry, author: XmlElement): XmlRaw {
+  return renderXmlFragment(
+    el(
+      "entry",
+      {},
+      el("id", {}, view.id),
+      el("title", { type: "text" }, entryTitle(view)),
+      el("link", { rel: "alternate", type: "text/html", href: view.url }),
+      enclosure(entryImage(view)),
+      el("published", {}, new Date(view.dateIso).toISOString()),
+      el("updated", {}, new Date(view.updatedIso).toISOString()),
+      author,
+      ...view.contributors.map((name) => person("contributor", { name })),
+      el("summary", { type: "text" }, view.description),
+      el("content", { type: "html" }, cdata(contentHtml)),
+      ...view.tags.map((tag) => el("category", { term: tag })),
+    ),
+    1,
+    "named",
+  );
 }
 
 /** The entry's picture as a link rel="enclosure" (RFC 4287 4.2.7.2), length when known. */

@@ -47,3 +47,18 @@ export function entryImage(view: IssueView): { url: string; type?: string; width
   if (image.largest) return image.largest.type === "image/svg+xml" ? undefined : { ...image.largest, alt: image.alt };
   return { url: image.src, alt: image.alt };
 }
+
+/**
+ * What `make` gives for this entry in this place (`slot`: the format and
+ * whatever else of the channel it shows), made once per entry: the main
+ * feeds and every topic's carry the same issues, so each is written once
+ * per format. Held by the entry, which the build holds only while it builds.
+ */
+const fragments = new WeakMap<FeedEntry, Map<string, unknown>>();
+
+export function entryFragment<T>(entry: FeedEntry, slot: string, make: () => T): T {
+  let made = fragments.get(entry);
+  if (!made) fragments.set(entry, (made = new Map()));
+  if (!made.has(slot)) made.set(slot, make());
+  return made.get(slot) as T;
+}

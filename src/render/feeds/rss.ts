@@ -1,6 +1,6 @@
 import { escapeHtml } from "../html.ts";
-import { entryImage, entryTitle, feedUpdated, feedUrl, hubsOf, type FeedInput } from "./feed-input.ts";
-import { cdata, el, renderXmlDocument } from "./xml-writer.ts";
+import { entryFragment, entryImage, entryTitle, feedUpdated, feedUrl, hubsOf, type FeedEntry, type FeedInput } from "./feed-input.ts";
+import { cdata, el, renderXmlDocument, renderXmlFragment, type XmlRaw } from "./xml-writer.ts";
 
 const NAMESPACES = {
   "xmlns:dc": "http://purl.org/dc/elements/1.1/",
@@ -32,23 +32,30 @@ export function renderRss(input: FeedInput): string {
     newsletter.copyright === undefined ? undefined : el("copyright", {}, newsletter.copyright),
     el("atom:link", { href: feedUrl(newsletter, "rss"), rel: "self", type: "application/rss+xml" }),
     ...hubsOf(newsletter).map((hub) => el("atom:link", { href: hub, rel: "hub" })),
-    ...input.entries.map(({ view, contentHtml }) =>
-      el(
-        "item",
-        {},
-        el("title", {}, entryTitle(view)),
-        el("link", {}, view.url),
-        el("guid", { isPermaLink: "false" }, view.id),
-        el("pubDate", {}, new Date(view.dateIso).toUTCString()),
-        el("description", {}, cdata(escapeHtml(view.description))),
-        el("content:encoded", {}, cdata(contentHtml)),
-        ...view.tags.map((tag) => el("category", {}, tag)),
-        ...[newsletter.editor.name, ...view.contributors].map((name) => el("dc:creator", {}, name)),
-        mediaContent(entryImage(view)),
-      ),
-    ),
+    ...input.entries.map((entry) => entryFragment(entry, `rss\0${newsletter.editor.name}`, () => renderItem(entry, newsletter.editor.name))),
   );
   return renderXmlDocument(el("rss", { version: "2.0", ...NAMESPACES, ...(withImages ? { "xmlns:media": "http://search.yahoo.com/mrss/" } : {}) }, channel), "hex");
+}
+
+/** An issue as an <item>, two levels deep (rss → channel → item). */
+function renderItem({ view, contentHtml }: FeedEntry, editor: string): XmlRaw {
+  return renderXmlFragment(
+    el(
+      "item",
+      {},
+      el("title", {}, entryTitle(view)),
+      el("link", {}, view.url),
+      el("guid", { isPermaLink: "false" }, view.id),
+      el("pubDate", {}, new Date(view.dateIso).toUTCString()),
+      el("description", {}, cdata(escapeHtml(view.description))),
+      el("content:encoded", {}, cdata(contentHtml)),
+      ...view.tags.map((tag) => el("category", {}, tag)),
+      ...[editor, ...view.contributors].map((name) => el("dc:creator", {}, name)),
+      mediaContent(entryImage(view)),
+    ),
+    2,
+    "hex",
+  );
 }
 
 /** The entry's picture as Media RSS, which feed readers show as its image. */

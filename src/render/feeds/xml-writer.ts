@@ -14,7 +14,12 @@ export interface XmlCdata {
   cdata: string;
 }
 
-export type XmlNode = XmlElement | XmlCdata | string;
+/** Markup written earlier by renderXmlFragment, at the depth it stands at: put in as it is. */
+export interface XmlRaw {
+  raw: string;
+}
+
+export type XmlNode = XmlElement | XmlCdata | XmlRaw | string;
 
 /**
  * How `&`, `<` and `>` are written in text and attributes: `named` as
@@ -40,6 +45,16 @@ export function renderXmlDocument(root: XmlElement, style: ReferenceStyle): stri
   return out.join("");
 }
 
+/**
+ * An element written now, for a document that puts it `depth` levels deep:
+ * an entry that several feeds carry is escaped once.
+ */
+export function renderXmlFragment(node: XmlElement, depth: number, style: ReferenceStyle): XmlRaw {
+  const out: string[] = [];
+  writeElement(node, "    ".repeat(depth), style, out);
+  return { raw: out.join("") };
+}
+
 function writeElement(node: XmlElement, indent: string, style: ReferenceStyle, out: string[]): void {
   const attrs = node.attributes.map(([name, value]) => ` ${name}="${escapeAttribute(value, style)}"`).join("");
   out.push(`${indent}<${node.name}${attrs}`);
@@ -47,13 +62,14 @@ function writeElement(node: XmlElement, indent: string, style: ReferenceStyle, o
     out.push("/>\n");
     return;
   }
-  if (node.children.every((c) => !isElement(c))) {
+  if (node.children.every((c) => !isElement(c) && !isRaw(c))) {
     out.push(">", ...node.children.map((c) => writeLeaf(c as XmlCdata | string, style)), `</${node.name}>\n`);
     return;
   }
   out.push(">\n");
   for (const c of node.children) {
-    if (isElement(c)) writeElement(c, `${indent}    `, style, out);
+    if (isRaw(c)) out.push(c.raw);
+    else if (isElement(c)) writeElement(c, `${indent}    `, style, out);
     else out.push(`${indent}    ${writeLeaf(c, style)}\n`);
   }
   out.push(`${indent}</${node.name}>\n`);
@@ -61,6 +77,10 @@ function writeElement(node: XmlElement, indent: string, style: ReferenceStyle, o
 
 function isElement(node: XmlNode): node is XmlElement {
   return typeof node === "object" && "name" in node;
+}
+
+function isRaw(node: XmlNode): node is XmlRaw {
+  return typeof node === "object" && "raw" in node;
 }
 
 function writeLeaf(node: XmlCdata | string, style: ReferenceStyle): string {
