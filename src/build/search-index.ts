@@ -129,9 +129,28 @@ async function writeIndexes(jobs: ShardJob[], language: string): Promise<number>
       }),
     );
   } finally {
-    await Promise.all(workers.map((worker) => worker.terminate()));
+    await Promise.all(workers.map((worker) => closeWorker(worker)));
   }
   return count;
+}
+
+/** Asks the worker to end its Pagefind backend (a second at most), then ends the thread. */
+async function closeWorker(worker: Worker): Promise<void> {
+  await new Promise<void>((resolve) => {
+    const timer = setTimeout(resolve, 1000);
+    const onMessage = (msg: { closed?: boolean }) => {
+      if (!msg.closed) return;
+      clearTimeout(timer);
+      worker.off("message", onMessage);
+      resolve();
+    };
+    worker.on("message", onMessage).once("exit", () => {
+      clearTimeout(timer);
+      resolve();
+    });
+    worker.postMessage({ id: -1, close: true });
+  });
+  await worker.terminate();
 }
 
 function shardOn(worker: Worker, job: { id: number; language: string; dir: string; keep: string; documents: SearchDocument[] }): Promise<number> {

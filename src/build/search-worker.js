@@ -3,7 +3,7 @@
 // Pagefind backend of its own (the Node API keeps one per thread), so
 // shards are indexed on every core at once.
 // Messages: { id, language, dir, keep (a RegExp source), documents: [{ url, html }] } in,
-// { id, count } or { id, error } out.
+// { id, count } or { id, error } out; { id, close: true } in, { id, closed: true } out.
 import { mkdir, rename, rm, writeFile } from "node:fs/promises";
 import path from "node:path";
 import { parentPort } from "node:worker_threads";
@@ -12,6 +12,14 @@ const pagefind = await import("pagefind");
 let queue = Promise.resolve();
 
 parentPort.on("message", (job) => {
+  if (job.close) {
+    // Ends the backend process before the thread goes.
+    // close() kills the backend without waiting; a moment on this thread's
+    // loop lets it reap the process, which would otherwise stay a zombie.
+    const closed = () => setTimeout(() => parentPort.postMessage({ id: job.id, closed: true }), 50);
+    queue = queue.then(() => pagefind.close()).then(closed, closed);
+    return;
+  }
   queue = queue.then(() => makeShard(job).then(
     () => parentPort.postMessage({ id: job.id, count: job.documents.length }),
     (err) => parentPort.postMessage({ id: job.id, error: String(err?.message ?? err) }),
