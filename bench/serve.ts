@@ -4,6 +4,7 @@ import { tmpdir } from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import autocannon from "autocannon";
+import Database from "better-sqlite3";
 import { CLI, freePort, startServe } from "../test/helpers/processes.ts";
 
 // npm run bench (serve part): the real `gazette serve` process on 127.0.0.1
@@ -51,7 +52,7 @@ export async function benchServe(): Promise<ServeRun[]> {
       requests: [{ setupRequest: (req: Record<string, unknown>) => ({ ...req, body: `email=${encodeURIComponent(address())}&website=` }) }],
     });
     const fresh = await load("POST /subscribe, a new address each time (store + confirmation mail)", signup(() => `reader${n++}@example.org`));
-    // The mailer works through its queue (the store) after the answers have gone: time it.
+    // The mailer works through its queue (the store) beside the answers: how far behind the signups was it?
     const outbox = path.join(root, "data/outbox/confirm");
     const loadEnded = Date.now();
     const during = (await readdir(outbox).catch(() => [])).filter((f) => f.endsWith(".eml")).length;
@@ -61,13 +62,31 @@ export async function benchServe(): Promise<ServeRun[]> {
       if (written >= n) break;
       await new Promise((r) => setTimeout(r, 100));
     }
-    fresh.note = `${during} of ${n} confirmation mails were in the outbox when the load ended (sent during it); ${written} of ${n} ${((Date.now() - loadEnded) / 1000).toFixed(1)} s after`;
+    const after = (Date.now() - loadEnded) / 1000;
+    fresh.note =
+      `${during} of ${n} confirmation mails were in the outbox when the load ended (sent during it); ${written} of ${n} ${after.toFixed(1)} s after\n    ` +
+      (await mailLatency(path.join(root, "data/gazette.sqlite")));
     runs.push(fresh);
     runs.push(await load("POST /subscribe, one address over and over (throttled: no mail)", signup(() => "same@example.org")));
     return runs;
   } finally {
     await server?.stop();
     await rm(root, { recursive: true, force: true });
+  }
+}
+
+/** Seconds from each signup to its mail being sent (the store's requested_at and updated_at), once every row is settled. */
+async function mailLatency(file: string): Promise<string> {
+  const db = new Database(file, { readonly: true });
+  try {
+    const settled = () => (db.prepare("SELECT count(*) AS n FROM confirmation_mails WHERE state = 'queued'").get() as { n: number }).n === 0;
+    for (let i = 0; i < 100 && !settled(); i++) await new Promise((r) => setTimeout(r, 100));
+    const rows = db.prepare("SELECT requested_at AS a, updated_at AS b FROM confirmation_mails WHERE state = 'sent'").all() as { a: string; b: string }[];
+    const seconds = rows.map((r) => (Date.parse(r.b) - Date.parse(r.a)) / 1000).sort((x, y) => x - y);
+    const at = (q: number) => seconds[Math.min(seconds.length - 1, Math.floor(q * seconds.length))]?.toFixed(2) ?? "-";
+    return `signup to mail sent: median ${at(0.5)} s, p95 ${at(0.95)} s, max ${at(1)} s (${seconds.length} mails)`;
+  } finally {
+    db.close();
   }
 }
 

@@ -136,8 +136,11 @@ describe.each(BACKENDS)("the $name store", ({ open }) => {
     await store.releaseConfirmations("server-b");
     expect((await store.claimConfirmations("server-c", 10, 60_000)).map((q) => q.subscriber.id)).toEqual([b.subscriber.id]);
     queued.push(...other);
-    await store.recordConfirmationMail(queued[0]!.mailId, "sent", "250 ok", now);
-    await store.recordConfirmationMail(queued[1]!.mailId, "failed", `550 ${"x".repeat(2000)}`, now);
+    // Outcomes are recorded many in one commit.
+    await store.recordConfirmationMails([
+      { mailId: queued[0]!.mailId, state: "sent", detail: "250 ok", at: now },
+      { mailId: queued[1]!.mailId, state: "failed", detail: `550 ${"x".repeat(2000)}`, at: now },
+    ]);
     await store.releaseConfirmations("server-c");
     expect(await store.claimConfirmations("server-d", 10, 60_000)).toEqual([]);
     expect(await store.confirmationMails(a.subscriber.id)).toMatchObject([{ state: "sent", detail: "250 ok" }]);

@@ -4,10 +4,7 @@ import { CONFIRM_META_FILE, type ConfirmMeta } from "../build/emails.ts";
 import { linkBase, type Config } from "../config.ts";
 import { NEWSLETTER_FILE } from "../content/load.ts";
 import { parseNewsletter } from "../content/parse.ts";
-import type { Newsletter } from "../model/newsletter.ts";
-import { ConfirmationMailer } from "../send/confirmations.ts";
-import { prepareConfirmation } from "../send/message.ts";
-import { createOutboxTransport, createSmtpTransport } from "../send/transport.ts";
+import { ConfirmationThread } from "../send/confirmation-thread.ts";
 import type { ClickDeps } from "../server/clicks.ts";
 import { DEFAULT_LIMITS, type SubscriptionDeps } from "../server/subscriptions.ts";
 import { Scheduler } from "../send/scheduler.ts";
@@ -51,26 +48,16 @@ export async function openSubscriptions(io: Io, root: string, distDir: string, c
   let listeningAt: string | undefined;
   const links = () => linkBase(config, newsletter.base_url, listeningAt);
   const outboxDir = path.join(dataDir, "outbox", "confirm");
-  const confirmation = await readConfirmation(distDir, newsletter);
+  const confirmation = await readConfirmation(distDir);
   if (!confirmation) io.err(`gazette: no ${path.join(path.relative(process.cwd(), distDir) || ".", CONFIRM_META_FILE)}: run gazette build; until then signups are closed\n`);
+  // The mailer runs on a thread of its own (its own event loop, store connection and transport):
+  // on the server's loop a rush of requests starved it. It sends the mails left queued at once.
   const mailer =
     confirmation &&
-    new ConfirmationMailer({
-      message: confirmation,
-      transport: config.SMTP_URL ? await createSmtpTransport(config) : createOutboxTransport(outboxDir),
-      store,
-      secret,
-      newsletter,
-      ttlMs: config.GAZETTE_CONFIRM_HOURS * 3600_000,
-      retry: { attempts: 3, baseDelayMs: config.GAZETTE_RETRY_BASE_MS, maxDelayMs: config.GAZETTE_RETRY_BASE_MS * 30 },
-      linkBase: links,
-      // Enough in flight that a rush of signups does not starve the mailer of turns on the event loop.
-      inFlight: config.SMTP_URL ? config.SMTP_POOL_SIZE : 16,
-      now: () => new Date(),
-      onError: (err, mail) =>
-        io.err(mail ? `gazette: confirmation mail to ${mail.subscriber.email} failed: ${err.message}\n` : `gazette: cannot read the confirmation-mail queue: ${err.message}\n`),
-    });
-  mailer?.wake(); // mails left queued when the server last stopped
+    (await ConfirmationThread.start({ root, config, outboxDir, secret, newsletter, confirmation }, (line) => io.err(`gazette: ${line}\n`)).catch(async (err: Error) => {
+      await store.close();
+      throw err;
+    }));
   // Due scheduled sends go out from here (gazette serve, not preview): each is fired by one process only.
   const scheduler = options.schedules
     ? new Scheduler({
@@ -89,6 +76,7 @@ export async function openSubscriptions(io: Io, root: string, distDir: string, c
     clicks: { store: store.schedules, log: (line) => io.err(`gazette: ${line}\n`) },
     listening(address) {
       listeningAt = address;
+      mailer?.listening(address);
     },
     describe() {
       if (!mailer) return ["  signups  closed until gazette build writes the confirmation mail"];
@@ -107,12 +95,12 @@ export async function openSubscriptions(io: Io, root: string, distDir: string, c
   };
 }
 
-async function readConfirmation(distDir: string, newsletter: Newsletter) {
+async function readConfirmation(distDir: string): Promise<{ subject: string; html: string; text: string } | undefined> {
   try {
     const meta = JSON.parse(await readFile(path.join(distDir, CONFIRM_META_FILE), "utf8")) as ConfirmMeta;
     const dir = path.join(distDir, "emails");
     const [html, text] = await Promise.all([readFile(path.join(dir, meta.html), "utf8"), readFile(path.join(dir, meta.text), "utf8")]);
-    return prepareConfirmation({ subject: meta.subject, html, text, newsletter, date: new Date() });
+    return { subject: meta.subject, html, text };
   } catch {
     return undefined;
   }

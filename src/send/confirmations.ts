@@ -1,7 +1,7 @@
 import { randomBytes } from "node:crypto";
 import { setTimeout as sleep } from "node:timers/promises";
 import type { Newsletter } from "../model/newsletter.ts";
-import type { QueuedConfirmation, SignupStore } from "../store/store.ts";
+import type { ConfirmationOutcome, QueuedConfirmation, SignupStore } from "../store/store.ts";
 import type { PreparedMessage } from "./message.ts";
 import { signConfirmToken } from "./tokens.ts";
 import { backoff, workerId, type RetryPolicy } from "./campaign.ts";
@@ -22,13 +22,17 @@ export interface ConfirmationMailerOptions {
   retry?: RetryPolicy;
   /** How long a claim on a mail lasts: a server that dies holding it frees it after this (default 10 minutes). */
   claimMs?: number;
-  /**
-   * Mails in flight at once (default 2). Each one waits its turn on the
-   * server's event loop between steps, so under a rush of requests the
-   * throughput is about this many mails per round of the loop: the server
-   * sets it to the SMTP pool size, or 16 for the local outbox.
-   */
+  /** Mails in flight at once (default 2): the server sets it to the SMTP pool size, or 16 for the local outbox. */
   inFlight?: number;
+  /** This mailer's claims on mails are held under this name (default: one of its own). */
+  server?: string;
+  /**
+   * Least time between two claims while mails keep coming (default 20 ms),
+   * so that under a rush each claim takes a batch rather than a mail or
+   * two: with SQLite every claim is a write the server's signups wait for.
+   * A claim that finds the queue empty, or takes a full batch, does not wait.
+   */
+  claimGapMs?: number;
   /** How often to look for mails queued by other servers (default 10 s). */
   pollMs?: number;
   /** A mail still queued this long after it was asked for is skipped, not sent (default 1 hour). */
@@ -51,18 +55,24 @@ export interface ConfirmationMailerOptions {
  */
 export class ConfirmationMailer {
   /** This server among all those sharing the database: its claims on mails are its own. */
-  private readonly server = workerId();
+  private readonly server: string;
   private readonly poll: NodeJS.Timeout;
   private running = 0;
   private batch: QueuedConfirmation[] = [];
+  /** Outcomes not yet recorded: written in one commit before the next claim, and on close. */
+  private outcomes: ConfirmationOutcome[] = [];
   private idle: (() => void)[] = [];
   private filling = false;
+  /** A claim put off until the gap since the last one has passed. */
+  private waiting: NodeJS.Timeout | undefined;
+  private lastClaim = { at: -Infinity, taken: 0 };
   private again = false;
   private closed = false;
   private readonly domain: string;
 
   constructor(private readonly options: ConfirmationMailerOptions) {
     this.domain = options.newsletter.sender.email.split("@")[1]!;
+    this.server = options.server ?? workerId();
     // Another server may have queued mails, or died holding some: look now and then as well as when woken.
     this.poll = setInterval(() => this.wake(), options.pollMs ?? 10_000);
     this.poll.unref();
@@ -90,8 +100,12 @@ export class ConfirmationMailer {
   async close(): Promise<void> {
     this.closed = true;
     clearInterval(this.poll);
+    clearTimeout(this.waiting);
+    this.waiting = undefined;
     this.batch = [];
     if (this.running > 0 || this.filling) await new Promise<void>((resolve) => this.idle.push(resolve));
+    // What was sent is recorded before the claims go back, or another server would send it again.
+    await this.flush().catch((err: Error) => this.options.onError?.(err, undefined));
     // Claimed but not sent: the next server to look sends them.
     await this.options.store.releaseConfirmations(this.server).catch(() => {});
     await this.options.transport.close();
@@ -117,9 +131,28 @@ export class ConfirmationMailer {
 
   private async fill(): Promise<void> {
     const inFlight = this.options.inFlight ?? 2;
+    const limit = Math.max(10, inFlight * 8);
     while (this.running < inFlight && !this.closed) {
       if (this.batch.length === 0) {
-        this.batch = await this.options.store.claimConfirmations(this.server, Math.max(10, inFlight * 4), this.options.claimMs ?? 10 * 60_000);
+        if (this.waiting) break;
+        // Mails trickling in under a rush: wait for more to gather (the last claim found some, but not a full batch).
+        const wait = this.lastClaim.taken > 0 && this.lastClaim.taken < limit ? this.lastClaim.at + (this.options.claimGapMs ?? 20) - performance.now() : 0;
+        if (wait > 0) {
+          this.waiting = setTimeout(() => {
+            this.waiting = undefined;
+            this.pump();
+          }, wait);
+          break;
+        }
+        // The outcomes so far are recorded in the claim's own commit.
+        const settle = this.outcomes.splice(0);
+        try {
+          this.batch = await this.options.store.claimConfirmations(this.server, limit, this.options.claimMs ?? 10 * 60_000, settle);
+        } catch (err) {
+          this.outcomes.unshift(...settle);
+          throw err;
+        }
+        this.lastClaim = { at: performance.now(), taken: this.batch.length };
         if (this.batch.length === 0 || this.closed) break;
       }
       const mail = this.batch.shift()!;
@@ -133,14 +166,26 @@ export class ConfirmationMailer {
     }
   }
 
+  /** Records the outcomes so far in one commit; those that fail to record stay for the next try. */
+  private async flush(): Promise<void> {
+    const outcomes = this.outcomes.splice(0);
+    try {
+      await this.options.store.recordConfirmationMails(outcomes);
+    } catch (err) {
+      this.outcomes.unshift(...outcomes);
+      throw err;
+    }
+  }
+
   private settleIdle(): void {
-    if (!this.filling && this.running === 0 && (this.batch.length === 0 || this.closed)) for (const resolve of this.idle.splice(0)) resolve();
+    if (!this.filling && !this.waiting && this.running === 0 && (this.batch.length === 0 || this.closed)) for (const resolve of this.idle.splice(0)) resolve();
   }
 
   private async deliver(mail: QueuedConfirmation): Promise<void> {
     const { options } = this;
     const now = options.now();
-    const skip = (why: string) => options.store.recordConfirmationMail(mail.mailId, "skipped", why, now);
+    const record = (state: ConfirmationOutcome["state"], detail: string, at: Date) => void this.outcomes.push({ mailId: mail.mailId, state, detail, at });
+    const skip = (why: string) => record("skipped", why, now);
     if (!mail.nonce) return skip("the subscriber left before it was sent");
     if (mail.subscriber.status === "confirmed") return skip("already confirmed");
     if (now.getTime() - Date.parse(mail.requestedAt) > (options.maxAgeMs ?? 3600_000)) return skip("queued too long to be worth sending");
@@ -156,12 +201,12 @@ export class ConfirmationMailer {
     for (let attempt = 1; ; attempt++) {
       try {
         const response = await options.transport.send({ from: options.message.from, to: mail.subscriber.email }, raw, `${now.getTime()}-${mail.mailId}`);
-        await options.store.recordConfirmationMail(mail.mailId, "sent", response, options.now());
+        record("sent", response, options.now());
         return;
       } catch (err) {
         const failure = asSendFailure(err);
         if (failure.kind === "permanent" || attempt >= retry.attempts) {
-          await options.store.recordConfirmationMail(mail.mailId, "failed", `${failure.reason}: ${failure.message}`, options.now());
+          record("failed", `${failure.reason}: ${failure.message}`, options.now());
           options.onError?.(failure, mail);
           return;
         }

@@ -93,12 +93,22 @@ export async function createSmtpTransport(
 
 /** Writes each message as <dir>/<fileName>.eml, atomically; any mail client opens them. */
 export function createOutboxTransport(dir: string): Transport {
+  // The folder is made once, not per message (a rush of confirmation mails measured the mkdir); again if it goes.
+  let made: Promise<unknown> | undefined;
   return {
     description: `local outbox ${path.relative(process.cwd(), dir) || dir}/ (no SMTP_URL set)`,
     async send(_envelope, raw, fileName) {
-      await mkdir(dir, { recursive: true });
       const file = path.join(dir, `${fileName}.eml`);
-      await writeFile(`${file}.tmp`, Buffer.concat(raw));
+      const bytes = Buffer.concat(raw);
+      await (made ??= mkdir(dir, { recursive: true }).catch((err: unknown) => {
+        made = undefined;
+        throw err;
+      }));
+      await writeFile(`${file}.tmp`, bytes).catch(async (err: NodeJS.ErrnoException) => {
+        if (err.code !== "ENOENT") throw err;
+        await (made = mkdir(dir, { recursive: true }));
+        await writeFile(`${file}.tmp`, bytes);
+      });
       await rename(`${file}.tmp`, file);
       return `250 written to ${path.basename(file)}`;
     },

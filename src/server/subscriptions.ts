@@ -13,8 +13,8 @@ export interface SubscriptionDeps {
   store: SubscriberStore & SignupStore;
   secret: Buffer;
   newsletter: Newsletter;
-  /** Sends confirmation mails; without one, POST /subscribe says signups are closed. */
-  mailer?: ConfirmationMailer;
+  /** Sends confirmation mails (in this thread, or on one of its own); without one, POST /subscribe says signups are closed. */
+  mailer?: Pick<ConfirmationMailer, "wake" | "drain">;
   /** The public URL's origin: when set, the only origin whose form posts count as this site's. */
   publicOrigins?: string[];
   now?: () => Date;

@@ -54,11 +54,14 @@ export interface SignupStore {
    * Claims up to `limit` queued confirmation mails nobody else holds (or
    * whose claim ran out), oldest first, for `leaseMs`, with what sending one
    * needs: with several servers on one database, each mail goes out once.
+   * `settle` (outcomes of mails sent meanwhile) is recorded first, in the
+   * same commit on SQLite: one write for both.
    */
-  claimConfirmations(server: string, limit: number, leaseMs: number): Promise<QueuedConfirmation[]>;
+  claimConfirmations(server: string, limit: number, leaseMs: number, settle?: ConfirmationOutcome[]): Promise<QueuedConfirmation[]>;
   /** Gives back the server's claims on mails it has not sent (a server that stops). */
   releaseConfirmations(server: string): Promise<void>;
-  recordConfirmationMail(mailId: number, state: "sent" | "failed" | "skipped", detail: string, now: Date): Promise<void>;
+  /** Records what became of mails, in one commit (a mailer under a rush settles many at once). */
+  recordConfirmationMails(outcomes: ConfirmationOutcome[]): Promise<void>;
   /** What a confirmation token is checked against. */
   confirmTarget(id: number): Promise<ConfirmTarget | undefined>;
   /** Confirms the subscriber if they still hold `nonce`; "already" when they were confirmed before. */
@@ -79,6 +82,15 @@ export interface ConfirmTarget {
 }
 
 export type ConfirmationState = "queued" | "sent" | "failed" | "skipped";
+
+/** What became of one confirmation mail, and when. */
+export interface ConfirmationOutcome {
+  mailId: number;
+  state: Exclude<ConfirmationState, "queued">;
+  /** The relay's answer, or why it was skipped (cut to 1,000 characters when stored). */
+  detail: string;
+  at: Date;
+}
 
 /** A confirmation mail waiting to be sent. */
 export interface QueuedConfirmation {

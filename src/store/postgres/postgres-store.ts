@@ -4,6 +4,7 @@ import type { NewSubscriber, Subscriber, SubscriberStatus } from "../../model/su
 import { newNonce } from "../../nonce.ts";
 import {
   StoreError,
+  type ConfirmationOutcome,
   type ConfirmationState,
   type ConfirmTarget,
   type QueuedConfirmation,
@@ -158,7 +159,8 @@ export class PostgresStore extends PostgresLedger implements SubscriberStore, Si
     });
   }
 
-  async claimConfirmations(server: string, limit: number, leaseMs: number): Promise<QueuedConfirmation[]> {
+  async claimConfirmations(server: string, limit: number, leaseMs: number, settle: ConfirmationOutcome[] = []): Promise<QueuedConfirmation[]> {
+    await this.recordConfirmationMails(settle);
     const result = await this.pool.query(
       `WITH claimable AS (
          SELECT id FROM confirmation_mails WHERE state = 'queued' AND (claimed_by IS NULL OR claimed_until < now())
@@ -182,8 +184,13 @@ export class PostgresStore extends PostgresLedger implements SubscriberStore, Si
     await this.pool.query("UPDATE confirmation_mails SET claimed_by = NULL, claimed_until = NULL WHERE claimed_by = $1 AND state = 'queued'", [server]);
   }
 
-  async recordConfirmationMail(mailId: number, state: "sent" | "failed" | "skipped", detail: string, now: Date): Promise<void> {
-    await this.pool.query("UPDATE confirmation_mails SET state = $2, detail = $3, updated_at = $4 WHERE id = $1", [mailId, state, detail.slice(0, 1000), now.toISOString()]);
+  async recordConfirmationMails(outcomes: ConfirmationOutcome[]): Promise<void> {
+    if (outcomes.length === 0) return;
+    await this.pool.query(
+      `UPDATE confirmation_mails m SET state = o.state, detail = o.detail, updated_at = o.at
+         FROM unnest($1::integer[], $2::text[], $3::text[], $4::timestamptz[]) AS o (id, state, detail, at) WHERE m.id = o.id`,
+      [outcomes.map((o) => o.mailId), outcomes.map((o) => o.state), outcomes.map((o) => o.detail.slice(0, 1000)), outcomes.map((o) => o.at.toISOString())],
+    );
   }
 
   async confirmTarget(id: number): Promise<ConfirmTarget | undefined> {

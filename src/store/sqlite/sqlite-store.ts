@@ -11,6 +11,7 @@ import { openSqliteFile, refuseForeign } from "./open-file.ts";
 import { SqliteSchedules } from "./sqlite-schedules.ts";
 import {
   StoreError,
+  type ConfirmationOutcome,
   type ConfirmationState,
   type ConfirmTarget,
   type QueuedConfirmation,
@@ -223,9 +224,10 @@ export class SqliteStore extends SqliteLedger implements SubscriberStore, Signup
     return this.stmt.unsubscribe!.run({ id, now: now.toISOString() }).changes > 0;
   }
 
-  async claimConfirmations(server: string, limit: number, leaseMs: number): Promise<QueuedConfirmation[]> {
+  async claimConfirmations(server: string, limit: number, leaseMs: number, settle: ConfirmationOutcome[] = []): Promise<QueuedConfirmation[]> {
     type QueuedRow = { mailId: number; requestedAt: string; id: number; email: string; status: Subscriber["status"]; nonce: string | null };
     return this.db.transaction(() => {
+      this.settleMails(settle);
       const at = new Date();
       const rows = this.stmt.claimable!.all({ now: at.toISOString(), limit }) as QueuedRow[];
       const until = new Date(at.getTime() + leaseMs).toISOString();
@@ -238,8 +240,13 @@ export class SqliteStore extends SqliteLedger implements SubscriberStore, Signup
     this.stmt.releaseMails!.run(server);
   }
 
-  async recordConfirmationMail(mailId: number, state: "sent" | "failed" | "skipped", detail: string, now: Date): Promise<void> {
-    this.stmt.settleMail!.run({ id: mailId, state, detail: detail.slice(0, 1000), now: now.toISOString() });
+  async recordConfirmationMails(outcomes: ConfirmationOutcome[]): Promise<void> {
+    if (outcomes.length === 0) return;
+    this.db.transaction(() => this.settleMails(outcomes)).immediate();
+  }
+
+  private settleMails(outcomes: ConfirmationOutcome[]): void {
+    for (const o of outcomes) this.stmt.settleMail!.run({ id: o.mailId, state: o.state, detail: o.detail.slice(0, 1000), now: o.at.toISOString() });
   }
 
   async confirmTarget(id: number): Promise<ConfirmTarget | undefined> {
