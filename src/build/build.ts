@@ -17,7 +17,7 @@ import { feedEntries, summaries } from "./process-memo.ts";
 import { buildIssuePages } from "./pages.ts";
 import { buildConfirmEmail, buildEmails, type EmailReport } from "./emails.ts";
 import { readEmailTemplates, readWebTemplates } from "./read-templates.ts";
-import { buildSearchIndex } from "./search-index.ts";
+import { buildSearchIndex, type SearchPool } from "./search-index.ts";
 import { changedFeedUrls } from "../websub/changed-feeds.ts";
 import { addPending } from "../websub/pending.ts";
 import { writeDist, type DistFile, type WriteReport } from "./write-dist.ts";
@@ -31,6 +31,8 @@ export interface BuildOptions {
   cacheDir?: string;
   /** mjml workers to use, kept warm by a caller that builds again and again (gazette preview); else started and closed per build. */
   compiler?: MjmlPool;
+  /** Search indexing workers, kept warm by a caller that builds again and again (gazette preview); else started when a shard needs making and closed after. */
+  searchPool?: SearchPool;
   /** What keys every cache entry; defaults to codeVersion() (Gazette's sources and the versions of the packages that render). */
   codeVersion?: string;
 }
@@ -106,7 +108,7 @@ async function buildWith(options: BuildOptions, compiler: MjmlPool): Promise<Bui
   ]);
   emailsBuilt.catch(() => {}); // awaited below; this only keeps a failure during pages from going unhandled
   // The search shards that changed are indexed on worker threads of their own, beside the pages.
-  const searchBuilt = buildSearchIndex(newsletter, site, planned, cacheDir, version);
+  const searchBuilt = buildSearchIndex(newsletter, site, planned, cacheDir, version, options.searchPool);
   searchBuilt.catch(() => {}); // awaited below, as the emails are
   const pages = await buildIssuePages(newsletter, site, planned, webTemplates, cache, version);
   const search = await searchBuilt;

@@ -67,7 +67,14 @@ interface Shard {
  * documents are not even rendered unless it is made. One index for every
  * language (forceLanguage), so a query in either finds both.
  */
-export async function buildSearchIndex(newsletter: Newsletter, site: SiteView, planned: PlannedIssue[], cacheDir: string, codeVersion: string): Promise<SearchIndexResult> {
+export async function buildSearchIndex(
+  newsletter: Newsletter,
+  site: SiteView,
+  planned: PlannedIssue[],
+  cacheDir: string,
+  codeVersion: string,
+  pool?: SearchPool,
+): Promise<SearchIndexResult> {
   const language = newsletter.language;
   const published = planned.filter((p) => !p.summary.draft).sort((a, b) => a.issue.number - b.issue.number);
   const shared = OutputCache.keyOf([codeVersion, await pagefindVersion(), searchInputsKey(newsletter), "search shard"]);
@@ -81,10 +88,15 @@ export async function buildSearchIndex(newsletter: Newsletter, site: SiteView, p
   const missing = shards.filter((_, i) => !listings[i]);
   let documentsIndexed = 0;
   if (missing.length > 0) {
-    documentsIndexed = await writeIndexes(
-      missing.map((s) => ({ dir: s.dir, documents: () => s.issues.flatMap((p) => renderIssueSearchDocuments(site, p)) })),
-      language,
-    );
+    const workers = pool ?? new SearchPool();
+    try {
+      documentsIndexed = await workers.index(
+        missing.map((s) => ({ dir: s.dir, documents: () => s.issues.flatMap((p) => renderIssueSearchDocuments(site, p)) })),
+        language,
+      );
+    } finally {
+      if (!pool) await workers.close();
+    }
   }
   await prune(searchDir, new Set(shards.map((s) => s.key)));
   const files = new Map<string, DistFile>();
@@ -109,18 +121,35 @@ interface ShardJob {
 }
 
 /**
- * Makes the shards on worker threads (one per core, at most as many as
- * shards), each with a Pagefind backend of its own; a shard's documents
- * are rendered here only when a worker is ready for it.
+ * Worker threads that make search shards, each driving a Pagefind backend
+ * of its own (the Node API keeps one per thread), one per core: a build
+ * starts them when a shard needs making and closes them after; gazette
+ * preview keeps one warm for the session, so a rebuild does not wait for
+ * a thread, Pagefind's import and its backend to start.
  */
-async function writeIndexes(jobs: ShardJob[], language: string): Promise<number> {
-  const workers = Array.from({ length: Math.min(jobs.length, Math.max(1, availableParallelism())) }, () => new Worker(packagePath("src/build/search-worker.js")));
-  const forceLanguage = language.split("-")[0]!.toLowerCase();
-  let next = 0;
-  let count = 0;
-  try {
+export class SearchPool {
+  private readonly workers: Worker[] = [];
+
+  constructor(private readonly max = Math.max(1, availableParallelism())) {}
+
+  /** Starts one worker now (its thread and Pagefind's import), before a shard needs it. */
+  warm(): this {
+    if (this.workers.length === 0) this.workers.push(this.spawn());
+    return this;
+  }
+
+  private spawn(): Worker {
+    return new Worker(packagePath("src/build/search-worker.js"));
+  }
+
+  /** Makes the shards, a shard's documents rendered only when a worker is ready for it; the papers indexed. */
+  async index(jobs: ShardJob[], language: string): Promise<number> {
+    while (this.workers.length < Math.min(this.max, jobs.length)) this.workers.push(this.spawn());
+    const forceLanguage = language.split("-")[0]!.toLowerCase();
+    let next = 0;
+    let count = 0;
     await Promise.all(
-      workers.map(async (worker, w) => {
+      this.workers.slice(0, jobs.length).map(async (worker, w) => {
         while (next < jobs.length) {
           const job = jobs[next++]!;
           const indexed = await shardOn(worker, { id: w, language: forceLanguage, dir: job.dir, keep: KEEP.source, documents: job.documents() });
@@ -128,10 +157,28 @@ async function writeIndexes(jobs: ShardJob[], language: string): Promise<number>
         }
       }),
     );
-  } finally {
-    await Promise.all(workers.map((worker) => closeWorker(worker)));
+    return count;
   }
-  return count;
+
+  async close(): Promise<void> {
+    await Promise.all(this.workers.splice(0).map((worker) => closeWorker(worker)));
+  }
+}
+
+function shardOn(worker: Worker, job: { id: number; language: string; dir: string; keep: string; documents: SearchDocument[] }): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const done = (settle: () => void) => {
+      worker.off("message", onMessage).off("error", onError).off("exit", onExit);
+      settle();
+    };
+    const onMessage = (msg: { id: number; count?: number; error?: string }) => {
+      if (msg.id === job.id) done(() => (msg.error === undefined ? resolve(msg.count!) : reject(new Error(msg.error))));
+    };
+    const onError = (err: Error) => done(() => reject(err));
+    const onExit = (code: number) => done(() => reject(new Error(`the search indexing worker stopped (exit ${code})`)));
+    worker.on("message", onMessage).on("error", onError).on("exit", onExit);
+    worker.postMessage(job);
+  });
 }
 
 /** Asks the worker to end its Pagefind backend (a second at most), then ends the thread. */
@@ -151,22 +198,6 @@ async function closeWorker(worker: Worker): Promise<void> {
     worker.postMessage({ id: -1, close: true });
   });
   await worker.terminate();
-}
-
-function shardOn(worker: Worker, job: { id: number; language: string; dir: string; keep: string; documents: SearchDocument[] }): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const done = (settle: () => void) => {
-      worker.off("message", onMessage).off("error", onError).off("exit", onExit);
-      settle();
-    };
-    const onMessage = (msg: { id: number; count?: number; error?: string }) => {
-      if (msg.id === job.id) done(() => (msg.error === undefined ? resolve(msg.count!) : reject(new Error(msg.error))));
-    };
-    const onError = (err: Error) => done(() => reject(err));
-    const onExit = (code: number) => done(() => reject(new Error(`the search indexing worker stopped (exit ${code})`)));
-    worker.on("message", onMessage).on("error", onError).on("exit", onExit);
-    worker.postMessage(job);
-  });
 }
 
 /** The shard's files, or undefined unless it was written whole. */

@@ -1,4 +1,4 @@
-import { copyFileSync, linkSync, mkdirSync, readdirSync, readFileSync, renameSync, rmdirSync, rmSync, statSync, unlinkSync, writeFileSync } from "node:fs";
+import { copyFileSync, linkSync, mkdirSync, readdirSync, readFileSync, renameSync, rmdirSync, rmSync, statSync, unlinkSync, writeFileSync, type Stats } from "node:fs";
 import path from "node:path";
 import { acquireLock } from "../lock.ts";
 import type { LinkedFile } from "./output-cache.ts";
@@ -94,20 +94,23 @@ export async function writeDist(distDir: string, files: Map<string, DistFile>): 
  */
 function place(previous: string, target: string, content: DistFile, staged: boolean): "written" | "unchanged" {
   const linked = typeof content === "object" && "linkFrom" in content ? content.linkFrom : undefined;
+  // Each path is looked at once: a rebuild of 1,000 issues places 16,000 files.
+  const published = statSync(previous, { throwIfNoEntry: false });
+  let cached = linked === undefined ? undefined : statSync(linked, { throwIfNoEntry: false });
   let unchanged: boolean;
   if (linked !== undefined) {
-    unchanged = sameFile(previous, linked);
-    if (!unchanged && sameContents(previous, linked)) {
+    unchanged = sameInode(published, cached);
+    if (!unchanged && sameContents(previous, published, linked, cached)) {
       // Same bytes, other inode (the cache was rebuilt): keep the published
       // file and its mtime, and make the cache share it from now on.
-      relink(previous, linked);
+      if (relink(previous, linked)) cached = published;
       unchanged = true;
     }
   } else {
-    unchanged = sameBytes(previous, content as string | Buffer);
+    unchanged = sameBytes(previous, published, content as string | Buffer);
   }
   const source = unchanged ? previous : linked;
-  if (staged && source !== undefined && sameFile(target, source)) return unchanged ? "unchanged" : "written";
+  if (staged && source !== undefined && sameInode(statSync(target, { throwIfNoEntry: false }), unchanged ? published : cached)) return unchanged ? "unchanged" : "written";
   if (staged) unlinkSync(target);
   else if (exists(target)) rmSync(target, { recursive: true, force: true }); // a folder where a file belongs
   if (source !== undefined) linkOrCopy(source, target);
@@ -157,17 +160,18 @@ function checkRelative(rel: string): void {
   }
 }
 
-/** Replaces `file` with a hard link to `source`, atomically; leaves it be across file systems. */
-function relink(source: string, file: string): void {
+/** Replaces `file` with a hard link to `source`, atomically; leaves it be across file systems. Whether it did. */
+function relink(source: string, file: string): boolean {
   const tmp = `${file}.${process.pid}.relink`;
   rmSync(tmp, { force: true });
   try {
     linkSync(source, tmp);
   } catch (err) {
-    if ((err as NodeJS.ErrnoException).code === "EXDEV") return;
+    if ((err as NodeJS.ErrnoException).code === "EXDEV") return false;
     throw err;
   }
   renameSync(tmp, file);
+  return true;
 }
 
 /** A hard link when both are on one file system (the cache under .gazette/ and dist/ usually are), else a copy. */
@@ -181,25 +185,22 @@ function linkOrCopy(source: string, target: string): void {
 }
 
 /** Two files with the same bytes; sizes first, so a missing or different-sized file is never read. */
-function sameContents(a: string, b: string): boolean {
-  const x = statSync(a, { throwIfNoEntry: false });
-  const y = statSync(b, { throwIfNoEntry: false });
+function sameContents(a: string, x: Stats | undefined, b: string, y: Stats | undefined): boolean {
   if (!x?.isFile() || !y?.isFile() || x.size !== y.size) return false;
   return readFileSync(a).equals(readFileSync(b));
 }
 
 /** The same inode: the previous build linked this very file. */
-function sameFile(a: string, b: string): boolean {
-  const x = statSync(a, { throwIfNoEntry: false });
-  const y = statSync(b, { throwIfNoEntry: false });
+function sameInode(x: Stats | undefined, y: Stats | undefined): boolean {
   return x !== undefined && y !== undefined && x.ino === y.ino && x.dev === y.dev;
 }
 
-function sameBytes(file: string, content: string | Buffer): boolean {
-  const bytes = typeof content === "string" ? Buffer.from(content) : content;
-  const info = statSync(file, { throwIfNoEntry: false });
-  if (!info?.isFile() || info.size !== bytes.length) return false;
-  return readFileSync(file).equals(bytes);
+function sameBytes(file: string, info: Stats | undefined, content: string | Buffer): boolean {
+  if (!info?.isFile()) return false;
+  // A string's UTF-8 length is known without encoding it: most files differ in size or not at all.
+  const size = typeof content === "string" ? Buffer.byteLength(content) : content.length;
+  if (info.size !== size) return false;
+  return readFileSync(file).equals(typeof content === "string" ? Buffer.from(content) : content);
 }
 
 function listFiles(dir: string, prefix = ""): string[] {
