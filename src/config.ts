@@ -78,6 +78,12 @@ const EnvSchema = z.object({
   GAZETTE_PUBLIC_URL: urlOf(["http:", "https:"], "expected an absolute http(s) URL"),
   /** Hours a confirmation link stays valid. */
   GAZETTE_CONFIRM_HOURS: envNumber(48, { min: 0.01, max: 24 * 30 }),
+  /**
+   * Seconds the confirmation mail being sent may have waited since its
+   * signup before POST /subscribe answers 503 (try again later) rather than
+   * promise a mail that comes late; 0 never refuses.
+   */
+  GAZETTE_CONFIRM_BACKLOG_SECONDS: envNumber(60, { min: 0 }),
   /** Signups one client address may post per 15 minutes. */
   GAZETTE_SIGNUPS_PER_CLIENT: envNumber(10, { whole: true, min: 1 }),
   /**

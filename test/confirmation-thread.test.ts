@@ -175,6 +175,31 @@ describe("the confirmation mailer's own thread", () => {
     expect(slow.accepted).toHaveLength(60);
   });
 
+  it("while the mails run further behind the signups than GAZETTE_CONFIRM_BACKLOG_SECONDS, refuses signups with 503 and Retry-After, storing nothing; takes them again once caught up", async () => {
+    // One connection to a relay that takes 150 ms a message: 6 mails a second, far slower than the rush queued here.
+    const config = settings({ SMTP_URL: slow.url, SMTP_POOL_SIZE: "1", GAZETTE_CONFIRM_BACKLOG_SECONDS: "1" });
+    const earlier = await openStore(root, config);
+    await queueSignups(earlier, 25, "rush");
+    await earlier.close();
+    const { subscriptions, base } = await open(config, true);
+    const mailer = subscriptions.deps.mailer!;
+    const subscribe = (email: string) =>
+      httpRequest(`${base}/subscribe`, { method: "POST", headers: { "Content-Type": "application/x-www-form-urlencoded", Origin: base }, body: `email=${encodeURIComponent(email)}&website=` });
+    await waitFor(() => mailer.behind() !== undefined, "the mailer to fall a second behind");
+
+    const refused = await subscribe("late@example.org");
+    expect(refused.status).toBe(503);
+    expect(refused.headers["retry-after"]).toBe("1");
+    expect(refused.body).toContain("现在订阅的人很多，确认邮件一时发不过来。请过一分钟再试");
+    expect(refused.body).toContain('value="late@example.org"');
+    expect(await subscriptions.deps.store.findSubscriber("late@example.org")).toBeUndefined();
+
+    await mailer.drain();
+    await waitFor(() => mailer.behind() === undefined, "the mailer to catch up");
+    expect((await subscribe("late@example.org")).status).toBe(200);
+    await waitFor(() => slow.countsByRecipient().get("late@example.org") === 1, "the mail to late@example.org");
+  });
+
   for (const backend of ["SQLite", "PostgreSQL"] as const) {
     it(`two servers on one ${backend} database, each with its mailer's thread, send each queued mail once`, async () => {
       const shared = backend === "PostgreSQL" ? { DATABASE_URL: await createTestDatabase() } : { GAZETTE_DATA_DIR: `data-${dataDirs++}` };

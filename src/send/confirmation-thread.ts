@@ -26,6 +26,7 @@ export type FromThread =
   | { type: "failed"; message: string }
   | { type: "error"; text: string }
   | { type: "drained"; id: number }
+  | { type: "backlog"; ms: number }
   | { type: "closed" };
 
 const WAKE: ToThread = { type: "wake" };
@@ -45,6 +46,8 @@ export class ConfirmationThread {
   private nextDrain = 0;
   private closing = false;
   private wakeSent = false;
+  /** The thread's last word on how long the mail it is sending waited since its signup. */
+  private backlog = 0;
   private restarts = 0;
   /** Whether a thread is running now (not between a crash and its restart). */
   private alive = false;
@@ -78,6 +81,17 @@ export class ConfirmationThread {
       this.wakeSent = false;
       if (!this.closing) this.worker.postMessage(WAKE);
     });
+  }
+
+  /**
+   * Seconds a reader should wait before signing up (for Retry-After) when
+   * the mails go out further behind the signups than
+   * GAZETTE_CONFIRM_BACKLOG_SECONDS (the relay is slower than the rush);
+   * else undefined. The thread says every second how far behind it is.
+   */
+  behind(): number | undefined {
+    const limit = this.spec.config.GAZETTE_CONFIRM_BACKLOG_SECONDS;
+    return limit > 0 && this.backlog > limit * 1000 ? Math.ceil(limit) : undefined;
   }
 
   /** Tells the thread where the server listens (the confirmation links' base without GAZETTE_PUBLIC_URL). */
@@ -115,6 +129,7 @@ export class ConfirmationThread {
     this.alive = true;
     worker.on("message", (message: FromThread) => {
       if (message.type === "error") this.log(message.text);
+      else if (message.type === "backlog") this.backlog = message.ms;
       else if (message.type === "drained") {
         this.drains.get(message.id)?.();
         this.drains.delete(message.id);
@@ -123,6 +138,7 @@ export class ConfirmationThread {
     worker.on("error", (err) => this.log(`the confirmation mailer's thread failed: ${err.message}`));
     worker.once("exit", (code) => {
       this.alive = false;
+      this.backlog = 0;
       if (this.closing) return;
       const wait = RESTART_MS[Math.min(this.restarts++, RESTART_MS.length - 1)]!;
       this.log(`the confirmation mailer's thread stopped (exit code ${code}); starting it again in ${wait / 1000} s (queued mails wait in the store)`);

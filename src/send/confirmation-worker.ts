@@ -13,6 +13,7 @@ import { createOutboxTransport, createSmtpTransport, type Transport } from "./tr
 const spec = (workerData as { spec: ThreadSpec }).spec;
 const port = parentPort!;
 const post = (message: FromThread) => port.postMessage(message);
+const BACKLOG_REPORT_MS = 1000;
 
 async function run(): Promise<void> {
   const { config } = spec;
@@ -66,6 +67,8 @@ async function run(): Promise<void> {
         break;
     }
   });
+  // How far behind the signups the mails go out, for the server's POST /subscribe (see ConfirmationThread.behind).
+  setInterval(() => post({ type: "backlog", ms: mailer.backlogMs() }), BACKLOG_REPORT_MS).unref();
   post({ type: "ready", description: mailer.description });
   mailer.wake(); // mails left queued when the server last stopped
 }

@@ -35,6 +35,8 @@ export interface ConfirmationMailerOptions {
   claimGapMs?: number;
   /** How often to look for mails queued by other servers (default 10 s). */
   pollMs?: number;
+  /** Past this backlog (see backlogMs) `behind()` says signups should wait (default: never). */
+  backlogLimitMs?: number;
   /** A mail still queued this long after it was asked for is skipped, not sent (default 1 hour). */
   maxAgeMs?: number;
   /** A mail that could not be sent, or (mail undefined) the queue that could not be read. */
@@ -59,6 +61,8 @@ export class ConfirmationMailer {
   private readonly poll: NodeJS.Timeout;
   private running = 0;
   private batch: QueuedConfirmation[] = [];
+  /** The mails claimed and not yet settled, with when each was asked for: the oldest of the queue. */
+  private readonly held = new Map<number, number>();
   /** Outcomes not yet recorded: written in one commit before the next claim, and on close. */
   private outcomes: ConfirmationOutcome[] = [];
   private idle: (() => void)[] = [];
@@ -88,6 +92,24 @@ export class ConfirmationMailer {
     if (!this.closed) this.pump();
   }
 
+  /**
+   * How long the oldest mail this mailer holds has waited since its signup
+   * (0 with none): claims take the oldest first, so this is how far behind
+   * the signups the mails are going out.
+   */
+  backlogMs(): number {
+    const now = this.options.now().getTime();
+    let oldest = now;
+    for (const at of this.held.values()) oldest = Math.min(oldest, at);
+    return now - oldest;
+  }
+
+  /** Seconds a reader should wait before signing up (Retry-After) when the mails run further behind than the limit; else undefined. */
+  behind(): number | undefined {
+    const limit = this.options.backlogLimitMs ?? 0;
+    return limit > 0 && this.backlogMs() > limit ? Math.ceil(limit / 1000) : undefined;
+  }
+
   /** Resolves once no queued mail is left unsent. */
   drain(): Promise<void> {
     return new Promise((resolve) => {
@@ -102,6 +124,7 @@ export class ConfirmationMailer {
     clearInterval(this.poll);
     clearTimeout(this.waiting);
     this.waiting = undefined;
+    for (const mail of this.batch) this.held.delete(mail.mailId);
     this.batch = [];
     if (this.running > 0 || this.filling) await new Promise<void>((resolve) => this.idle.push(resolve));
     // What was sent is recorded before the claims go back, or another server would send it again.
@@ -153,6 +176,7 @@ export class ConfirmationMailer {
           throw err;
         }
         this.lastClaim = { at: performance.now(), taken: this.batch.length };
+        for (const mail of this.batch) this.held.set(mail.mailId, Date.parse(mail.requestedAt));
         if (this.batch.length === 0 || this.closed) break;
       }
       const mail = this.batch.shift()!;
@@ -160,6 +184,7 @@ export class ConfirmationMailer {
       void this.deliver(mail)
         .catch((err: Error) => this.options.onError?.(err, mail))
         .finally(() => {
+          this.held.delete(mail.mailId);
           this.running--;
           this.pump();
         });

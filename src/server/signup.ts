@@ -10,7 +10,10 @@ import { limitConfig, type RouteContext } from "./subscriptions.ts";
  * validates the address, adds it as pending (or refreshes a known one), and
  * has a confirmation mail sent, then answers with the same page whatever
  * the address's standing, so the form tells nobody who subscribes. A filled
- * honeypot gets that page too, and nothing else happens. GET
+ * honeypot gets that page too, and nothing else happens. While the
+ * confirmation mails run too far behind (a relay slower than a rush), it
+ * answers 503 with Retry-After, the same for every address, and stores
+ * nothing. GET
  * /confirm/:token only shows a button (link scanners follow GET links);
  * POST confirms. Bad, forged, expired and used-up tokens all get one page.
  */
@@ -35,6 +38,9 @@ export function registerSignup(app: FastifyInstance, ctx: RouteContext): void {
     const address = parseAddress(typed);
     if (!address.ok) return page(reply, 400, { title: words.title, paragraphs: [], signup: { email: printable(typed), error: words.invalidAddress } });
     if (!deps.mailer) return page(reply, 503, { title: words.title, paragraphs: [{ text: words.closed }] });
+    // The mails are going out too far behind the signups: say so now rather than promise one that comes late.
+    const retryAfter = deps.mailer.behind();
+    if (retryAfter !== undefined) return page(reply.header("Retry-After", String(retryAfter)), 503, { title: words.title, paragraphs: [{ text: words.busy }], signup: { email: address.address } });
     if ((await deps.store.requestSignup(address.address, { source: "web", now: ctx.now(), throttle: limits.throttle })).mailQueued) deps.mailer.wake();
     return sent(address.address);
   });

@@ -14,7 +14,7 @@ export interface SubscriptionDeps {
   secret: Buffer;
   newsletter: Newsletter;
   /** Sends confirmation mails (in this thread, or on one of its own); without one, POST /subscribe says signups are closed. */
-  mailer?: Pick<ConfirmationMailer, "wake" | "drain">;
+  mailer?: Pick<ConfirmationMailer, "wake" | "drain" | "behind">;
   /** The public URL's origin: when set, the only origin whose form posts count as this site's. */
   publicOrigins?: string[];
   now?: () => Date;

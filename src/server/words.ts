@@ -10,6 +10,8 @@ export interface ServerWords {
     sentNote: string;
     invalidAddress: string;
     closed: string;
+    /** The confirmation mails run behind: try again later. */
+    busy: string;
   };
   confirm: { title: string; question: string; button: string; done: string; already: string; invalid: string };
   unsubscribe: {
@@ -66,6 +68,7 @@ export function serverWords(newsletter: Newsletter): ServerWords {
           sentNote: "点邮件里的链接，订阅才会生效。几分钟内没有收到，请看看垃圾邮件。",
           invalidAddress: "这不像一个邮箱地址，请检查后再试，例如 reader@example.org。",
           closed: "这里暂时不能订阅。",
+          busy: "现在订阅的人很多，确认邮件一时发不过来。请过一分钟再试，地址已经替你填好。",
         },
         confirm: {
           title: "确认订阅",
@@ -94,6 +97,7 @@ export function serverWords(newsletter: Newsletter): ServerWords {
           sentNote: "Your subscription starts when you click the link in that mail. Nothing after a few minutes? Look in the spam folder.",
           invalidAddress: "That does not look like an email address; check it and try again, e.g. reader@example.org.",
           closed: "Signups are not open here right now.",
+          busy: "So many people are signing up right now that confirmation mails are running behind. Please try again in a minute; your address is filled in below.",
         },
         confirm: {
           title: "Confirm your subscription",
