@@ -179,7 +179,7 @@ describe("the confirmation mailer's own thread", () => {
     // One connection to a relay that takes 150 ms a message: 6 mails a second, far slower than the rush queued here.
     const config = settings({ SMTP_URL: slow.url, SMTP_POOL_SIZE: "1", GAZETTE_CONFIRM_BACKLOG_SECONDS: "1" });
     const earlier = await openStore(root, config);
-    await queueSignups(earlier, 25, "rush");
+    await queueSignups(earlier, 40, "rush");
     await earlier.close();
     const { subscriptions, base } = await open(config, true);
     const mailer = subscriptions.deps.mailer!;
