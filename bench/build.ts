@@ -112,12 +112,15 @@ export async function benchBuild(log: (line: string) => void): Promise<Row[]> {
   }
 }
 
-/** Whether a fragment of the search index holds `text` (fragments are gzipped JSON behind a signature). */
+/** Whether a fragment of the search index holds `text` (fragments are gzipped JSON behind a signature), newest shard first. */
 async function searchIndexHas(root: string, text: string): Promise<boolean> {
-  const dir = path.join(root, "dist/pagefind/fragment");
-  for (const name of await readdir(dir)) {
-    // Pagefind puts a zero-width space between the words it segments (修​订): match without them.
-    if (gunzipSync(await readFile(path.join(dir, name))).toString("utf8").replace(/\u200b/g, "").includes(text)) return true;
+  const shards = JSON.parse(await readFile(path.join(root, "dist/pagefind/shards.json"), "utf8")) as string[];
+  for (const shard of shards.reverse()) {
+    const dir = path.join(root, "dist/pagefind", shard, "fragment");
+    for (const name of await readdir(dir)) {
+      // Pagefind puts a zero-width space between the words it segments (修​订): match without them.
+      if (gunzipSync(await readFile(path.join(dir, name))).toString("utf8").replace(/\u200b/g, "").includes(text)) return true;
+    }
   }
   return false;
 }
