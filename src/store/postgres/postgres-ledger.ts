@@ -120,7 +120,17 @@ export class PostgresLedger implements DeliveryLedger {
   }
 
   async renewLeases(worker: string, leaseMs: number): Promise<number> {
-    return (await this.pool.query(`UPDATE deliveries SET lease_until = now() + $2 ${MS} WHERE lease_owner = $1`, [worker, leaseMs])).rowCount ?? 0;
+    // The heartbeat runs beside this worker's own commits, each of which locks the
+    // row it begins and the rows it settles: waiting for those while holding the
+    // rest is how a deadlock starts. A row locked right now is skipped (it is
+    // being settled or begun this instant); the next heartbeat renews it.
+    const result = await this.pool.query(
+      `UPDATE deliveries d SET lease_until = now() + $2 ${MS}
+         FROM (SELECT issue, subscriber_id FROM deliveries WHERE lease_owner = $1 ORDER BY issue, subscriber_id FOR UPDATE SKIP LOCKED) r
+        WHERE d.issue = r.issue AND d.subscriber_id = r.subscriber_id`,
+      [worker, leaseMs],
+    );
+    return result.rowCount ?? 0;
   }
 
   async releaseLeases(worker: string): Promise<void> {
