@@ -236,45 +236,6 @@ describe.each(BACKENDS)("the $name store", ({ open }) => {
     expect(await store.countOwed(37, false)).toBe(5);
   });
 
-  it("begins several messages in one commit, with earlier outcomes and a retry among them", async () => {
-    const store = await fresh();
-    const ids: number[] = [];
-    for (const name of ["a", "b", "c", "d", "e"]) ids.push((await store.addSubscriber({ email: `${name}@example.org` })).id);
-    await store.startCampaign(36, { resendUncertain: false });
-    expect(await store.claimRecipients(36, "w1", { limit: 3, leaseMs: 60_000 })).toHaveLength(3);
-    expect(await store.claimRecipients(36, "w2", { limit: 3, leaseMs: 60_000 })).toHaveLength(2);
-    expect(await store.beginAttempts(36, "w1", [{ subscriberId: ids[0]!, messageId: "<1@x>" }])).toEqual(["sending"]);
-    await store.setStatus(ids[2]!, "unsubscribed");
-    // Reader 1's first attempt was deferred and is retried in the same commit as reader 2's first;
-    // reader 3 unsubscribed meanwhile; reader 4 is another worker's.
-    const answers = await store.beginAttempts(
-      36,
-      "w1",
-      [
-        { subscriberId: ids[0]!, messageId: "<1@x>" },
-        { subscriberId: ids[1]!, messageId: "<2@x>" },
-        { subscriberId: ids[2]!, messageId: "<3@x>" },
-        { subscriberId: ids[3]!, messageId: "<4@x>" },
-      ],
-      [{ issue: 36, subscriberId: ids[0]!, state: "deferred", detail: "451 4.3.0: later", retrying: true }],
-    );
-    expect(answers).toEqual(["sending", "sending", "skipped", "lost"]);
-    await store.recordOutcomes([
-      { issue: 36, subscriberId: ids[0]!, state: "accepted", detail: "250 ok" },
-      { issue: 36, subscriberId: ids[1]!, state: "accepted", detail: "250 ok" },
-    ]);
-    expect((await store.deliveries(36)).map((r) => [r.email, r.state, r.attempts])).toEqual([
-      ["a@example.org", "accepted", 2],
-      ["b@example.org", "accepted", 1],
-      ["c@example.org", "skipped", 0],
-      ["d@example.org", "queued", 0],
-      ["e@example.org", "queued", 0],
-    ]);
-    // Outcomes alone, with nothing to begin.
-    expect(await store.beginAttempts(36, "w2", [], [{ issue: 36, subscriberId: ids[3]!, state: "rejected", detail: "550 no" }])).toEqual([]);
-    expect((await store.deliveries(36, "rejected")).map((r) => r.email)).toEqual(["d@example.org"]);
-  });
-
   it("lets a lease run out: an expired 'sending' row becomes uncertain, an expired claim is claimable", async () => {
     const store = await fresh();
     const a = await store.addSubscriber({ email: "a@example.org" });

@@ -96,40 +96,6 @@ interface Run extends CampaignOptions {
   stopping: AbortController;
   stop(halt: Halt): void;
   connectionFailures: number;
-  /** store.beginAttempt, committed together with the other messages' that arrive meanwhile (see beginTogether). */
-  begin(subscriberId: number, messageId: string, settle: Outcome[]): Promise<"sending" | "skipped" | "lost">;
-}
-
-/**
- * Group commit for 'sending' marks: a mark asked for while the last commit
- * is on its way waits for it and goes with every other one asked for
- * meanwhile, in one commit. With 16 messages in flight that is several
- * marks a commit under load, and one at once when sending is slow; each
- * mark is still in the ledger before its message goes to the transport.
- */
-export function beginTogether(store: Pick<DeliveryLedger, "beginAttempts">, issue: number, worker: string): Run["begin"] {
-  type Waiting = { subscriberId: number; messageId: string; settle: Outcome[]; resolve: (r: "sending" | "skipped" | "lost") => void; reject: (err: unknown) => void };
-  let waiting: Waiting[] = [];
-  let committing = false;
-  const commit = async () => {
-    committing = true;
-    while (waiting.length > 0) {
-      const batch = waiting;
-      waiting = [];
-      try {
-        const answers = await store.beginAttempts(issue, worker, batch.map(({ subscriberId, messageId }) => ({ subscriberId, messageId })), batch.flatMap((w) => w.settle));
-        batch.forEach((w, i) => w.resolve(answers[i]!));
-      } catch (err) {
-        for (const w of batch) w.reject(err);
-      }
-    }
-    committing = false;
-  };
-  return (subscriberId, messageId, settle) =>
-    new Promise((resolve, reject) => {
-      waiting.push({ subscriberId, messageId, settle, resolve, reject });
-      if (!committing) void commit();
-    });
 }
 
 /**
@@ -159,7 +125,6 @@ export async function runCampaign(options: CampaignOptions): Promise<CampaignRep
     settled: [],
     stopping,
     connectionFailures: 0,
-    begin: beginTogether(store, issue, worker),
     stop(halt) {
       run.halt ??= halt;
       stopping.abort();
@@ -288,7 +253,7 @@ async function deliver(run: Run, subscriber: Subscriber, report: CampaignReport)
     const earlier = run.settled.splice(0);
     let begun: Awaited<ReturnType<typeof store.beginAttempt>>;
     try {
-      begun = await run.begin(subscriber.id, messageId, earlier);
+      begun = await store.beginAttempt(issue, subscriber.id, messageId, worker, earlier);
     } catch (err) {
       run.settled.unshift(...earlier); // not recorded: kept for the last flush, or the report
       run.stop({ kind: "store", error: err as Error });

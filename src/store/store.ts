@@ -150,12 +150,6 @@ export interface DeliveryLedger {
    * (outcomes of earlier messages) is recorded in the same commit.
    */
   beginAttempt(issue: number, subscriberId: number, messageId: string, worker: string, settle?: Outcome[]): Promise<"sending" | "skipped" | "lost">;
-  /**
-   * beginAttempt for several messages in one commit, with `settle` (the
-   * outcomes of earlier messages; one for a row begun here, a retry's
-   * deferral, is superseded by its new attempt). Answers in order.
-   */
-  beginAttempts(issue: number, worker: string, begins: { subscriberId: number; messageId: string }[], settle?: Outcome[]): Promise<("sending" | "skipped" | "lost")[]>;
   /** Records outcomes, in one commit; an outcome ends the row's lease. */
   recordOutcomes(outcomes: Outcome[]): Promise<void>;
   /**

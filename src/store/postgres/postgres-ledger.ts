@@ -138,40 +138,19 @@ export class PostgresLedger implements DeliveryLedger {
   }
 
   async beginAttempt(issue: number, subscriberId: number, messageId: string, worker: string, settle: Outcome[] = []): Promise<"sending" | "skipped" | "lost"> {
-    return (await this.beginAttempts(issue, worker, [{ subscriberId, messageId }], settle))[0]!;
-  }
-
-  async beginAttempts(issue: number, worker: string, begins: { subscriberId: number; messageId: string }[], settle: Outcome[] = []): Promise<("sending" | "skipped" | "lost")[]> {
-    if (begins.length === 0) {
-      await this.recordOutcomes(settle);
-      return [];
-    }
-    // One statement must not touch a row twice: an outcome of a row begun here
-    // (a retry's deferral) is superseded by the new attempt, which may then
-    // begin it from 'sending'.
-    const beginning = new Set(begins.map((b) => b.subscriberId));
-    const superseded = settle.filter((o) => o.issue === issue && beginning.has(o.subscriberId)).map((o) => o.subscriberId);
-    const outcomes = settle.filter((o) => o.issue !== issue || !beginning.has(o.subscriberId));
+    // An earlier outcome of this same row is superseded by 'sending': one statement must not touch a row twice.
+    const outcomes = settle.filter((o) => o.issue !== issue || o.subscriberId !== subscriberId);
     const result = await this.pool.query(
       `WITH settled AS (${SETTLE} RETURNING 1),
        begun AS (
-         UPDATE deliveries d SET state = 'sending', attempts = d.attempts + 1, message_id = b.message_id, updated_at = now()
-           FROM unnest($6::int[], $7::text[]) AS b(subscriber_id, message_id)
-          WHERE d.issue = $8 AND d.subscriber_id = b.subscriber_id AND d.lease_owner = $9
-            AND (d.state IN ('queued', 'deferred') OR (d.state = 'sending' AND d.subscriber_id = ANY ($10::int[])))
-            AND EXISTS (SELECT 1 FROM subscribers WHERE id = b.subscriber_id AND status = 'confirmed')
-          RETURNING d.subscriber_id)
-       SELECT array(SELECT subscriber_id FROM begun) AS begun, (SELECT count(*) FROM settled)::int AS settled`,
-      [...outcomeArrays(outcomes), begins.map((b) => b.subscriberId), begins.map((b) => b.messageId), issue, worker, superseded],
+         UPDATE deliveries SET state = 'sending', attempts = attempts + 1, message_id = $8, updated_at = now()
+          WHERE issue = $6 AND subscriber_id = $7 AND lease_owner = $9 AND state IN ('queued', 'deferred')
+            AND EXISTS (SELECT 1 FROM subscribers WHERE id = $7 AND status = 'confirmed')
+          RETURNING 1)
+       SELECT (SELECT count(*) FROM begun)::int AS begun, (SELECT count(*) FROM settled)::int AS settled`,
+      [...outcomeArrays(outcomes), issue, subscriberId, messageId, worker],
     );
-    const begun = new Set<number>(result.rows[0].begun);
-    const answers: ("sending" | "skipped" | "lost")[] = [];
-    for (const { subscriberId, messageId } of begins) answers.push(begun.has(subscriberId) ? "sending" : await this.notBegun(issue, subscriberId, messageId, worker));
-    return answers;
-  }
-
-  /** Why a row was not begun: another worker holds it ("lost"), or it is no longer to be sent (recorded "skipped"). */
-  private async notBegun(issue: number, subscriberId: number, messageId: string, worker: string): Promise<"skipped" | "lost"> {
+    if (result.rows[0].begun > 0) return "sending";
     const row = (
       await this.pool.query(
         "SELECT d.lease_owner, d.state, s.status FROM deliveries d JOIN subscribers s ON s.id = d.subscriber_id WHERE d.issue = $1 AND d.subscriber_id = $2",

@@ -150,22 +150,15 @@ export class SqliteLedger implements DeliveryLedger {
   }
 
   async beginAttempt(issue: number, subscriberId: number, messageId: string, worker: string, settle: Outcome[] = []): Promise<"sending" | "skipped" | "lost"> {
-    return (await this.beginAttempts(issue, worker, [{ subscriberId, messageId }], settle))[0]!;
-  }
-
-  async beginAttempts(issue: number, worker: string, begins: { subscriberId: number; messageId: string }[], settle: Outcome[] = []): Promise<("sending" | "skipped" | "lost")[]> {
-    return this.db.transaction(() => {
-      // Outcomes first: a retry's deferral, then its new attempt.
+    return this.db.transaction((): "sending" | "skipped" | "lost" => {
       this.applyOutcomes(settle);
-      return begins.map(({ subscriberId, messageId }): "sending" | "skipped" | "lost" => {
-        const params = { issue, id: subscriberId, messageId, worker, now: now() };
-        if (this.sql.begin!.run(params).changes > 0) return "sending";
-        const row = this.sql.rowOf!.get(params) as { owner: string | null; state: DeliveryState; status: string } | undefined;
-        if (!row) return "skipped"; // removed meanwhile: nothing left to record against
-        if (row.owner !== worker || (row.state !== "queued" && row.state !== "deferred")) return "lost";
-        this.sql.skip!.run(params);
-        return "skipped";
-      });
+      const params = { issue, id: subscriberId, messageId, worker, now: now() };
+      if (this.sql.begin!.run(params).changes > 0) return "sending";
+      const row = this.sql.rowOf!.get(params) as { owner: string | null; state: DeliveryState; status: string } | undefined;
+      if (!row) return "skipped"; // removed meanwhile: nothing left to record against
+      if (row.owner !== worker || (row.state !== "queued" && row.state !== "deferred")) return "lost";
+      this.sql.skip!.run(params);
+      return "skipped";
     }).immediate();
   }
 
