@@ -2,6 +2,7 @@ import type pg from "pg";
 import type { FeedbackEffect, FeedbackEvent, IssueReport, NewFeedbackEvent } from "../../model/feedback.ts";
 import type { FeedbackPolicy, FeedbackStore, RecordResult } from "../feedback.ts";
 import { iso } from "./rows.ts";
+import { inTransaction } from "./transaction.ts";
 
 // Feedback events for PostgreSQL, the same rules as SQLite's
 // sqlite-feedback.ts. recordFeedback locks the subscriber's row first, so
@@ -37,18 +38,7 @@ export class PostgresFeedbackStore implements FeedbackStore {
   constructor(private readonly pool: pg.Pool) {}
 
   async recordFeedback(event: NewFeedbackEvent, policy: FeedbackPolicy): Promise<RecordResult> {
-    const client = await this.pool.connect();
-    try {
-      await client.query("BEGIN");
-      const result = await record(client, event, policy);
-      await client.query("COMMIT");
-      return result;
-    } catch (err) {
-      await client.query("ROLLBACK").catch(() => {});
-      throw err;
-    } finally {
-      client.release();
-    }
+    return inTransaction(this.pool, (client) => record(client, event, policy));
   }
 
   async subscriberIdByEmail(email: string): Promise<number | undefined> {

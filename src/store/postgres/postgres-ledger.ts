@@ -3,6 +3,7 @@ import type { Delivery, DeliveryState, Subscriber } from "../../model/subscriber
 import { failureSummary } from "../outcomes.ts";
 import type { DeliveryLedger, Outcome } from "../store.ts";
 import { subscriberRow } from "./rows.ts";
+import { inTransaction } from "./transaction.ts";
 
 // The ledger's SQL for PostgreSQL, shared by workers on any number of
 // machines. Claims take rows nobody holds with FOR UPDATE SKIP LOCKED, so
@@ -57,9 +58,7 @@ export class PostgresLedger implements DeliveryLedger {
   }
 
   async startCampaign(issue: number, options: { resendUncertain: boolean }): Promise<number> {
-    const client = await this.pool.connect();
-    try {
-      await client.query("BEGIN");
+    return inTransaction(this.pool, async (client) => {
       await client.query(
         `INSERT INTO campaigns (issue, state, started_at, updated_at) VALUES ($1, 'running', now(), now())
          ON CONFLICT (issue) DO UPDATE SET state = 'running', updated_at = now()`,
@@ -76,15 +75,8 @@ export class PostgresLedger implements DeliveryLedger {
          ON CONFLICT (issue, subscriber_id) DO NOTHING`,
         [issue],
       );
-      const queued = (await client.query("SELECT count(*)::int AS n FROM deliveries WHERE issue = $1 AND state = 'queued'", [issue])).rows[0].n as number;
-      await client.query("COMMIT");
-      return queued;
-    } catch (err) {
-      await client.query("ROLLBACK").catch(() => {});
-      throw err;
-    } finally {
-      client.release();
-    }
+      return (await client.query("SELECT count(*)::int AS n FROM deliveries WHERE issue = $1 AND state = 'queued'", [issue])).rows[0].n as number;
+    });
   }
 
   async runningCampaigns(): Promise<number[]> {

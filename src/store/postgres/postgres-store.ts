@@ -15,6 +15,7 @@ import {
   type TableDump,
 } from "../store.ts";
 import type { FeedbackStore } from "../feedback.ts";
+import { inTransaction } from "./transaction.ts";
 import { loadTables } from "./load.ts";
 import { migratePostgres } from "./migrate.ts";
 import { PostgresFeedbackStore } from "./postgres-feedback.ts";
@@ -253,19 +254,8 @@ export class PostgresStore extends PostgresLedger implements SubscriberStore, Si
   }
 
   /** Runs `fn` in one transaction on one connection. */
-  private async tx<T>(fn: (client: pg.PoolClient) => Promise<T>): Promise<T> {
-    const client = await this.pool.connect();
-    try {
-      await client.query("BEGIN");
-      const result = await fn(client);
-      await client.query("COMMIT");
-      return result;
-    } catch (err) {
-      await client.query("ROLLBACK").catch(() => {});
-      throw err;
-    } finally {
-      client.release();
-    }
+  private tx<T>(fn: (client: pg.PoolClient) => Promise<T>): Promise<T> {
+    return inTransaction(this.pool, fn);
   }
 }
 
