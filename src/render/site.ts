@@ -123,11 +123,7 @@ export function renderIndexAndFeeds(
   const published = planned.filter((p) => !p.summary.draft);
   files.set("index.html", reuse("index.html", published.map((p) => p.fingerprint), () => renderIndexPage(site, published.map((p) => p.summary), templates)));
   const newest = published.slice(0, newsletter.feed.limit);
-  const input = () => ({ newsletter, entries: newest.map((p) => entryOf(p, () => ({ view: p.view(), contentHtml: renderIssueContent(site, p.view(), templates) }))) });
-  const fingerprints = newest.map((p) => p.fingerprint);
-  files.set(FEED_FILES.rss, reuse(FEED_FILES.rss, fingerprints, () => renderRss(input())));
-  files.set(FEED_FILES.atom, reuse(FEED_FILES.atom, fingerprints, () => renderAtom(input())));
-  files.set(FEED_FILES.json, reuse(FEED_FILES.json, fingerprints, () => renderJsonFeed(input())));
+  for (const [file, made] of feedFiles("", newsletter, newest, entries(site, templates, entryOf), [], reuse)) files.set(file, made);
   files.set("assets/style.css", templates.css);
   files.set("assets/search.js", templates.searchJs);
   files.set("search/index.html", renderSearchPage(site, templates));
@@ -152,19 +148,13 @@ export function renderTopics(
   const published = planned.filter((p) => !p.summary.draft);
   const topics = collectTopics(published);
   // An issue is an entry of each of its topics' feeds: made once.
-  const made = new Map<PlannedIssue, FeedEntry>();
-  const entry = (p: PlannedIssue) =>
-    made.get(p) ?? made.set(p, entryOf(p, () => ({ view: p.view(), contentHtml: renderIssueContent(site, p.view(), templates) }))).get(p)!;
+  const entry = entries(site, templates, entryOf);
   const opml: OpmlFeed[] = [{ title: newsletter.title, xmlUrl: feedUrl(newsletter, "rss"), htmlUrl: newsletter.base_url }];
   for (const topic of topics) {
     const channel = topicNewsletter(newsletter, site, topic);
-    const newest = topic.issues.slice(0, newsletter.feed.limit);
-    const input = () => ({ newsletter: channel, entries: newest.map(entry) });
     // A topic's files depend on its tag and slug and on the issues they show.
-    const fed = [topic.tag, topic.slug, ...newest.map((p) => p.fingerprint)];
-    files.set(`${topic.dir}${FEED_FILES.rss}`, reuse(`${topic.dir}${FEED_FILES.rss}`, fed, () => renderRss(input())));
-    files.set(`${topic.dir}${FEED_FILES.atom}`, reuse(`${topic.dir}${FEED_FILES.atom}`, fed, () => renderAtom(input())));
-    files.set(`${topic.dir}${FEED_FILES.json}`, reuse(`${topic.dir}${FEED_FILES.json}`, fed, () => renderJsonFeed(input())));
+    const newest = topic.issues.slice(0, newsletter.feed.limit);
+    for (const [file, made] of feedFiles(topic.dir, channel, newest, entry, [topic.tag, topic.slug], reuse)) files.set(file, made);
     const feeds = [
       { type: "application/rss+xml", title: `${channel.title} (RSS)`, href: feedUrl(channel, "rss") },
       { type: "application/atom+xml", title: `${channel.title} (Atom)`, href: feedUrl(channel, "atom") },
@@ -189,6 +179,35 @@ export function renderTopics(
   files.set("robots.txt", renderRobots(newsletter));
   files.set("feeds.opml", renderOpml(newsletter, opml, new Date(lastmod)));
   return files;
+}
+
+/** Each published issue's feed entry, made once (or handed back by `entryOf`). */
+function entries(site: SiteView, templates: WebTemplates, entryOf: (p: PlannedIssue, make: () => FeedEntry) => FeedEntry): (p: PlannedIssue) => FeedEntry {
+  const made = new Map<PlannedIssue, FeedEntry>();
+  return (p) => made.get(p) ?? made.set(p, entryOf(p, () => ({ view: p.view(), contentHtml: renderIssueContent(site, p.view(), templates) }))).get(p)!;
+}
+
+/**
+ * RSS, Atom and JSON Feed of `newest` in `dir` (the site root, or a
+ * topic's folder), each reused while `parts` and the issues' fingerprints
+ * are the same.
+ */
+function feedFiles(
+  dir: string,
+  channel: Newsletter,
+  newest: PlannedIssue[],
+  entry: (p: PlannedIssue) => FeedEntry,
+  parts: string[],
+  reuse: Reuse,
+): [string, string | MadeEarlier][] {
+  const input = () => ({ newsletter: channel, entries: newest.map(entry) });
+  const key = [...parts, ...newest.map((p) => p.fingerprint)];
+  const renderers = [
+    [FEED_FILES.rss, renderRss],
+    [FEED_FILES.atom, renderAtom],
+    [FEED_FILES.json, renderJsonFeed],
+  ] as const;
+  return renderers.map(([name, render]) => [`${dir}${name}`, reuse(`${dir}${name}`, key, () => render(input()))]);
 }
 
 /** The newsletter as a topic's feeds present it: its own title, id, home page and feed URLs. */
