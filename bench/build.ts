@@ -1,5 +1,4 @@
 import { mkdtemp, readdir, readFile, rm, writeFile } from "node:fs/promises";
-import { gunzipSync } from "node:zlib";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
@@ -54,7 +53,7 @@ export async function benchBuild(log: (line: string) => void): Promise<Row[]> {
 
     const cached: Row = { label: "full build into an empty dist/, emails and pages cached", runs: [] };
     const reparsed: Row = { label: "the same with every issue parsed again", runs: [] };
-    // What search adds: the cached build with the Pagefind index of every paper made afresh.
+    // What search adds: the cached build with the search index of every paper made afresh.
     const reindexed: Row = { label: "full build into an empty dist/, emails and pages cached, search index made again", runs: [] };
     for (let round = 0; round < ROUNDS; round++) {
       await emptyDist(root);
@@ -88,7 +87,7 @@ export async function benchBuild(log: (line: string) => void): Promise<Row[]> {
       for (const out of mustShow) {
         if (!(await readFile(path.join(root, "dist", out), "utf8")).includes(marker)) throw new Error(`stale after the edit: dist/${out}`);
       }
-      if (!(await searchIndexHas(root, marker))) throw new Error("stale after the edit: dist/pagefind/");
+      if (!(await searchIndexHas(root, marker))) throw new Error("stale after the edit: dist/search-index/");
       if (hugo) {
         const text = await readFile(hugoFile, "utf8");
         await writeFile(hugoFile, text.replace(/^title: "(?:\(修订\d+\))?/m, `title: "${marker}`));
@@ -112,14 +111,14 @@ export async function benchBuild(log: (line: string) => void): Promise<Row[]> {
   }
 }
 
-/** Whether a fragment of the search index holds `text` (fragments are gzipped JSON behind a signature), newest shard first. */
+/** Whether a paper of the search index shows `text` (each issue's papers are a JSON file in its shard), newest shard first. */
 async function searchIndexHas(root: string, text: string): Promise<boolean> {
-  const shards = JSON.parse(await readFile(path.join(root, "dist/pagefind/shards.json"), "utf8")) as string[];
+  const shards = JSON.parse(await readFile(path.join(root, "dist/search-index/shards.json"), "utf8")) as string[];
   for (const shard of shards.reverse()) {
-    const dir = path.join(root, "dist/pagefind", shard, "fragment");
-    for (const name of await readdir(dir)) {
-      // Pagefind puts a zero-width space between the words it segments (修​订): match without them.
-      if (gunzipSync(await readFile(path.join(dir, name))).toString("utf8").replace(/\u200b/g, "").includes(text)) return true;
+    const dir = path.join(root, "dist/search-index", shard);
+    for (const name of (await readdir(dir)).filter((n) => n.startsWith("issue-"))) {
+      const papers = JSON.parse(await readFile(path.join(dir, name), "utf8")) as Array<{ text: string }>;
+      if (papers.some((p) => p.text.includes(text))) return true;
     }
   }
   return false;

@@ -72,8 +72,8 @@ describe("gazette build", () => {
     await writeFile(path.join(root, "content/issues/200.md"), source.replace("number: 101", "number: 200").replace("Issue 101", "Issue 200"));
     const third = await build({ root });
     // The search index's files are named by their content: those of the removed issue's papers go too.
-    expect(third.removed.filter((f) => !f.startsWith("pagefind/"))).toEqual(["emails/102.html", "emails/102.json", "emails/102.txt", "issues/102/index.html"]);
-    expect(third.removed.filter((f) => f.startsWith("pagefind/")).length).toBeGreaterThan(0);
+    expect(third.removed.filter((f) => !f.startsWith("search-index/"))).toEqual(["emails/102.html", "emails/102.json", "emails/102.txt", "issues/102/index.html"]);
+    expect(third.removed.filter((f) => f.startsWith("search-index/")).length).toBeGreaterThan(0);
     expect(await snapshotTree(path.join(root, "dist"))).toEqual(await cleanBuildOf(root));
     const fourth = await build({ root });
     expect(fourth.written).toEqual([]);
@@ -117,8 +117,8 @@ describe("gazette build", () => {
     expect(third.written).toEqual(expect.arrayContaining(["index.html", "issues/36/index.html", "issues/37/index.html", "rss.xml", "atom.xml", "feed.json"]));
     // Issue 36's email does not depend on its neighbours, nor the confirmation mail on issues: untouched.
     // The search index's shard of issue 36 becomes the shard of issues 36 and 37 (see the shard test below).
-    expect(third.written).toContain("pagefind/shards.json");
-    expect(third.unchanged.filter((f) => !f.startsWith("pagefind/"))).toEqual(["assets/search.js", "assets/style.css", "emails/36.html", "emails/36.json", "emails/36.txt", "emails/confirm.html", "emails/confirm.json", "emails/confirm.txt", "robots.txt", "search/index.html"]);
+    expect(third.written).toContain("search-index/shards.json");
+    expect(third.unchanged.filter((f) => !f.startsWith("search-index/"))).toEqual(["assets/search-terms.js", "assets/search.js", "assets/style.css", "emails/36.html", "emails/36.json", "emails/36.txt", "emails/confirm.html", "emails/confirm.json", "emails/confirm.txt", "robots.txt", "search/index.html"]);
   });
 
   it("indexes the archive for search only when a page changed", async () => {
@@ -139,9 +139,9 @@ describe("gazette build", () => {
     await rm(path.join(root, "content/issues/036.md"));
     const first = await build({ root });
     expect(first.search).toEqual({ shards: 2, shardsIndexed: 2, documentsIndexed: 36 });
-    const shards = async () => JSON.parse(await readFile(path.join(root, "dist/pagefind/shards.json"), "utf8")) as string[];
+    const shards = async () => JSON.parse(await readFile(path.join(root, "dist/search-index/shards.json"), "utf8")) as string[];
     const [older, newest] = await shards();
-    const before = await snapshotTree(path.join(root, "dist/pagefind"));
+    const before = await snapshotTree(path.join(root, "dist/search-index"));
 
     const file = path.join(root, "content/issues/102.md");
     await writeFile(file, (await readFile(file, "utf8")).replace("Paper 102.3", "Paper 102.3 revised"));
@@ -151,12 +151,13 @@ describe("gazette build", () => {
     expect(olderAfter).toBe(older);
     expect(newestAfter).not.toBe(newest);
     // The other shard's files were neither rewritten nor moved; the newest shard's old folder is gone.
-    const after = await snapshotTree(path.join(root, "dist/pagefind"));
+    const after = await snapshotTree(path.join(root, "dist/search-index"));
     const olderFiles = [...before].filter(([f]) => f.startsWith(older!));
-    expect(olderFiles.length).toBeGreaterThan(12);
+    // The shard's papers (ranking), its terms (one file for 24 papers) and each issue's papers as results show them.
+    expect(olderFiles.map(([f]) => f.slice(older!.length)).sort()).toEqual(["issue-100.json", "issue-101.json", "shard.json", "terms-0.json"]);
     for (const [f, hash] of olderFiles) expect(after.get(f), f).toBe(hash);
     expect([...after.keys()].some((f) => f.startsWith(newest!))).toBe(false);
-    expect(edited.unchanged.filter((f) => f.startsWith(`pagefind/${older}`))).toHaveLength(olderFiles.length);
+    expect(edited.unchanged.filter((f) => f.startsWith(`search-index/${older}`))).toHaveLength(olderFiles.length);
     expect(await snapshotTree(path.join(root, "dist"))).toEqual(await cleanBuildOf(root));
   });
 

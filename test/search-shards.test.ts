@@ -1,8 +1,9 @@
 import { describe, expect, it } from "vitest";
 import { SHARD_ISSUES, shardRanges } from "../src/build/search-index.ts";
+import { shardFiles } from "../src/build/search-shard.ts";
 
 // How the archive is cut into search shards decides what an edit or a new
-// issue costs: Pagefind re-indexes a whole shard whenever one of its issues changes.
+// issue costs: a whole shard is indexed again whenever one of its issues changes.
 
 const sizes = (count: number) => shardRanges(count).map(([start, end]) => end - start);
 
@@ -42,5 +43,80 @@ describe("search shards", () => {
     const newest = Array.from({ length: 1000 }, (_, i) => sizes(i + 1).at(-1)!);
     const small = newest.filter((size) => size <= 8).length;
     expect(small / newest.length).toBeGreaterThan(0.9);
+  });
+});
+
+// The terms module is the one the search page loads (assets/search-terms.js).
+const terms = await import("../src/render/web/templates/search-terms.js");
+const scan = (text: string) => {
+  const out: Array<[string, string]> = [];
+  terms.scanTerms(text, (term, start, end) => out.push([term, text.slice(start, end)]));
+  return out;
+};
+
+describe("search terms", () => {
+  it("cuts Chinese into overlapping pairs and its last character, and words by letters and digits", () => {
+    expect(scan("梯度信息 GradMax，GPT-3")).toEqual([
+      ["梯度", "梯度"], ["度信", "度信"], ["信息", "信息"], ["息", "息"],
+      ["gradmax", "GradMax"], ["gpt", "GPT"], ["3", "3"],
+    ]);
+    // Full-width letters and case fold to one term; a character beyond the BMP is one character.
+    expect(scan("ＧｒａｄＭａｘ")).toEqual([["gradmax", "ＧｒａｄＭａｘ"]]);
+    expect(scan("𠀀字")).toEqual([["𠀀字", "𠀀字"], ["字", "字"]]);
+    expect(scan("<script>window.__pwned</script>").map(([t]) => t)).toEqual(["script", "window", "pwned", "script"]);
+  });
+
+  it("matches a query's pairs whole and its last word, or a lone character, as a prefix", () => {
+    expect(terms.queryTerms("混合专家")).toEqual([{ term: "混合", prefix: false }, { term: "合专", prefix: false }, { term: "专家", prefix: false }]);
+    expect(terms.queryTerms("grad max")).toEqual([{ term: "grad", prefix: false }, { term: "max", prefix: true }]);
+    expect(terms.queryTerms("梯")).toEqual([{ term: "梯", prefix: true }]);
+    expect(terms.queryTerms("  ，。 ")).toEqual([]);
+  });
+
+  it("puts every term in the bucket of its first character, so a prefix's terms share its file", () => {
+    for (const buckets of [1, 2, 64]) {
+      for (const [a, b] of [["梯", "梯度"], ["g", "gradmax"], ["𠀀", "𠀀字"]]) expect(terms.bucketOf(b!, buckets)).toBe(terms.bucketOf(a!, buckets));
+      expect(terms.bucketOf("gradmax", buckets)).toBeLessThan(buckets);
+    }
+    const spread = new Set("abcdefghijklmnopqrstuvwxyz梯度信息混合专家".split("").map((c) => terms.bucketOf(c, 64)));
+    expect(spread.size).toBeGreaterThan(16);
+  });
+});
+
+describe("a search shard's files", () => {
+  const doc = (title: string, summary: string, url = `/issues/1/#${title}`) => ({ url, title, translation: "", issue: "第1期", headline: "", institutions: "", authors: "", summary });
+
+  it("lists each term's papers with weights, the title weighing most, and each issue's results apart", async () => {
+    const { files, documents } = await shardFiles([
+      { number: 1, documents: [doc("GradMax", "梯度 growing"), doc("Other", "GradMax 梯度 梯度")] },
+      { number: 2, documents: [doc("Third", "nothing")] },
+    ]);
+    expect(documents).toBe(3);
+    const shard = JSON.parse(files.get("shard.json")!) as { docs: number; buckets: number; lengths: number[]; issues: number[][] };
+    expect(shard).toMatchObject({ docs: 3, buckets: 1, issues: [[1, 2], [2, 1]] });
+    // Terms in each paper, the issue's label (第 1 期: three) among them.
+    expect(shard.lengths).toEqual([7, 9, 5]);
+    const index = JSON.parse(files.get("terms-0.json")!) as Record<string, number[]>;
+    // Papers as gaps: gradmax is in paper 0 (its title: 6) and paper 1 (the summary: 1).
+    expect(index.gradmax).toEqual([0, 6, 1, 1]);
+    expect(index["梯度"]).toEqual([0, 1, 1, 2]);
+    expect(index.nothing).toEqual([2, 1]);
+    expect(JSON.parse(files.get("issue-2.json")!)).toEqual([{ url: "/issues/1/#Third", title: "Third", translation: "", issue: "第1期", text: "nothing" }]);
+    // The same papers give the same bytes.
+    const again = await shardFiles([
+      { number: 1, documents: [doc("GradMax", "梯度 growing"), doc("Other", "GradMax 梯度 梯度")] },
+      { number: 2, documents: [doc("Third", "nothing")] },
+    ]);
+    expect(again.files).toEqual(files);
+  });
+
+  it("splits a large shard's terms into files by first character", async () => {
+    const many = Array.from({ length: 200 }, (_, i) => doc(`paper${i}`, `word${i} 词${i}`));
+    const { files } = await shardFiles([{ number: 1, documents: many }]);
+    const shard = JSON.parse(files.get("shard.json")!) as { buckets: number };
+    expect(shard.buckets).toBe(16);
+    for (let b = 0; b < shard.buckets; b++) {
+      for (const term of Object.keys(JSON.parse(files.get(`terms-${b}.json`)!) as object)) expect(terms.bucketOf(term, 16)).toBe(b);
+    }
   });
 });

@@ -17,7 +17,7 @@ import { feedEntries, summaries } from "./process-memo.ts";
 import { buildIssuePages } from "./pages.ts";
 import { buildConfirmEmail, buildEmails, type EmailReport } from "./emails.ts";
 import { readEmailTemplates, readWebTemplates } from "./read-templates.ts";
-import { buildSearchIndex, type SearchPool } from "./search-index.ts";
+import { buildSearchIndex } from "./search-index.ts";
 import { changedFeedUrls } from "../websub/changed-feeds.ts";
 import { addPending } from "../websub/pending.ts";
 import { writeDist, type DistFile, type WriteReport } from "./write-dist.ts";
@@ -31,8 +31,6 @@ export interface BuildOptions {
   cacheDir?: string;
   /** mjml workers to use, kept warm by a caller that builds again and again (gazette preview); else started and closed per build. */
   compiler?: MjmlPool;
-  /** Search indexing workers, kept warm by a caller that builds again and again (gazette preview); else started when a shard needs making and closed after. */
-  searchPool?: SearchPool;
   /** What keys every cache entry; defaults to codeVersion() (Gazette's sources and the versions of the packages that render). */
   codeVersion?: string;
 }
@@ -47,7 +45,7 @@ export interface BuildResult extends WriteReport {
   pagesRendered: number;
   /** Whether any shard of the search index was made afresh (else all came from the cache: no published paper had changed). */
   searchIndexed: boolean;
-  /** The search index's shards, those Pagefind made afresh, and the papers it indexed for them. */
+  /** The search index's shards, those made afresh, and the papers indexed for them. */
   search: { shards: number; shardsIndexed: number; documentsIndexed: number };
   /** The newsletter as built (gazette build --ping reads its hubs). */
   newsletter: Newsletter;
@@ -107,11 +105,9 @@ async function buildWith(options: BuildOptions, compiler: MjmlPool): Promise<Bui
     buildConfirmEmail(newsletter, site, emailTemplates, cache, version, compiler),
   ]);
   emailsBuilt.catch(() => {}); // awaited below; this only keeps a failure during pages from going unhandled
-  // The search shards that changed are indexed on worker threads of their own, beside the pages.
-  const searchBuilt = buildSearchIndex(newsletter, site, planned, cacheDir, version, options.searchPool);
-  searchBuilt.catch(() => {}); // awaited below, as the emails are
   const pages = await buildIssuePages(newsletter, site, planned, webTemplates, cache, version);
-  const search = await searchBuilt;
+  // The search shards whose issues changed are made afresh, the rest linked from the cache.
+  const search = await buildSearchIndex(newsletter, planned, cacheDir, version);
   const [emails, confirmation] = await emailsBuilt;
   for (const [file, body] of [...pages.files, ...search.files, ...emails.files, ...confirmation.files]) files.set(file, body);
   checkOutputs(files, listings.checked);

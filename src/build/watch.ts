@@ -2,19 +2,16 @@ import { watch, type FSWatcher } from "node:fs";
 import path from "node:path";
 import { build, type BuildOptions, type BuildResult } from "./build.ts";
 import { MjmlPool } from "./compile-emails.ts";
-import { SearchPool } from "./search-index.ts";
 
 /**
  * Rebuilds whenever something under content/ or emails/ changes (after a
  * short quiet spell: an editor's save is a burst of events within a few
  * milliseconds; one build at a time). mjml stays imported on a worker for
  * the whole session, so a rebuild that compiles an email does not wait for
- * it, and the search indexing workers with their Pagefind backends. Returns
- * a function that stops watching.
+ * it. Returns a function that stops watching.
  */
 export function watchAndRebuild(options: BuildOptions, onBuilt: (outcome: { result?: BuildResult; error?: unknown }) => void, quietMs = 20): () => void {
   const compiler = options.compiler ?? new MjmlPool().warm();
-  const searchPool = options.searchPool ?? new SearchPool().warm();
   let timer: NodeJS.Timeout | undefined;
   let running = false;
   let again = false;
@@ -25,7 +22,7 @@ export function watchAndRebuild(options: BuildOptions, onBuilt: (outcome: { resu
     }
     running = true;
     try {
-      onBuilt({ result: await build({ ...options, compiler, searchPool }) });
+      onBuilt({ result: await build({ ...options, compiler }) });
     } catch (error) {
       onBuilt({ error });
     } finally {
@@ -52,6 +49,5 @@ export function watchAndRebuild(options: BuildOptions, onBuilt: (outcome: { resu
     clearTimeout(timer);
     for (const w of watchers) w.close();
     if (!options.compiler) void compiler.close();
-    if (!options.searchPool) void searchPool.close();
   };
 }

@@ -42,6 +42,8 @@ export interface ArchiveLabels {
   /** "{q}" stands for the query. */
   noResults: string;
   results: string;
+  /** Shown when the search index could not be loaded. */
+  searchFailed: string;
   topic(tag: string): string;
   /** How many items carry a tag. */
   itemCount(n: number): string;
@@ -83,6 +85,7 @@ const zh: Labels = {
     noScriptLink: "请在往期目录中查找",
     noResults: "没有找到与“{q}”相关的论文。",
     results: "找到 {n} 篇论文",
+    searchFailed: "搜索索引没能载入，请稍后再试。",
     topic: (tag) => `主题：${tag}`,
     itemCount: (n) => `${n} 篇`,
     topicFeeds: "这个主题的订阅源",
@@ -126,6 +129,7 @@ const en: Labels = {
     noScriptLink: "Browse the index of issues instead",
     noResults: "Nothing found for “{q}”.",
     results: "Papers found: {n}",
+    searchFailed: "The search index could not be loaded; please try again later.",
     topic: (tag) => `Topic: ${tag}`,
     itemCount: (n) => (n === 1 ? "1 item" : `${n} items`),
     topicFeeds: "Feeds of this topic",

@@ -1,26 +1,34 @@
 import type { Newsletter } from "../model/newsletter.ts";
-import { escapeHtml } from "./html.ts";
 import { markdownToPlainText } from "./markdown.ts";
 import type { PlannedIssue } from "./site.ts";
 import type { IssueView, ItemView } from "./view.ts";
-import type { SiteView } from "./web/archive.ts";
 
-/** One paper as the search index reads it: a small HTML document and the URL its result links to. */
+/**
+ * One paper as the search index reads it: the fields it is found by, each
+ * with its weight (search-index.ts), and what its result shows.
+ */
 export interface SearchDocument {
   /** Site-root-relative URL of the item's anchor: /issues/36/#gradmax-… */
   url: string;
-  html: string;
+  title: string;
+  translation: string;
+  /** The issue's number and date as the archive writes them: 第36期 · 2022年1月17日. */
+  issue: string;
+  /** The issue's title, on the one paper it names (headlineItem), else "". */
+  headline: string;
+  institutions: string;
+  authors: string;
+  /** The summary as plain text: the result's excerpt comes from it. */
+  summary: string;
 }
 
 /**
- * A search document per item of a published issue. The title is the
- * heading and the translation the next one (Pagefind weighs headings
- * higher); institutions, authors and the summary are the body; the
- * result shows the title, translation and the issue's number and date
- * (data-pagefind-meta). Every text is escaped. Pure: what it makes
- * depends on the issue and the site alone, so the build keys it on them.
+ * A search document per item of a published issue, in the issue's order.
+ * Plain text throughout: the search page puts every string in as text.
+ * Pure: what it makes depends on the issue and the site alone, so the
+ * build keys it on them.
  */
-export function renderIssueSearchDocuments(site: SiteView, p: PlannedIssue): SearchDocument[] {
+export function renderIssueSearchDocuments(p: PlannedIssue): SearchDocument[] {
   const docs: SearchDocument[] = [];
   if (p.summary.draft) return docs;
   const view = p.view();
@@ -28,20 +36,15 @@ export function renderIssueSearchDocuments(site: SiteView, p: PlannedIssue): Sea
   const headline = headlineItem(view);
   for (const [s, section] of view.sections.entries()) {
     for (const [i, item] of section.items.entries()) {
-      const summary = markdownToPlainText(p.issue.sections[s]!.items[i]!.summary);
-      const lang = item.foreign ? ` lang="${escapeHtml(item.lang)}"` : "";
-      const parts = [
-        `<h1 data-pagefind-meta="title"${lang}>${escapeHtml(item.title)}</h1>`,
-        item.translation ? `<h2 data-pagefind-meta="translation">${escapeHtml(item.translation)}</h2>` : "",
-        item === headline ? `<h2>${escapeHtml(view.title)}</h2>` : "",
-        `<p data-pagefind-meta="issue">${escapeHtml(issue)}</p>`,
-        item.institutions ? `<p>${escapeHtml(item.institutions)}</p>` : "",
-        item.authors ? `<p${lang}>${escapeHtml(item.authors)}</p>` : "",
-        `<p>${escapeHtml(summary)}</p>`,
-      ];
       docs.push({
         url: `/${p.summary.path}#${item.anchor}`,
-        html: `<!doctype html><html lang="${escapeHtml(site.language)}"><head><title>${escapeHtml(item.title)}</title></head><body>${parts.join("")}</body></html>`,
+        title: item.title,
+        translation: item.translation ?? "",
+        issue,
+        headline: item === headline ? view.title : "",
+        institutions: item.institutions ?? "",
+        authors: item.authors ?? "",
+        summary: markdownToPlainText(p.issue.sections[s]!.items[i]!.summary),
       });
     }
   }

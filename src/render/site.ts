@@ -126,6 +126,7 @@ export function renderIndexAndFeeds(
   for (const [file, made] of feedFiles("", newsletter, newest, entries(site, templates, entryOf), [], reuse)) files.set(file, made);
   files.set("assets/style.css", templates.css);
   files.set("assets/search.js", templates.searchJs);
+  files.set("assets/search-terms.js", templates.searchTermsJs);
   files.set("search/index.html", renderSearchPage(site, templates));
   for (const [file, text] of renderTopics(newsletter, site, planned, templates, entryOf, reuse)) files.set(file, text);
   return files;

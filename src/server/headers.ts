@@ -7,9 +7,9 @@ import { STATUS_CODES } from "node:http";
 
 /**
  * No inline script anywhere; nothing may frame these pages. Scripts only
- * from the site itself, which may compile WebAssembly (the search index's).
+ * from the site itself.
  */
-export const DEFAULT_CSP = "default-src 'self'; script-src 'self' 'wasm-unsafe-eval'; img-src 'self' https: data:; form-action 'self'; frame-ancestors 'none'; base-uri 'none'";
+export const DEFAULT_CSP = "default-src 'self'; script-src 'self'; img-src 'self' https: data:; form-action 'self'; frame-ancestors 'none'; base-uri 'none'";
 
 export const SECURITY_HEADERS: Readonly<Record<string, string>> = {
   "X-Content-Type-Options": "nosniff",

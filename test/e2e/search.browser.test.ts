@@ -1,6 +1,6 @@
 import type { FastifyInstance } from "fastify";
 import type { Browser, Page } from "playwright-core";
-import { readFile } from "node:fs/promises";
+import { readFile, rm, writeFile } from "node:fs/promises";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { launchChromium } from "../helpers/browser.ts";
@@ -8,7 +8,7 @@ import { serveFixture } from "../helpers/build.ts";
 import { REPO } from "../helpers/project.ts";
 
 // The search page in headless Chromium, against the app `gazette serve`
-// runs, with its Content-Security-Policy: Pagefind's index and scripts are
+// runs, with its Content-Security-Policy: the search index and scripts are
 // files in dist/, and nothing runs inline.
 
 interface Result {
@@ -40,6 +40,7 @@ describe("searching the archive in headless Chromium", () => {
   let browser: Browser;
   const servers: FastifyInstance[] = [];
   let issue36: string;
+  let issue36Root: string;
   let hostile: string;
   let sharded: string;
   const violations: string[] = [];
@@ -55,6 +56,7 @@ describe("searching the archive in headless Chromium", () => {
     ]);
     servers.push(a.app, b.app, c.app);
     issue36 = a.base;
+    issue36Root = a.root;
     hostile = b.base;
     sharded = c.base;
   });
@@ -99,7 +101,7 @@ describe("searching the archive in headless Chromium", () => {
 
   it("searches every shard of the index at once", async () => {
     const page = await newPage();
-    const shards = (await (await fetch(`${sharded}/pagefind/shards.json`)).json()) as string[];
+    const shards = (await (await fetch(`${sharded}/search-index/shards.json`)).json()) as string[];
     expect(shards).toHaveLength(2);
     const { status, results } = await search(page, sharded, "GradMax");
     expect(status).toMatch(/^找到 \d+ 篇论文$/);
@@ -110,6 +112,64 @@ describe("searching the archive in headless Chromium", () => {
       expect(found.results[0]?.href, word).toBe(`${sharded}/issues/${issue}/#gradmax-growing-neural-networks-using-gradient-information`);
     }
     expect(violations).toEqual([]);
+    await page.close();
+  });
+
+  it("finds a word while it is still being typed, and a lone Chinese character", async () => {
+    const page = await newPage();
+    for (const query of ["GradM", "gradm", "ＧｒａｄＭａｘ"]) {
+      const { results } = await search(page, issue36, query);
+      expect(results[0]?.title, query).toBe("GRADMAX: GROWING NEURAL NETWORKS USING GRADIENT INFORMATION");
+    }
+    // 梯 begins 梯度, in GradMax's translation and summary: the paper is among what it finds.
+    const { results } = await search(page, issue36, "梯");
+    expect(results.map((r) => r.title)).toContain("GRADMAX: GROWING NEURAL NETWORKS USING GRADIENT INFORMATION");
+    expect(violations).toEqual([]);
+    await page.close();
+  });
+
+  it("marks the query's words in the excerpt, Chinese pairs joined into one mark", async () => {
+    const page = await newPage();
+    const marksOfFirst = () => page.evaluate<string[]>(`[...document.querySelectorAll("#search-results li:first-child .search-excerpt mark")].map((m) => m.textContent)`);
+    // GradMax's summary has 梯度最大化增长 as one stretch.
+    await search(page, issue36, "梯度最大化增长");
+    expect(await marksOfFirst()).toContain("梯度最大化增长");
+    // The MoE paper's summary has 专家层 and 混合 apart: each is marked where it is.
+    await search(page, issue36, "混合专家");
+    const marks = await marksOfFirst();
+    expect(marks.length).toBeGreaterThan(0);
+    expect(marks.every((m) => ["混合", "专家", "混合专家"].includes(m))).toBe(true);
+    // A word is marked whatever its case; so is a longer word it begins while it is being typed.
+    await search(page, issue36, "mo");
+    const english = await page.evaluate<string[]>(`[...document.querySelectorAll("#search-results .search-excerpt mark")].map((m) => m.textContent)`);
+    expect(english).toContain("MoE");
+    expect(english.every((m) => m.toLowerCase().startsWith("mo"))).toBe(true);
+    await page.close();
+  });
+
+  it("finds only papers that have every word of the query", async () => {
+    const page = await newPage();
+    const one = await search(page, issue36, "GradMax");
+    const both = await search(page, issue36, "GradMax 混合专家");
+    expect(one.results.length).toBeGreaterThan(0);
+    expect(both.results.every((r) => one.results.some((o) => o.href === r.href))).toBe(true);
+    expect(both.results.map((r) => r.title)).not.toContain("Efficient Large Scale Language Modeling with Mixtures of Experts");
+    await page.close();
+  });
+
+  it("says so when the index cannot be loaded", async () => {
+    const page = await newPage();
+    const shards = path.join(issue36Root, "dist/search-index/shards.json");
+    const kept = await readFile(shards);
+    await rm(shards);
+    try {
+      const { status, results } = await search(page, issue36, "GradMax");
+      expect(status).toBe("搜索索引没能载入，请稍后再试。");
+      expect(results).toEqual([]);
+    } finally {
+      await writeFile(shards, kept);
+      violations.length = 0; // the failed load is reported as an error on the page, as it should be
+    }
     await page.close();
   });
 

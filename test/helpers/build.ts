@@ -17,5 +17,5 @@ export async function serveFixture(fixture: "issue-36" | "hostile", extraIssues:
   const root = await makeProject(fixture, extraIssues);
   await build({ root });
   const app = await createApp({ distDir: path.join(root, "dist") });
-  return { app, base: await app.listen({ port: 0, host: "127.0.0.1" }) };
+  return { app, root, base: await app.listen({ port: 0, host: "127.0.0.1" }) };
 }

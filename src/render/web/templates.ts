@@ -18,12 +18,14 @@ export interface WebTemplates {
   css: string;
   /** assets/search.js: the search page's script (a file: the pages allow no inline script). */
   searchJs: string;
+  /** assets/search-terms.js: how search.js cuts a query into terms, the module the build cuts the index with. */
+  searchTermsJs: string;
   /** Identifies the sources, for cache keys. */
   fingerprint: string;
 }
 
 export const WEB_TEMPLATE_FILES = ["layout.hbs", "index.hbs", "issue.hbs", "partials/issue-body.hbs", "preview.hbs", "preview-index.hbs", "notice.hbs", "partials/signup-form.hbs", "style.css",
-  "partials/figure.hbs", "tag.hbs", "tags.hbs", "search.hbs", "partials/tag-list.hbs", "search.js"] as const;
+  "partials/figure.hbs", "tag.hbs", "tags.hbs", "search.hbs", "partials/tag-list.hbs", "search.js", "search-terms.js"] as const;
 
 export function compileWebTemplates(sources: TemplateSources, dir = "src/render/web/templates"): WebTemplates {
   const set = compileTemplateSet(sources, {
@@ -44,6 +46,7 @@ export function compileWebTemplates(sources: TemplateSources, dir = "src/render/
     search: set["search.hbs"]!,
     css: sources["style.css"] ?? "",
     searchJs: sources["search.js"] ?? "",
+    searchTermsJs: sources["search-terms.js"] ?? "",
     fingerprint: WEB_TEMPLATE_FILES.map((f) => `${f}\0${sources[f]}`).join("\0"),
   };
 }

@@ -1,0 +1,100 @@
+import { pathToFileURL } from "node:url";
+import { packagePath } from "../paths.ts";
+import type { SearchDocument } from "../render/search-documents.ts";
+
+/**
+ * The files of one shard of the search index, as assets/search.js reads them:
+ *
+ * - `shard.json`: `{ docs, buckets, lengths, issues }`: how many papers, how
+ *   many term files, each paper's length in terms (for ranking), and the
+ *   issues in order as `[number, papers]`, so paper d of the shard is found
+ *   in its issue's file;
+ * - `terms-<b>.json`: `{ term: [paper, weight, paper, weight, …] }` for the
+ *   terms whose first character falls in bucket b (bucketOf in
+ *   search-terms.js; a query's prefix is in the same file as every term it
+ *   begins), papers as gaps from the one before, in order;
+ * - `issue-<number>.json`: the issue's papers as their results show them:
+ *   `[{ url, title, translation, issue, text }]`, fetched for the results
+ *   shown only.
+ *
+ * A term's weight in a paper adds up where it occurs: the title counts most,
+ * then the translation and the issue's headline, then the rest. Pure: the
+ * same documents give the same bytes.
+ */
+export async function shardFiles(issues: Array<{ number: number; documents: SearchDocument[] }>): Promise<{ files: Map<string, string>; documents: number }> {
+  const { scanTerms, bucketOf } = await termsModule();
+  const postings = new Map<string, number[]>();
+  const lengths: number[] = [];
+  const files = new Map<string, string>();
+  let doc = 0;
+  for (const { number, documents } of issues) {
+    for (const d of documents) {
+      const weights = new Map<string, number>();
+      let length = 0;
+      for (const [text, weight] of fieldsOf(d)) {
+        scanTerms(text, (term) => {
+          weights.set(term, (weights.get(term) ?? 0) + weight);
+          length++;
+        });
+      }
+      for (const [term, weight] of weights) {
+        const list = postings.get(term);
+        if (list) list.push(doc, weight);
+        else postings.set(term, [doc, weight]);
+      }
+      lengths.push(length);
+      doc++;
+    }
+    files.set(`issue-${number}.json`, JSON.stringify(documents.map((d) => ({ url: d.url, title: d.title, translation: d.translation, issue: d.issue, text: resultText(d) }))));
+  }
+  const buckets = bucketCount(doc);
+  const byBucket = Array.from({ length: buckets }, () => [] as string[]);
+  for (const term of [...postings.keys()].sort()) byBucket[bucketOf(term, buckets)]!.push(term);
+  for (const [b, terms] of byBucket.entries()) {
+    const entries = terms.map((term) => `${JSON.stringify(term)}:[${gaps(postings.get(term)!).join(",")}]`);
+    files.set(`terms-${b}.json`, `{${entries.join(",")}}`);
+  }
+  files.set("shard.json", JSON.stringify({ docs: doc, buckets, lengths, issues: issues.map((i) => [i.number, i.documents.length]) }));
+  return { files, documents: doc };
+}
+
+/** What a paper is found by, and how much each counts. */
+function fieldsOf(d: SearchDocument): Array<[string, number]> {
+  return [
+    [d.title, 6],
+    [d.translation, 4],
+    [d.headline, 3],
+    [d.issue, 1],
+    [d.institutions, 1],
+    [d.authors, 1],
+    [d.summary, 1],
+  ];
+}
+
+/** The text a result's excerpt is cut from: the summary, after who wrote it. */
+function resultText(d: SearchDocument): string {
+  return [d.institutions, d.authors, d.summary].filter((t) => t !== "").join(" · ");
+}
+
+/** Term files in a shard: about 24 papers' worth of terms each, a power of two, 64 at most. */
+export function bucketCount(docs: number): number {
+  let buckets = 1;
+  while (buckets < 64 && buckets * 24 < docs) buckets *= 2;
+  return buckets;
+}
+
+/** [paper, weight, …] with each paper as its gap from the one before. */
+function gaps(list: number[]): number[] {
+  const out = list.slice();
+  for (let i = out.length - 2; i >= 2; i -= 2) out[i] = out[i]! - out[i - 2]!;
+  return out;
+}
+
+type TermsModule = typeof import("../render/web/templates/search-terms.js");
+
+let loaded: Promise<TermsModule> | undefined;
+/** search-terms.js, the very file the search page loads: the index is cut into terms as the query is. */
+function termsModule(): Promise<TermsModule> {
+  loaded ??= import(pathToFileURL(packagePath("src/render/web/templates/search-terms.js")).href) as Promise<TermsModule>;
+  return loaded;
+}

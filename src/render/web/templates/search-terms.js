@@ -1,0 +1,68 @@
+// The terms of the archive's search index: one module, served as
+// assets/search-terms.js for the search page and imported by the build that
+// makes the index, so a query is cut into terms exactly as the papers were.
+//
+// Chinese (and Japanese kana) has no spaces to split words at, so a run of
+// it becomes its overlapping pairs of characters (梯度信息 → 梯度 度信 信息)
+// and its last character alone (a one-character query finds it). A query's
+// pairs must all be found, so 混合专家 finds 混合, 合专 and 专家 together.
+// Every other run of letters and digits is a word, compared after NFKC and
+// lower-casing (GradMax, ＧＲＡＤＭＡＸ and gradmax are one term).
+
+const RUN = /([\p{sc=Han}\p{sc=Hiragana}\p{sc=Katakana}]+)|([[\p{L}\p{N}\p{M}]--[\p{sc=Han}\p{sc=Hiragana}\p{sc=Katakana}]]+)/gv;
+
+/** What a term is: a word, a pair of characters, the last character of a longer run, a run of one character. */
+export const WORD = 0, PAIR = 1, LAST = 2, SINGLE = 3;
+
+/** Calls visit(term, start, end, kind) for each term of text in order; start and end are offsets in text. */
+export function scanTerms(text, visit) {
+  RUN.lastIndex = 0;
+  for (let m = RUN.exec(text); m !== null; m = RUN.exec(text)) {
+    const run = m[0];
+    if (m[1] === undefined) {
+      visit(run.normalize("NFKC").toLowerCase(), m.index, m.index + run.length, WORD);
+      continue;
+    }
+    // Code points, not UTF-16 units: some Han characters lie beyond the BMP.
+    const chars = Array.from(run);
+    let at = m.index;
+    for (let i = 0; i + 1 < chars.length; i++) {
+      visit(chars[i] + chars[i + 1], at, at + chars[i].length + chars[i + 1].length, PAIR);
+      at += chars[i].length;
+    }
+    const last = chars[chars.length - 1];
+    visit(last, m.index + run.length - last.length, m.index + run.length, chars.length === 1 ? SINGLE : LAST);
+  }
+}
+
+/**
+ * The terms of a query, each once, and which are matched as a prefix: a
+ * lone character (it begins the pairs it is in) and the last word, which
+ * may still be being typed. Pairs and the other words are matched whole.
+ */
+export function queryTerms(query) {
+  const found = [];
+  scanTerms(query, (term, _start, _end, kind) => {
+    if (kind !== LAST) found.push({ term, kind });
+  });
+  const terms = [];
+  for (const [i, { term, kind }] of found.entries()) {
+    const prefix = kind === SINGLE || (kind === WORD && i === found.length - 1);
+    const known = terms.find((t) => t.term === term);
+    if (known) known.prefix ||= prefix;
+    else terms.push({ term, prefix });
+  }
+  return terms;
+}
+
+/** Which of a shard's `buckets` files (a power of two) holds the terms beginning with term's first character. */
+export function bucketOf(term, buckets) {
+  const first = term.codePointAt(0) ?? 0;
+  // FNV-1a over the code point's four bytes.
+  let hash = 0x811c9dc5;
+  for (let shift = 0; shift < 32; shift += 8) {
+    hash ^= (first >>> shift) & 0xff;
+    hash = Math.imul(hash, 0x01000193) >>> 0;
+  }
+  return hash & (buckets - 1);
+}
