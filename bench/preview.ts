@@ -8,6 +8,8 @@ import { variant } from "./synthetic.ts";
 // process on the bench archive, its page open in headless Chromium (Debian's
 // chromium); the bench saves issue N and times from the write to the page's
 // load event after it reloaded itself, then checks the page shows the edit.
+// The first save is the rebuild thread's first build (its modules and
+// memos cold); the figures are every save's.
 
 export async function benchPreview(repo: string, root: string, number: number, rounds: number): Promise<number[]> {
   const child = spawn(process.execPath, [path.join(repo, "bin/gazette.js"), "-C", root, "preview", String(number), "-p", "0"], { cwd: repo, stdio: ["ignore", "pipe", "pipe"] });
@@ -34,7 +36,11 @@ export async function benchPreview(repo: string, root: string, number: number, r
     const times: number[] = [];
     for (let round = 1; round <= rounds; round++) {
       const marker = `(预览${round})`;
-      await new Promise((resolve) => setTimeout(resolve, 500)); // the page's long poll is waiting again
+      // Each save finds the preview idle: the last rebuild has finished (the page
+      // reloads before it does, with the email made first), and the page's long poll is waiting again.
+      const rebuilt = round - 1;
+      for (const until = Date.now() + 30_000; (output.match(/^rebuilt: /gm) ?? []).length < rebuilt && Date.now() < until; ) await new Promise((resolve) => setTimeout(resolve, 20));
+      await new Promise((resolve) => setTimeout(resolve, 300));
       const reloaded = page.waitForEvent("load", { timeout: 30_000 });
       const started = performance.now();
       await writeFile(file, variant(template, number, date, marker));

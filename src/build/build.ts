@@ -33,6 +33,13 @@ export interface BuildOptions {
   compiler?: MjmlPool;
   /** What keys every cache entry; defaults to codeVersion() (Gazette's sources and the versions of the packages that render). */
   codeVersion?: string;
+  /**
+   * Called with the emails' files as soon as they are made, before the
+   * pages, feeds and search index (gazette preview shows the edited email
+   * at once from them). The emails are then made first; dist/ still changes
+   * only at the end, as a whole, and only if the whole build succeeds.
+   */
+  onEmails?: (files: Map<string, DistFile>) => void | Promise<void>;
 }
 
 export interface BuildResult extends WriteReport {
@@ -95,16 +102,20 @@ async function buildWith(options: BuildOptions, compiler: MjmlPool): Promise<Bui
   const planned = planSite(newsletter, content.issues, fingerprints, summaries(newsletter), images.images);
   // What every page and email says about the site (its footer's Markdown included): made once.
   const site = createSiteView(newsletter);
-  const listings = reuseListings(cache, OutputCache.keyOf([version, webTemplates.fingerprint, newsletterKey(newsletter), "listing"]));
-  const files = new Map<string, DistFile>(renderIndexAndFeeds(newsletter, site, planned, webTemplates, feedEntries(version, webTemplates, newsletter), listings.reuse));
-  for (const [file, body] of images.files) files.set(file, body);
   const emailCompiler = new EmailHtmlCompiler(compiler, shapesDir, version);
-  // Emails first: their compiling runs on worker threads while this thread renders pages.
+  // Emails first: their compiling runs on worker threads while this thread renders the listings and pages.
   const emailsBuilt = Promise.all([
     buildEmails(newsletter, site, planned, emailTemplates, cache, version, emailCompiler),
     buildConfirmEmail(newsletter, site, emailTemplates, cache, version, compiler),
   ]);
   emailsBuilt.catch(() => {}); // awaited below; this only keeps a failure during pages from going unhandled
+  if (options.onEmails) {
+    const [issueEmails, confirmEmail] = await emailsBuilt;
+    await options.onEmails(new Map([...issueEmails.files, ...confirmEmail.files]));
+  }
+  const listings = reuseListings(cache, OutputCache.keyOf([version, webTemplates.fingerprint, newsletterKey(newsletter), "listing"]));
+  const files = new Map<string, DistFile>(renderIndexAndFeeds(newsletter, site, planned, webTemplates, feedEntries(version, webTemplates, newsletter), listings.reuse));
+  for (const [file, body] of images.files) files.set(file, body);
   const pages = await buildIssuePages(newsletter, site, planned, webTemplates, cache, version);
   // The search shards whose issues changed are made afresh, the rest linked from the cache.
   const search = await buildSearchIndex(newsletter, planned, cacheDir, version);

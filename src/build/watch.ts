@@ -1,5 +1,7 @@
 import { watch, type FSWatcher } from "node:fs";
 import path from "node:path";
+import { Worker } from "node:worker_threads";
+import { packagePath } from "../paths.ts";
 import { build, type BuildOptions, type BuildResult } from "./build.ts";
 import { MjmlPool } from "./compile-emails.ts";
 
@@ -8,9 +10,10 @@ import { MjmlPool } from "./compile-emails.ts";
  * short quiet spell: an editor's save is a burst of events within a few
  * milliseconds; one build at a time). mjml stays imported on a worker for
  * the whole session, so a rebuild that compiles an email does not wait for
- * it. Returns a function that stops watching.
+ * it. With `initial`, builds once at the start too. Returns a function that
+ * stops watching.
  */
-export function watchAndRebuild(options: BuildOptions, onBuilt: (outcome: { result?: BuildResult; error?: unknown }) => void, quietMs = 20): () => void {
+export function watchAndRebuild(options: BuildOptions & { initial?: boolean }, onBuilt: (outcome: { result?: BuildResult; error?: unknown }) => void, quietMs = 20): () => void {
   const compiler = options.compiler ?? new MjmlPool().warm();
   let timer: NodeJS.Timeout | undefined;
   let running = false;
@@ -38,6 +41,8 @@ export function watchAndRebuild(options: BuildOptions, onBuilt: (outcome: { resu
     timer = setTimeout(() => void run(), quietMs);
   };
   const watchers: FSWatcher[] = [];
+  // A first build at once (the rebuild thread's: it warms the thread's modules and memos, and catches an edit made since the last build).
+  if (options.initial) void run();
   for (const dir of ["content", "emails"]) {
     try {
       watchers.push(watch(path.join(options.root, dir), { recursive: true }, schedule));
@@ -49,5 +54,53 @@ export function watchAndRebuild(options: BuildOptions, onBuilt: (outcome: { resu
     clearTimeout(timer);
     for (const w of watchers) w.close();
     if (!options.compiler) void compiler.close();
+  };
+}
+
+/** What the rebuild thread is told: the project, and the issues whose emails it posts as soon as they are made. */
+export interface WatchThreadSpec {
+  root: string;
+  outDir: string;
+  emails: string[];
+}
+
+export type FromWatchThread =
+  | { type: "ready" }
+  | { type: "emails"; files: Array<[string, string]> }
+  | { type: "built"; written: number }
+  | { type: "failed"; error: string };
+
+/**
+ * watchAndRebuild on a worker thread of its own (gazette preview): the
+ * thread that started it stays free to serve while a rebuild runs. Calls
+ * `emails` with the wanted emails' files (path → text) as soon as a rebuild
+ * has made them, then `built` with what it wrote or the error, as a
+ * person reads it. Returns a function that stops the thread.
+ */
+export function watchOnThread(
+  spec: WatchThreadSpec,
+  handlers: { emails: (files: Map<string, string>) => void; built: (outcome: { written?: number; error?: string }) => void },
+): () => Promise<void> {
+  // The thread's module beside this one: .ts when src/ runs through tsx, .js when compiled.
+  const entry = new URL(`./watch-thread${import.meta.url.endsWith(".ts") ? ".ts" : ".js"}`, import.meta.url).href;
+  const worker = new Worker(packagePath("src/send/thread-entry.js"), { workerData: { entry, spec } });
+  worker.on("message", (message: FromWatchThread) => {
+    if (message.type === "emails") handlers.emails(new Map(message.files));
+    else if (message.type === "built") handlers.built({ written: message.written });
+    else if (message.type === "failed") handlers.built({ error: message.error });
+  });
+  let stopping = false;
+  worker.on("error", (err) => handlers.built({ error: `gazette: the rebuild thread stopped: ${err.message}; restart gazette preview to watch again` }));
+  worker.on("exit", (code) => {
+    if (!stopping && code !== 0) handlers.built({ error: `gazette: the rebuild thread stopped (exit ${code}); restart gazette preview to watch again` });
+  });
+  return async () => {
+    stopping = true;
+    worker.postMessage("stop");
+    // Its mjml workers close within a moment; past that, the thread is ended.
+    const exited = new Promise<void>((resolve) => worker.once("exit", () => resolve()));
+    const timer = setTimeout(() => void worker.terminate(), 2000);
+    await exited;
+    clearTimeout(timer);
   };
 }

@@ -1,7 +1,9 @@
 import { Command, CommanderError, InvalidArgumentError } from "commander";
 import path from "node:path";
 import type { BuildResult } from "../build/build.ts";
+import type { EarlyEmails } from "../server/preview.ts";
 import { registerClicksCommand } from "./clicks.ts";
+import { describeError } from "./describe-error.ts";
 import { registerDbCommands } from "./db.ts";
 import { registerDraftCommands } from "./draft.ts";
 import { registerFeedbackCommands } from "./feedback.ts";
@@ -90,15 +92,26 @@ export function createProgram(io: Io): Command {
       if (built && !built.emails.some((e) => e.number === number)) {
         io.err(`gazette: no issue ${number} in content/issues; its preview page will say so until one is built.\n`);
       }
-      const { watchAndRebuild } = await import("../build/watch.ts");
-      const stopWatching = watchAndRebuild({ root, outDir }, ({ result, error }) => {
-        if (result) io.out(`rebuilt: ${result.written.length} file${result.written.length === 1 ? "" : "s"} changed\n`);
-        else io.err(`${describeError(error)}\nthe preview keeps the last good build.\n`);
-      });
+      const { watchOnThread } = await import("../build/watch.ts");
+      const { EarlyEmails } = await import("../server/preview.ts");
+      // Rebuilds run on a thread of their own; the previewed email is shown as
+      // soon as one has made it, before its pages, feeds and search index.
+      const earlyEmails = new EarlyEmails();
+      const stopWatching = watchOnThread(
+        { root, outDir, emails: [String(number)] },
+        {
+          emails: (files) => earlyEmails.take(files),
+          built: ({ written, error }) => {
+            earlyEmails.clear();
+            if (error === undefined) io.out(`rebuilt: ${written} file${written === 1 ? "" : "s"} changed\n`);
+            else io.err(`${error}\nthe preview keeps the last good build.\n`);
+          },
+        },
+      );
       try {
-        await serveUntilStopped(io, root, opts, (base) => [`  email #${number}  ${base}/_preview/emails/${number}/`, "  watching content/ and emails/; the page reloads after each rebuild"]);
+        await serveUntilStopped(io, root, { ...opts, earlyEmails }, (base) => [`  email #${number}  ${base}/_preview/emails/${number}/`, "  watching content/ and emails/; the page reloads after each rebuild"]);
       } finally {
-        stopWatching();
+        await stopWatching();
       }
     });
 
@@ -132,7 +145,7 @@ async function buildAndReport(io: Io, root: string, outDir: string): Promise<Bui
   return result;
 }
 
-async function serveUntilStopped(io: Io, root: string, opts: ServeOptions & { schedules?: boolean }, urls: (base: string) => string[]): Promise<void> {
+async function serveUntilStopped(io: Io, root: string, opts: ServeOptions & { schedules?: boolean; earlyEmails?: EarlyEmails }, urls: (base: string) => string[]): Promise<void> {
   const { readConfig } = await import("../config.ts");
   const config = readConfig();
   const distDir = path.resolve(root, opts.out);
@@ -142,7 +155,7 @@ async function serveUntilStopped(io: Io, root: string, opts: ServeOptions & { sc
   const subscriptions = await openSubscriptions(io, root, distDir, config, { schedules: opts.schedules });
   const feedback = await openFeedback(io, root, config);
   const trustProxy = config.GAZETTE_TRUST_PROXY === "true" ? true : config.GAZETTE_TRUST_PROXY;
-  const app = await createApp({ distDir, subscriptions: subscriptions?.deps, webhooks: feedback?.webhooks, clicks: subscriptions?.clicks, trustProxy });
+  const app = await createApp({ distDir, subscriptions: subscriptions?.deps, webhooks: feedback?.webhooks, clicks: subscriptions?.clicks, trustProxy, earlyEmails: opts.earlyEmails });
   app.addHook("onClose", async () => {
     await feedback?.close();
     await subscriptions?.close();
@@ -176,16 +189,6 @@ function listenError(err: unknown, host: string, port: number): unknown {
     return Object.assign(new Error(`not allowed to listen on ${where} (ports below 1024 need root): pick another port with -p PORT or the PORT variable`, { cause: err }), { code: "GAZETTE_LISTEN" });
   }
   return err;
-}
-
-/** The text a person reads for an error this CLI expects. */
-function describeError(err: unknown): string {
-  if (err instanceof ContentError) {
-    const files = new Set(err.problems.map((p) => p.file)).size;
-    const tail = err.consequence ? `; ${err.consequence}` : ` in ${files} file${files === 1 ? "" : "s"}`;
-    return `${formatProblems(err.problems)}\n${err.problems.length} problem${err.problems.length === 1 ? "" : "s"}${tail}.`;
-  }
-  return `gazette: ${(err as Error).message}`;
 }
 
 function parseIssueNumber(value: string): number {

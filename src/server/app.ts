@@ -5,7 +5,7 @@ import { readWebTemplates } from "../build/read-templates.ts";
 import { answerClientError, applySecurityHeaders } from "./headers.ts";
 import { trustProxyFn } from "./origin.ts";
 import { registerClicks, type ClickDeps } from "./clicks.ts";
-import { registerPreview } from "./preview.ts";
+import { registerPreview, type EarlyEmails } from "./preview.ts";
 import fastifyFormbody from "@fastify/formbody";
 import fastifyRateLimit from "@fastify/rate-limit";
 import { registerSignup } from "./signup.ts";
@@ -33,6 +33,8 @@ export interface AppOptions {
   webhooks?: WebhookDeps;
   /** The click counts' store: enables /r/<issue>/<n> (analytics.clicks). */
   clicks?: Omit<ClickDeps, "distDir">;
+  /** Emails a rebuild made before dist/ is swapped (gazette preview): the email previews show them at once. */
+  earlyEmails?: EarlyEmails;
 }
 
 /**
@@ -81,7 +83,7 @@ export async function createApp(options: AppOptions): Promise<FastifyInstance> {
     },
   });
   const templates = await readWebTemplates();
-  await registerPreview(app, options.distDir, templates);
+  await registerPreview(app, options.distDir, templates, options.earlyEmails);
   if (options.clicks) registerClicks(app, { ...options.clicks, distDir: options.distDir });
   const ctx = options.subscriptions && createRouteContext(options.subscriptions, templates, trustProxy);
   if (ctx) {

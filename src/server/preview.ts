@@ -1,7 +1,10 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
-import { readdir, readFile, stat } from "node:fs/promises";
+import { createHash } from "node:crypto";
+import { readFileSync } from "node:fs";
+import { readdir, readFile } from "node:fs/promises";
 import path from "node:path";
 import { kb, type ConfirmMeta, type EmailMeta } from "../build/emails.ts";
+import type { DistFile } from "../build/write-dist.ts";
 import { packagePath } from "../paths.ts";
 import { fillPlaceholders, type PlaceholderValues } from "../render/email/placeholders.ts";
 import type { WebTemplates } from "../render/web/templates.ts";
@@ -15,11 +18,12 @@ export const SAMPLE_EMAIL = "reader@example.org";
  * /_preview/emails/<n>/ shows an issue's email as a subscriber gets it:
  * subject, preheader, the HTML part at 375 and 640 px, the text part; every
  * placeholder filled for a sample subscriber. Files are read from dist/ on
- * each request, and the page reloads itself when a rebuild changes them.
+ * each request (or from `early`, while a rebuild that made them goes on),
+ * and the page reloads itself when a rebuild changes them.
  */
-export async function registerPreview(app: FastifyInstance, distDir: string, templates: WebTemplates): Promise<void> {
+export async function registerPreview(app: FastifyInstance, distDir: string, templates: WebTemplates, early = new EarlyEmails()): Promise<void> {
   const reloadJs = await readFile(RELOAD_JS, "utf8");
-  const emailsDir = path.join(distDir, "emails");
+  const emails = new EmailFiles(path.join(distDir, "emails"), early);
   const sample = (origin: string): PlaceholderValues => ({
     email: SAMPLE_EMAIL,
     unsubscribeUrl: `${origin}/_preview/unsubscribe`,
@@ -37,17 +41,17 @@ export async function registerPreview(app: FastifyInstance, distDir: string, tem
   app.get("/_preview/reload.js", (_req, reply) => reply.type("text/javascript; charset=utf-8").send(reloadJs));
 
   app.get("/_preview/emails/", async (_req, reply) => {
-    const names = await readdir(emailsDir).catch(() => [] as string[]);
-    const metas = await Promise.all(names.filter((n) => n.endsWith(".json")).map((n) => readMeta(emailsDir, n.replace(/\.json$/, ""))));
-    const emails = metas.filter((m): m is EmailMeta => m !== undefined && !("kind" in m)).sort((a, b) => b.number - a.number);
+    const names = await readdir(emails.dir).catch(() => [] as string[]);
+    const metas = await Promise.all(names.filter((n) => n.endsWith(".json")).map((n) => emails.meta(n.replace(/\.json$/, ""))));
+    const issues = metas.filter((m): m is EmailMeta => m !== undefined && !("kind" in m)).sort((a, b) => b.number - a.number);
     const confirm = metas.find((m) => m && "kind" in m);
-    return html(reply, templates.previewIndex({ emails, confirm }));
+    return html(reply, templates.previewIndex({ emails: issues, confirm }));
   });
 
   app.get<{ Params: { n: string } }>("/_preview/emails/:n/", async (req, reply) => {
-    const meta = await readMeta(emailsDir, req.params.n);
+    const meta = await emails.meta(req.params.n);
     if (!meta) return reply.code(404).type("text/plain; charset=utf-8").send(`No built email #${req.params.n}: run gazette build.`);
-    const text = fillPlaceholders(await readFile(path.join(emailsDir, meta.text), "utf8"), sample(originOf(req.headers.host)), "text");
+    const text = fillPlaceholders(await emails.part(req.params.n, meta.text), sample(originOf(req.headers.host)), "text");
     const base = `/_preview/emails/${req.params.n}/`;
     return html(
       reply,
@@ -60,7 +64,7 @@ export async function registerPreview(app: FastifyInstance, distDir: string, tem
         blockedUrl: `${base}html-without-images`,
         textUrl: `${base}text`,
         versionUrl: `${base}version`,
-        version: await versionOf(emailsDir, req.params.n),
+        version: await emails.version(req.params.n),
         htmlKb: kb(meta.bytes.html),
         textKb: kb(meta.bytes.text),
       }),
@@ -69,10 +73,10 @@ export async function registerPreview(app: FastifyInstance, distDir: string, tem
 
   // The HTML part, and the same as an inbox shows it with images blocked (the alt text in their place).
   const htmlPart = (blocked: boolean) => async (req: FastifyRequest<{ Params: { n: string } }>, reply: FastifyReply) => {
-    const meta = await readMeta(emailsDir, req.params.n);
+    const meta = await emails.meta(req.params.n);
     if (!meta) return reply.code(404).send();
     const origin = originOf(req.headers.host);
-    let body = fillPlaceholders(await readFile(path.join(emailsDir, meta.html), "utf8"), sample(origin), "html");
+    let body = fillPlaceholders(await emails.part(req.params.n, meta.html), sample(origin), "html");
     // The email's own pictures are not published yet: show them from dist/ here.
     if ("images" in meta && meta.images) body = body.split(meta.images).join(`${origin}/images/`);
     const images = blocked ? "'none'" : "https: http: data:";
@@ -86,9 +90,9 @@ export async function registerPreview(app: FastifyInstance, distDir: string, tem
   app.get("/_preview/emails/:n/html-without-images", htmlPart(true));
 
   app.get<{ Params: { n: string } }>("/_preview/emails/:n/text", async (req, reply) => {
-    const meta = await readMeta(emailsDir, req.params.n);
+    const meta = await emails.meta(req.params.n);
     if (!meta) return reply.code(404).send();
-    const body = fillPlaceholders(await readFile(path.join(emailsDir, meta.text), "utf8"), sample(originOf(req.headers.host)), "text");
+    const body = fillPlaceholders(await emails.part(req.params.n, meta.text), sample(originOf(req.headers.host)), "text");
     return reply.type("text/plain; charset=utf-8").header("Cache-Control", "no-store").send(body);
   });
 
@@ -96,11 +100,11 @@ export async function registerPreview(app: FastifyInstance, distDir: string, tem
     if (!EMAIL_NAME.test(req.params.n)) return reply.code(404).header("Cache-Control", "no-store").send();
     // Long poll: with ?known=V, answer as soon as the version differs (checked every 25 ms), or after 20 s.
     const known = req.query.known;
-    let version = await versionOf(emailsDir, req.params.n);
+    let version = await emails.version(req.params.n);
     for (const until = Date.now() + LONG_POLL_MS; known !== undefined && (version === known || version === undefined) && Date.now() < until; ) {
       await new Promise((resolve) => setTimeout(resolve, 25));
       if (closing || req.raw.destroyed) break;
-      version = await versionOf(emailsDir, req.params.n);
+      version = await emails.version(req.params.n);
     }
     // Mid-swap (or before a build) the files are missing: say nothing, so the page waits instead of reloading into a 404.
     if (!version) return reply.code(404).header("Cache-Control", "no-store").send();
@@ -121,20 +125,71 @@ const LONG_POLL_MS = 20_000;
 /** The built emails' names: an issue's number, or "confirm"; nothing else is ever read from dist/emails/. */
 const EMAIL_NAME = /^(\d+|confirm)$/;
 
-/** An issue's email (by number) or the confirmation mail ("confirm"). */
-async function readMeta(dir: string, n: string): Promise<EmailMeta | ConfirmMeta | undefined> {
-  if (!EMAIL_NAME.test(n)) return undefined;
-  try {
-    return JSON.parse(await readFile(path.join(dir, `${n}.json`), "utf8")) as EmailMeta | ConfirmMeta;
-  } catch {
-    return undefined;
+/**
+ * Emails a rebuild has made but not yet published: gazette preview shows
+ * them at once, while the rest of the rebuild goes on, and forgets them when
+ * it ends (dist/ then holds the same bytes, or, if the rebuild failed, the
+ * last good build's).
+ */
+export class EarlyEmails {
+  private readonly emails = new Map<string, Map<string, string>>();
+
+  /** Takes the emails among a build's files (emails/<n>.json, .html, .txt; linked ones read from where they are). */
+  take(files: Map<string, DistFile>): void {
+    const parts = new Map<string, Map<string, string>>();
+    for (const [file, body] of files) {
+      const name = /^emails\/([^/]+)\.(json|html|txt)$/.exec(file);
+      if (!name || !EMAIL_NAME.test(name[1]!)) continue;
+      const text = typeof body === "string" ? body : Buffer.isBuffer(body) ? body.toString("utf8") : readFileSync(body.linkFrom, "utf8");
+      if (!parts.has(name[1]!)) parts.set(name[1]!, new Map());
+      parts.get(name[1]!)!.set(`${name[1]}.${name[2]}`, text);
+    }
+    for (const [n, files] of parts) if (files.size === 3) this.emails.set(n, files);
+  }
+
+  /** The early copy of one of an email's files. */
+  get(n: string, name: string): string | undefined {
+    return this.emails.get(n)?.get(name);
+  }
+
+  clear(): void {
+    this.emails.clear();
   }
 }
 
-/** Changes whenever a rebuild rewrites any part of the email; undefined while a part is missing. */
-async function versionOf(dir: string, n: string | number): Promise<string | undefined> {
-  const times = await Promise.all(["json", "html", "txt"].map((ext) => stat(path.join(dir, `${n}.${ext}`)).then((s) => s.mtimeMs, () => undefined)));
-  return times.includes(undefined) ? undefined : times.join("-");
+/** An email's files: the early copy while there is one, else dist/emails/. */
+class EmailFiles {
+  constructor(
+    readonly dir: string,
+    private readonly early: EarlyEmails,
+  ) {}
+
+  /** An issue's email (by number) or the confirmation mail ("confirm"). */
+  async meta(n: string): Promise<EmailMeta | ConfirmMeta | undefined> {
+    if (!EMAIL_NAME.test(n)) return undefined;
+    try {
+      return JSON.parse(await this.part(n, `${n}.json`)) as EmailMeta | ConfirmMeta;
+    } catch {
+      return undefined;
+    }
+  }
+
+  /** One of the email's files, by its name in dist/emails/ (n.json, or the meta's html and text). */
+  async part(n: string, name: string): Promise<string> {
+    const early = this.early.get(n, name);
+    if (early !== undefined) return early;
+    if (path.basename(name) !== name) throw new Error(`not an email's file: ${name}`);
+    return readFile(path.join(this.dir, name), "utf8");
+  }
+
+  /** Changes whenever the email's bytes do, wherever they come from; undefined while a part is missing (mid-swap). */
+  async version(n: string): Promise<string | undefined> {
+    const parts = await Promise.all(["json", "html", "txt"].map((ext) => this.part(n, `${n}.${ext}`).catch(() => undefined)));
+    if (parts.includes(undefined)) return undefined;
+    const hash = createHash("sha256");
+    for (const part of parts) hash.update(`${part!.length}:`).update(part!);
+    return hash.digest("hex").slice(0, 24);
+  }
 }
 
 function html(reply: FastifyReply, body: string): FastifyReply {

@@ -1,0 +1,114 @@
+import { readFileSync } from "node:fs";
+import { readFile, writeFile } from "node:fs/promises";
+import path from "node:path";
+import { afterAll, describe, expect, it } from "vitest";
+import { build } from "../src/build/build.ts";
+import type { DistFile } from "../src/build/write-dist.ts";
+import { acquireLock } from "../src/lock.ts";
+import { createApp } from "../src/server/app.ts";
+import { EarlyEmails } from "../src/server/preview.ts";
+import { makeProject, snapshotTree } from "./helpers/project.ts";
+
+// gazette preview shows the edited issue's email as soon as a rebuild has
+// made it: the build makes the emails first and hands them over, and the
+// preview serves that copy until the rebuild ends. dist/ still changes only
+// as a whole.
+
+const TITLE = "title: 谷歌提出梯度最大化增长方法GradMax";
+const text = (body: DistFile | undefined) => (typeof body === "string" ? body : Buffer.isBuffer(body) ? body.toString("utf8") : readFileSync(body!.linkFrom, "utf8"));
+
+describe("a rebuild's emails, made first", () => {
+  it("are handed over before dist/ changes, and a rebuild that then fails leaves dist/ as it was", async () => {
+    const root = await makeProject("issue-36");
+    await build({ root });
+    const before = await snapshotTree(path.join(root, "dist"));
+    const file = path.join(root, "content/issues/036.md");
+    await writeFile(file, (await readFile(file, "utf8")).replace(TITLE, "title: 先做好的邮件"));
+    // Another build holds dist/: this one fails when it comes to write, after its emails.
+    const release = acquireLock(path.join(root, ".gazette-tmp-dist-lock"), "a test holds dist/");
+    const seen: Array<{ early: string; published: string; files: string[] }> = [];
+    try {
+      await expect(
+        build({
+          root,
+          onEmails: (files) => {
+            seen.push({ early: text(files.get("emails/36.html")), published: readFileSync(path.join(root, "dist/emails/36.html"), "utf8"), files: [...files.keys()].sort() });
+          },
+        }),
+      ).rejects.toThrow(/another build is writing/);
+    } finally {
+      release();
+    }
+    expect(seen).toHaveLength(1);
+    expect(seen[0]!.files).toEqual(["emails/36.html", "emails/36.json", "emails/36.txt", "emails/confirm.html", "emails/confirm.json", "emails/confirm.txt"]);
+    expect(seen[0]!.early).toContain("先做好的邮件");
+    expect(seen[0]!.published).not.toContain("先做好的邮件");
+    expect(await snapshotTree(path.join(root, "dist"))).toEqual(before);
+    // The next build publishes what was handed over, byte for byte.
+    let handed = "";
+    await build({ root, onEmails: (files) => void (handed = text(files.get("emails/36.html"))) });
+    expect(await readFile(path.join(root, "dist/emails/36.html"), "utf8")).toBe(handed);
+  });
+});
+
+describe("the email preview with an early copy", () => {
+  const apps: Array<{ close(): Promise<unknown> }> = [];
+  afterAll(async () => {
+    await Promise.all(apps.map((a) => a.close()));
+  });
+
+  it("serves the early copy while there is one, and keeps its version when dist/ then holds the same bytes", async () => {
+    const root = await makeProject("issue-36");
+    await build({ root });
+    const early = new EarlyEmails();
+    const app = await createApp({ distDir: path.join(root, "dist"), earlyEmails: early });
+    apps.push(app);
+    const base = await app.listen({ port: 0, host: "127.0.0.1" });
+    const version = async () => ((await (await fetch(`${base}/_preview/emails/36/version`)).json()) as { version: string }).version;
+    const published = await version();
+
+    // A rebuild made issue 36's email with a new title and has not swapped dist/ yet.
+    const file = path.join(root, "content/issues/036.md");
+    await writeFile(file, (await readFile(file, "utf8")).replace(TITLE, "title: 先看到的标题"));
+    let made = new Map<string, DistFile>();
+    const release = acquireLock(path.join(root, ".gazette-tmp-dist-lock"), "a test holds dist/");
+    await build({ root, onEmails: (files) => void (made = files) }).catch(() => {});
+    release();
+    early.take(made);
+    const changed = await version();
+    expect(changed).not.toBe(published);
+    await expect((await fetch(`${base}/_preview/emails/36/`)).text()).resolves.toContain("先看到的标题");
+    await expect((await fetch(`${base}/_preview/emails/36/html`)).text()).resolves.toContain("先看到的标题");
+    await expect((await fetch(`${base}/_preview/emails/36/text`)).text()).resolves.toContain("先看到的标题");
+    // A page waiting for a change (?known=) is answered with the early copy's version.
+    const waited = (await (await fetch(`${base}/_preview/emails/36/version?known=${published}`)).json()) as { version: string };
+    expect(waited.version).toBe(changed);
+
+    // The rebuild ends: dist/ has the same bytes, so the page need not reload again.
+    await build({ root });
+    early.clear();
+    expect(await version()).toBe(changed);
+    await expect((await fetch(`${base}/_preview/emails/36/html`)).text()).resolves.toContain("先看到的标题");
+  });
+
+  it("goes back to the published email when the rebuild fails", async () => {
+    const root = await makeProject("issue-36");
+    await build({ root });
+    const early = new EarlyEmails();
+    const app = await createApp({ distDir: path.join(root, "dist"), earlyEmails: early });
+    apps.push(app);
+    const base = await app.listen({ port: 0, host: "127.0.0.1" });
+    const version = async () => ((await (await fetch(`${base}/_preview/emails/36/version`)).json()) as { version: string }).version;
+    const published = await version();
+    const html = readFileSync(path.join(root, "dist/emails/36.html"), "utf8");
+    early.take(new Map<string, DistFile>([
+      ["emails/36.html", html.replace("GradMax", "Unpublished")],
+      ["emails/36.txt", readFileSync(path.join(root, "dist/emails/36.txt"), "utf8")],
+      ["emails/36.json", readFileSync(path.join(root, "dist/emails/36.json"), "utf8")],
+    ]));
+    expect(await version()).not.toBe(published);
+    early.clear();
+    expect(await version()).toBe(published);
+    await expect((await fetch(`${base}/_preview/emails/36/html`)).text()).resolves.not.toContain("Unpublished");
+  });
+});
