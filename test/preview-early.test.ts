@@ -56,8 +56,8 @@ describe("the email preview with an early copy", () => {
   afterAll(async () => {
     await Promise.all(apps.map((a) => a.close()));
   });
-
-  it("serves the early copy while there is one, and keeps its version when dist/ then holds the same bytes", async () => {
+  /** Issue 36 built, and the app serving its email preview with an early copy to fill. */
+  async function previewApp() {
     const root = await makeProject("issue-36");
     await build({ root });
     const early = new EarlyEmails();
@@ -65,6 +65,11 @@ describe("the email preview with an early copy", () => {
     apps.push(app);
     const base = await app.listen({ port: 0, host: "127.0.0.1" });
     const version = async () => ((await (await fetch(`${base}/_preview/emails/36/version`)).json()) as { version: string }).version;
+    return { root, early, base, version };
+  }
+
+  it("serves the early copy while there is one, and keeps its version when dist/ then holds the same bytes", async () => {
+    const { root, early, base, version } = await previewApp();
     const published = await version();
 
     // A rebuild made issue 36's email with a new title and has not swapped dist/ yet.
@@ -92,13 +97,7 @@ describe("the email preview with an early copy", () => {
   });
 
   it("goes back to the published email when the rebuild fails", async () => {
-    const root = await makeProject("issue-36");
-    await build({ root });
-    const early = new EarlyEmails();
-    const app = await createApp({ distDir: path.join(root, "dist"), earlyEmails: early });
-    apps.push(app);
-    const base = await app.listen({ port: 0, host: "127.0.0.1" });
-    const version = async () => ((await (await fetch(`${base}/_preview/emails/36/version`)).json()) as { version: string }).version;
+    const { root, early, base, version } = await previewApp();
     const published = await version();
     const html = readFileSync(path.join(root, "dist/emails/36.html"), "utf8");
     early.take(new Map<string, DistFile>([
