@@ -8,8 +8,9 @@ import { variant } from "./synthetic.ts";
 // process on the bench archive, its page open in headless Chromium (Debian's
 // chromium); the bench saves issue N and times from the write to the page's
 // load event after it reloaded itself, then checks the page shows the edit.
-// The first save is the rebuild thread's first build (its modules and
-// memos cold); the figures are every save's.
+// The first save comes at once after the page opened, while the rebuild
+// thread's first build (which warms it) may still run; the bench reports it
+// apart from the saves after it.
 
 export async function benchPreview(repo: string, root: string, number: number, rounds: number): Promise<number[]> {
   const child = spawn(process.execPath, [path.join(repo, "bin/gazette.js"), "-C", root, "preview", String(number), "-p", "0"], { cwd: repo, stdio: ["ignore", "pipe", "pipe"] });
@@ -51,6 +52,9 @@ export async function benchPreview(repo: string, root: string, number: number, r
     return times;
   } finally {
     await browser.close();
+    // Gone before the bench removes the archive: its rebuild thread may still be writing the cache.
+    const exited = new Promise((resolve) => (child.exitCode !== null ? resolve(undefined) : child.once("exit", resolve)));
     child.kill("SIGTERM");
+    await exited;
   }
 }
