@@ -1,5 +1,6 @@
 import { SaxesParser } from "saxes";
 import { OutputError } from "../errors.ts";
+import { MAYBE_NOT_XML_CHAR } from "../render/feeds/xml-writer.ts";
 
 /**
  * Checks what is about to be published: XML feeds must be well-formed under
@@ -42,5 +43,5 @@ const CDATA = /<!\[CDATA\[([\s\S]*?)\]\]>/g;
 const NOT_XML_CHAR = /[^\t\n\r\u0020-\uD7FF\uE000-\uFFFD\u{10000}-\u{10FFFF}]/u;
 
 function withoutCdata(text: string): string {
-  return text.replace(CDATA, (section, inner: string) => (NOT_XML_CHAR.test(inner) ? section : "<![CDATA[]]>"));
+  return text.replace(CDATA, (section, inner: string) => (MAYBE_NOT_XML_CHAR.test(inner) && NOT_XML_CHAR.test(inner) ? section : "<![CDATA[]]>"));
 }
