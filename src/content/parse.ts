@@ -5,8 +5,8 @@ import { parseContentDate } from "../model/fields.ts";
 import { IssueFrontMatterSchema, type Issue } from "../model/issue.ts";
 import { NewsletterSchema, type Newsletter } from "../model/newsletter.ts";
 import { splitFrontMatter } from "./front-matter.ts";
-import { findPlaceholderSyntax, placeholderSyntaxIn, placeholderWarning } from "./placeholder-syntax.ts";
-import { stripIllegalChars, stripIllegalInData } from "./sanitize.ts";
+import { hasPlaceholderSyntax, placeholderSyntaxIn, placeholderWarning } from "./placeholder-syntax.ts";
+import { stripIllegalChars, stripIllegalInString } from "./sanitize.ts";
 import { formatPath, validateSource } from "./validate.ts";
 import { parseYamlSource } from "./yaml-source.ts";
 
@@ -30,10 +30,12 @@ export function parseIssue(source: string, file: string, newsletter: Pick<Newsle
   const result = parseYaml(split.yaml, split.yamlLine, file, IssueFrontMatterSchema, warnings);
   // The lead starts after the YAML and the closing fence.
   const leadLine = split.yamlLine + split.yaml.split("\n").length + 1;
-  split.body.split("\n").forEach((line, i) => {
-    const found = placeholderSyntaxIn(line);
-    if (found.length > 0) warnings.push({ file, path: "lead", line: leadLine + i, expected: placeholderWarning(found) });
-  });
+  if (hasPlaceholderSyntax(split.body)) {
+    split.body.split("\n").forEach((line, i) => {
+      const found = placeholderSyntaxIn(line);
+      if (found.length > 0) warnings.push({ file, path: "lead", line: leadLine + i, expected: placeholderWarning(found) });
+    });
+  }
   if ("problems" in result) return { ok: false, problems: result.problems, warnings };
   const fm = result.value;
   const date = parseContentDate(fm.date, newsletter.utc_offset);
@@ -45,8 +47,7 @@ export function parseIssue(source: string, file: string, newsletter: Pick<Newsle
       warnings,
     };
   }
-  // The body starts on the line after the closing fence.
-  const images = collectImageRefs(fm, split.body, file, { lineOf: result.lineOf, leadLine: split.yamlLine + split.yaml.split("\n").length + 1 });
+  const images = collectImageRefs(fm, split.body, file, { lineOf: result.lineOf, leadLine });
   return {
     ok: true,
     value: { ...fm, slug: fm.slug ?? String(fm.number), date, updated, lead: split.body.trim(), file, images, lines: { number: result.lineOf(["number"]), slug: result.lineOf([fm.slug ? "slug" : "number"]) } },
@@ -64,14 +65,50 @@ function parseYaml<S extends z.ZodType>(text: string, firstLine: number, file: s
       problems: [{ file, path: "", line: firstLine, expected: "expected a YAML mapping of fields (key: value lines)", received: Array.isArray(source.data) ? "a list" : String(source.data) }],
     };
   }
-  for (const hit of stripIllegalInData(source.data)) {
+  const { removed, placeholders } = checkStrings(source.data);
+  for (const hit of removed) {
     warnings.push({ file, path: formatPath(hit.path), line: source.lineOf(hit.path), expected: removedMessage(hit.codePoints) });
   }
-  for (const hit of findPlaceholderSyntax(source.data)) {
+  for (const hit of placeholders) {
     warnings.push({ file, path: formatPath(hit.path), line: source.lineOf(hit.path), expected: placeholderWarning(hit.found) });
   }
   const checked = validateSource(schema, source, file);
   return "problems" in checked ? checked : { value: checked.value as z.infer<S>, lineOf: source.lineOf };
+}
+
+type DataPath = (string | number)[];
+
+/**
+ * One walk over every string in parsed data: strips the characters XML
+ * cannot carry (in place), then looks for placeholder syntax in what is
+ * left. Paths are copied only for a string that has either.
+ */
+function checkStrings(data: object): { removed: { path: DataPath; codePoints: string[] }[]; placeholders: { path: DataPath; found: string[] }[] } {
+  const removed: { path: DataPath; codePoints: string[] }[] = [];
+  const placeholders: { path: DataPath; found: string[] }[] = [];
+  const at: DataPath = [];
+  const visit = (node: object) => {
+    const record = node as Record<string | number, unknown>;
+    const keys: (string | number)[] = Array.isArray(node) ? node.map((_, i) => i) : Object.keys(record);
+    for (const key of keys) {
+      const value = record[key];
+      at.push(key);
+      if (typeof value === "string") {
+        const stripped = stripIllegalInString(value);
+        if (stripped) {
+          record[key] = stripped.text;
+          removed.push({ path: [...at], codePoints: stripped.codePoints });
+        }
+        const text = stripped ? stripped.text : value;
+        if (hasPlaceholderSyntax(text)) placeholders.push({ path: [...at], found: placeholderSyntaxIn(text) });
+      } else if (value !== null && typeof value === "object") {
+        visit(value);
+      }
+      at.pop();
+    }
+  };
+  visit(data);
+  return { removed, placeholders };
 }
 
 function clean(source: string, file: string): { text: string; warnings: Problem[] } {
