@@ -8,7 +8,8 @@ import { splitFrontMatter } from "./front-matter.ts";
 import { hasPlaceholderSyntax, placeholderSyntaxIn, placeholderWarning } from "./placeholder-syntax.ts";
 import { stripIllegalChars, stripIllegalInString } from "./sanitize.ts";
 import { formatPath, validateSource } from "./validate.ts";
-import { parseYamlSource } from "./yaml-source.ts";
+import { parsePlainYaml } from "./plain-yaml.ts";
+import { parseYamlSource, type YamlSource } from "./yaml-source.ts";
 
 /** What parsing one file gives: a value, or every problem found; warnings either way. */
 export type Parsed<T> = { ok: true; value: T; warnings: Problem[] } | { ok: false; problems: Problem[]; warnings: Problem[] };
@@ -22,12 +23,20 @@ export function parseNewsletter(source: string, file: string): Parsed<Newsletter
 
 /** Parses one `content/issues/*.md` text. Pure. */
 export function parseIssue(source: string, file: string, newsletter: Pick<Newsletter, "utc_offset">): Parsed<Issue> {
+  const { parsed, plain } = readIssue(source, file, newsletter, true);
+  // Problems are told as the yaml package finds and locates them: a text
+  // read the plain way that has any is read again by the yaml package.
+  return parsed.ok || !plain ? parsed : readIssue(source, file, newsletter, false).parsed;
+}
+
+function readIssue(source: string, file: string, newsletter: Pick<Newsletter, "utc_offset">, tryPlain: boolean): { parsed: Parsed<Issue>; plain: boolean } {
   const { text, warnings } = clean(source, file);
   const split = splitFrontMatter(text);
   if ("error" in split) {
-    return { ok: false, problems: [{ file, path: "", line: split.line, expected: split.error }], warnings };
+    return { parsed: { ok: false, problems: [{ file, path: "", line: split.line, expected: split.error }], warnings }, plain: false };
   }
-  const result = parseYaml(split.yaml, split.yamlLine, file, IssueFrontMatterSchema, warnings);
+  const result = parseYaml(split.yaml, split.yamlLine, file, IssueFrontMatterSchema, warnings, tryPlain);
+  const plain = result.plain === true;
   // The lead starts after the YAML and the closing fence.
   const leadLine = split.yamlLine + split.yaml.split("\n").length + 1;
   if (hasPlaceholderSyntax(split.body)) {
@@ -36,27 +45,37 @@ export function parseIssue(source: string, file: string, newsletter: Pick<Newsle
       if (found.length > 0) warnings.push({ file, path: "lead", line: leadLine + i, expected: placeholderWarning(found) });
     });
   }
-  if ("problems" in result) return { ok: false, problems: result.problems, warnings };
+  if ("problems" in result) return { parsed: { ok: false, problems: result.problems, warnings }, plain };
   const fm = result.value;
   const date = parseContentDate(fm.date, newsletter.utc_offset);
   const updated = fm.updated ? parseContentDate(fm.updated, newsletter.utc_offset) : date;
   if (updated < date) {
     return {
-      ok: false,
-      problems: [{ file, path: "updated", line: result.lineOf(["updated"]), expected: `expected a date on or after date (${fm.date})`, received: JSON.stringify(fm.updated) }],
-      warnings,
+      parsed: {
+        ok: false,
+        problems: [{ file, path: "updated", line: result.lineOf(["updated"]), expected: `expected a date on or after date (${fm.date})`, received: JSON.stringify(fm.updated) }],
+        warnings,
+      },
+      plain,
     };
   }
   const images = collectImageRefs(fm, split.body, file, { lineOf: result.lineOf, leadLine });
   return {
-    ok: true,
-    value: { ...fm, slug: fm.slug ?? String(fm.number), date, updated, lead: split.body.trim(), file, images, lines: { number: result.lineOf(["number"]), slug: result.lineOf([fm.slug ? "slug" : "number"]) } },
-    warnings,
+    parsed: {
+      ok: true,
+      value: { ...fm, slug: fm.slug ?? String(fm.number), date, updated, lead: split.body.trim(), file, images, lines: { number: result.lineOf(["number"]), slug: result.lineOf([fm.slug ? "slug" : "number"]) } },
+      warnings,
+    },
+    plain,
   };
 }
 
-function parseYaml<S extends z.ZodType>(text: string, firstLine: number, file: string, schema: S, warnings: Problem[]) {
-  const source = parseYamlSource(text, firstLine);
+/** Parsed and validated YAML, or its problems; `plain` when parsePlainYaml read it. */
+type YamlResult<T> = { problems: Problem[]; plain?: boolean } | { value: T; lineOf: YamlSource["lineOf"]; plain: boolean };
+
+function parseYaml<S extends z.ZodType>(text: string, firstLine: number, file: string, schema: S, warnings: Problem[], tryPlain = false): YamlResult<z.infer<S>> {
+  const plain = tryPlain ? parsePlainYaml(text, firstLine) : undefined;
+  const source = plain ?? parseYamlSource(text, firstLine);
   if ("errors" in source) {
     return { problems: source.errors.map((e): Problem => ({ file, path: "", line: e.line, expected: e.message })) };
   }
@@ -73,7 +92,7 @@ function parseYaml<S extends z.ZodType>(text: string, firstLine: number, file: s
     warnings.push({ file, path: formatPath(hit.path), line: source.lineOf(hit.path), expected: placeholderWarning(hit.found) });
   }
   const checked = validateSource(schema, source, file);
-  return "problems" in checked ? checked : { value: checked.value as z.infer<S>, lineOf: source.lineOf };
+  return "problems" in checked ? { ...checked, plain: plain !== undefined } : { value: checked.value as z.infer<S>, lineOf: source.lineOf, plain: plain !== undefined };
 }
 
 type DataPath = (string | number)[];
