@@ -5,8 +5,18 @@
 // sees one.
 
 const ILLEGAL = /[\u0000-\u0008\u000B\u000C\u000E-\u001F\uFFFE\uFFFF]|[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/g;
-/** The same characters, for a yes-or-no test (no lastIndex to carry between calls). */
+/**
+ * Every character ILLEGAL can match, surrogates paired or not: a text
+ * without any has nothing to strip. One character class scans several times
+ * faster than ILLEGAL's look-arounds.
+ */
+const MAYBE_ILLEGAL = /[\u0000-\u0008\u000B\u000C\u000E-\u001F\uD800-\uDFFF\uFFFE\uFFFF]/;
+/** ILLEGAL for a yes-or-no test (no lastIndex to carry between calls). */
 const ANY_ILLEGAL = new RegExp(ILLEGAL.source);
+
+function hasIllegalChars(text: string): boolean {
+  return MAYBE_ILLEGAL.test(text) && ANY_ILLEGAL.test(text);
+}
 
 export interface Removal {
   line: number;
@@ -16,7 +26,7 @@ export interface Removal {
 /** Removes XML-illegal characters; reports each line that had any. */
 export function stripIllegalChars(source: string): { text: string; removed: Removal[] } {
   // Nearly every file has none: one scan of the whole text says so, without splitting it into lines.
-  if (!ANY_ILLEGAL.test(source)) return { text: source, removed: [] };
+  if (!hasIllegalChars(source)) return { text: source, removed: [] };
   const removed: Removal[] = [];
   const lines = source.split("\n");
   const cleaned = lines.map((line, index) => {
@@ -39,6 +49,7 @@ function codePointName(char: string): string {
  * after the text-level pass, so both passes are needed.
  */
 export function stripIllegalInString(value: string): { text: string; codePoints: string[] } | undefined {
+  if (!MAYBE_ILLEGAL.test(value)) return undefined;
   const found = value.match(ILLEGAL);
   return found ? { text: value.replace(ILLEGAL, ""), codePoints: found.map(codePointName) } : undefined;
 }
