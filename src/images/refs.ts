@@ -58,6 +58,10 @@ export function resolveImageSrc(src: string, issueFile: string): { file?: string
 
 /** Markdown images (`![alt](src)`), with the 0-based line of the block they are in. */
 export function markdownImages(markdown: string): { src: string; alt: string; line: number }[] {
+  // markdown-it makes an image only where "![" stands in the text (its
+  // inline content is the source's lines, less indentation and markers at
+  // their start): without one there is nothing to find, and no need to parse.
+  if (!markdown.includes("![")) return [];
   const found: { src: string; alt: string; line: number }[] = [];
   for (const token of md.parse(markdown, {})) {
     if (token.type !== "inline") continue;
