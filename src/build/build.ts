@@ -71,16 +71,16 @@ export interface BuildResult extends WriteReport {
  * changes only as a whole.
  */
 export async function build(options: BuildOptions): Promise<BuildResult> {
-  if (options.compiler) return buildWith(options, options.compiler);
+  if (options.compiler) return buildWith(options, options.compiler, false);
   const compiler = new MjmlPool();
   try {
-    return await buildWith(options, compiler);
+    return await buildWith(options, compiler, true);
   } finally {
     await compiler.close();
   }
 }
 
-async function buildWith(options: BuildOptions, compiler: MjmlPool): Promise<BuildResult> {
+async function buildWith(options: BuildOptions, compiler: MjmlPool, ownCompiler: boolean): Promise<BuildResult> {
   const outDir = options.outDir ?? path.join(options.root, "dist");
   refuseOutDir(options.root, outDir);
   const cacheDir = options.cacheDir ?? path.join(options.root, ".gazette/cache");
@@ -109,6 +109,8 @@ async function buildWith(options: BuildOptions, compiler: MjmlPool): Promise<Bui
     buildConfirmEmail(newsletter, site, emailTemplates, cache, version, compiler),
   ]);
   emailsBuilt.catch(() => {}); // awaited below; this only keeps a failure during pages from going unhandled
+  // A pool of its own is done once the emails are: its threads (mjml's memory) go before the rest of the build peaks.
+  if (ownCompiler) void emailsBuilt.finally(() => compiler.close()).catch(() => {});
   if (options.onEmails) {
     const [issueEmails, confirmEmail] = await emailsBuilt;
     await options.onEmails(new Map([...issueEmails.files, ...confirmEmail.files]));
