@@ -73,6 +73,16 @@ describe("search terms", () => {
     expect(terms.queryTerms("  ，。 ")).toEqual([]);
   });
 
+  it("writes a term's papers as a compact string that reads back to the same numbers", () => {
+    const numbers = [0, 1, 31, 32, 33, 1023, 1024, 1535, 6, 100000, 2 ** 31];
+    const encoded = terms.encodeNumbers(numbers);
+    expect(encoded).toMatch(/^[A-Za-z0-9_-]+$/);
+    expect(terms.decodeNumbers(encoded)).toEqual(numbers);
+    // Small numbers, nearly all of them, take one character.
+    expect(terms.encodeNumbers([0, 6, 31])).toHaveLength(3);
+    expect(() => terms.decodeNumbers("AB\"")).toThrow(/not a number list/);
+  });
+
   it("puts every term in the bucket of its first character, so a prefix's terms share its file", () => {
     for (const buckets of [1, 2, 64]) {
       for (const [a, b] of [["梯", "梯度"], ["g", "gradmax"], ["𠀀", "𠀀字"]]) expect(terms.bucketOf(b!, buckets)).toBe(terms.bucketOf(a!, buckets));
@@ -96,7 +106,7 @@ describe("a search shard's files", () => {
     expect(shard).toMatchObject({ docs: 3, buckets: 1, issues: [[1, 2], [2, 1]] });
     // Terms in each paper, the issue's label (第 1 期: three) among them.
     expect(shard.lengths).toEqual([7, 9, 5]);
-    const index = JSON.parse(files.get("terms-0.json")!) as Record<string, number[]>;
+    const index = Object.fromEntries(Object.entries(JSON.parse(files.get("terms-0.json")!) as Record<string, string>).map(([t, e]) => [t, terms.decodeNumbers(e)]));
     // Papers as gaps: gradmax is in paper 0 (its title: 6) and paper 1 (the summary: 1).
     expect(index.gradmax).toEqual([0, 6, 1, 1]);
     expect(index["梯度"]).toEqual([0, 1, 1, 2]);

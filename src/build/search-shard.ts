@@ -9,10 +9,11 @@ import type { SearchDocument } from "../render/search-documents.ts";
  *   many term files, each paper's length in terms (for ranking), and the
  *   issues in order as `[number, papers]`, so paper d of the shard is found
  *   in its issue's file;
- * - `terms-<b>.json`: `{ term: [paper, weight, paper, weight, …] }` for the
- *   terms whose first character falls in bucket b (bucketOf in
- *   search-terms.js; a query's prefix is in the same file as every term it
- *   begins), papers as gaps from the one before, in order;
+ * - `terms-<b>.json`: `{ term: "…" }` for the terms whose first character
+ *   falls in bucket b (bucketOf in search-terms.js; a query's prefix is in
+ *   the same file as every term it begins): the term's papers as numbers,
+ *   paper, weight, paper, weight, …, each paper as its gap from the one
+ *   before, in order, written by encodeNumbers (search-terms.js);
  * - `issue-<number>.json`: the issue's papers as their results show them:
  *   `[{ url, title, translation, issue, text }]`, fetched for the results
  *   shown only.
@@ -22,7 +23,7 @@ import type { SearchDocument } from "../render/search-documents.ts";
  * same documents give the same bytes.
  */
 export async function shardFiles(issues: Array<{ number: number; documents: SearchDocument[] }>): Promise<{ files: Map<string, string>; documents: number }> {
-  const { scanTerms, bucketOf } = await termsModule();
+  const { scanTerms, bucketOf, encodeNumbers } = await termsModule();
   const postings = new Map<string, number[]>();
   const lengths: number[] = [];
   const files = new Map<string, string>();
@@ -51,7 +52,7 @@ export async function shardFiles(issues: Array<{ number: number; documents: Sear
   const byBucket = Array.from({ length: buckets }, () => [] as string[]);
   for (const term of [...postings.keys()].sort()) byBucket[bucketOf(term, buckets)]!.push(term);
   for (const [b, terms] of byBucket.entries()) {
-    const entries = terms.map((term) => `${JSON.stringify(term)}:[${gaps(postings.get(term)!).join(",")}]`);
+    const entries = terms.map((term) => `${JSON.stringify(term)}:"${encodeNumbers(gaps(postings.get(term)!))}"`);
     files.set(`terms-${b}.json`, `{${entries.join(",")}}`);
   }
   files.set("shard.json", JSON.stringify({ docs: doc, buckets, lengths, issues: issues.map((i) => [i.number, i.documents.length]) }));

@@ -66,3 +66,41 @@ export function bucketOf(term, buckets) {
   }
   return hash & (buckets - 1);
 }
+
+// A term's papers in a shard are written as one string of numbers (each
+// paper's gap from the one before, then its weight): each number in base 32,
+// most significant digit first, a digit that more follow written from the
+// upper half of ALPHABET and the last from the lower half. Half the size of
+// a JSON array of the same numbers, and nothing in it needs escaping.
+const ALPHABET = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
+const DIGIT = new Int8Array(128).fill(-1);
+for (let i = 0; i < ALPHABET.length; i++) DIGIT[ALPHABET.charCodeAt(i)] = i;
+
+/** The numbers (whole, not negative) as one string. */
+export function encodeNumbers(numbers) {
+  let out = "";
+  for (const number of numbers) {
+    let n = number;
+    let digits = ALPHABET[n % 32];
+    for (n = Math.floor(n / 32); n > 0; n = Math.floor(n / 32)) digits = ALPHABET[32 + (n % 32)] + digits;
+    out += digits;
+  }
+  return out;
+}
+
+/** encodeNumbers' numbers back; throws on a character it never writes. */
+export function decodeNumbers(text) {
+  const out = [];
+  let n = 0;
+  for (let i = 0; i < text.length; i++) {
+    const code = text.charCodeAt(i);
+    const d = code < 128 ? DIGIT[code] : -1;
+    if (d < 0) throw new Error(`not a number list: ${JSON.stringify(text[i])} at ${i}`);
+    if (d >= 32) n = n * 32 + (d - 32);
+    else {
+      out.push(n * 32 + d);
+      n = 0;
+    }
+  }
+  return out;
+}

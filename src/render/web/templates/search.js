@@ -9,7 +9,7 @@
 // Served as a file: the pages allow no inline script. Every string from the
 // index is put in as text.
 
-import { bucketOf, queryTerms, scanTerms } from "./search-terms.js";
+import { bucketOf, decodeNumbers, queryTerms, scanTerms } from "./search-terms.js";
 
 const section = document.getElementById("search");
 const root = new URL(section.dataset.root, document.baseURI);
@@ -64,9 +64,10 @@ async function rank(terms) {
       await Promise.all(
         index.list.map(async ({ folder, meta }, s) => {
           const bucket = await json(`${folder}terms-${bucketOf(term, meta.buckets)}.json`);
-          for (const [found, postings] of Object.entries(bucket)) {
+          for (const [found, encoded] of Object.entries(bucket)) {
             const exact = found === term;
             if (!exact && !(prefix && found.startsWith(term))) continue;
+            const postings = decodeNumbers(encoded);
             let doc = 0;
             for (let i = 0; i < postings.length; i += 2) {
               doc += postings[i];
