@@ -1,10 +1,16 @@
 import Parser from "rss-parser";
 import { beforeAll, describe, expect, it } from "vitest";
-import { tagSlugs } from "../src/render/tags.ts";
+import { readFile, writeFile } from "node:fs/promises";
+import path from "node:path";
+import { readWebTemplates } from "../src/build/read-templates.ts";
+import { loadContent } from "../src/content/load.ts";
+import { planSite } from "../src/render/site.ts";
+import { collectTopics, tagSlugs, type Topic } from "../src/render/tags.ts";
+import { createSiteView, renderTopicPage, topicPageShows } from "../src/render/web/archive.ts";
 import { build } from "../src/build/build.ts";
 import { buildFixture } from "./helpers/build.ts";
 import { atomProblems } from "./helpers/atom-rules.ts";
-import { snapshotTree } from "./helpers/project.ts";
+import { makeProject, snapshotTree } from "./helpers/project.ts";
 import { child, children, parseXmlStrict, xmllint } from "./helpers/xml.ts";
 
 type Built = Awaited<ReturnType<typeof buildFixture>>;
@@ -128,5 +134,52 @@ describe("topics of the hostile fixture", () => {
     await expect(built.read("tags/draft-only/index.html")).rejects.toThrow(/ENOENT/);
     // The draft's item is not among the published items of its tag.
     expect(await built.read("tags/computing/index.html")).not.toContain("Draft paper");
+  });
+});
+
+describe("a topic's page after an edit", () => {
+  // The page is made again only when what it shows changes (topicPageShows):
+  // an edit it shows reaches it; what it does not show cannot change it.
+  const edit = async (root: string, from: string, to: string) => {
+    const file = path.join(root, "content/issues/036.md");
+    await writeFile(file, (await readFile(file, "utf8")).replace(from, to));
+    return build({ root });
+  };
+
+  it("shows an item's new title and translation, and the issue's new date", async () => {
+    const root = await makeProject("issue-36");
+    await build({ root });
+    const page = () => readFile(path.join(root, "dist/tags/自增长网络/index.html"), "utf8");
+    await edit(root, "title: \"GRADMAX: GROWING NEURAL NETWORKS USING GRADIENT INFORMATION\"", "title: \"GRADMAX, RETITLED\"");
+    expect(await page()).toContain("GRADMAX, RETITLED");
+    await edit(root, 'translation: "GRADMAX:使用梯度信息增长神经网络"', "translation: 新的译名");
+    expect(await page()).toContain("新的译名");
+    await edit(root, "date: 2022-01-17", "date: 2022-01-18");
+    expect(await page()).toContain("2022年1月18日");
+  });
+
+  it("is given nothing it does not show but what topicPageShows keys it on", async () => {
+    const root = await makeProject("issue-36");
+    const content = await loadContent(root);
+    const site = createSiteView(content.newsletter);
+    const templates = await readWebTemplates();
+    const planned = planSite(content.newsletter, content.issues, content.fingerprints);
+    const topic = collectTopics(planned).find((t) => t.tag === "自增长网络");
+    expect(topic?.items.length).toBeGreaterThan(0);
+    const render = (t: Topic) => renderTopicPage(site, t, [], templates);
+    // Every field of the issue and item that topicPageShows leaves out, changed: the same page.
+    const changed: Topic = {
+      ...topic!,
+      items: topic!.items.map(({ issue: summary, item }) => ({
+        issue: { ...summary, title: "X", heading: "X", numberedTitle: "X", description: "X", url: "https://x.example/", id: "x", updatedIso: "2030-01-01T00:00:00Z", slug: "x", number: 999 },
+        item: { ...item, tags: ["x"] },
+      })),
+    };
+    expect(topicPageShows(changed)).toBe(topicPageShows(topic!));
+    expect(render(changed)).toBe(render(topic!));
+    // And each field it keys on shows.
+    const retitled: Topic = { ...topic!, items: topic!.items.map(({ issue: summary, item }) => ({ issue: summary, item: { ...item, title: "Shown" } })) };
+    expect(topicPageShows(retitled)).not.toBe(topicPageShows(topic!));
+    expect(render(retitled)).toContain("Shown");
   });
 });

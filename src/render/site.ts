@@ -8,7 +8,7 @@ import { renderJsonFeed } from "./feeds/json-feed.ts";
 import { renderRss } from "./feeds/rss.ts";
 import { collectTopics, issueTags, tagSlugs, type Topic } from "./tags.ts";
 import { createIssueSummary, createIssueView, createItemHeadings, type IssueSummary, type IssueView, type ItemHeading } from "./view.ts";
-import { renderIndexPage, renderIssueContent, renderIssuePage, renderSearchPage, renderTopicIndexPage, renderTopicPage, type SiteView } from "./web/archive.ts";
+import { renderIndexPage, renderIssueContent, renderIssuePage, renderSearchPage, renderTopicIndexPage, renderTopicPage, topicPageShows, type SiteView } from "./web/archive.ts";
 import { renderOpml, renderRobots, renderSitemap, type OpmlFeed } from "./site-maps.ts";
 import type { WebTemplates } from "./web/templates.ts";
 
@@ -161,7 +161,7 @@ export function renderTopics(
       { type: "application/atom+xml", title: `${channel.title} (Atom)`, href: feedUrl(channel, "atom") },
       { type: "application/feed+json", title: `${channel.title} (JSON Feed)`, href: feedUrl(channel, "json") },
     ];
-    const listed = [topic.tag, topic.slug, ...topic.issuesListed.map((p) => p.fingerprint)];
+    const listed = [topic.tag, topic.slug, topicPageShows(topic)];
     files.set(`${topic.dir}index.html`, reuse(`${topic.dir}index.html`, listed, () => renderTopicPage(site, topic, feeds, templates)));
     opml.push({ title: channel.title, xmlUrl: feedUrl(channel, "rss"), htmlUrl: channel.base_url });
   }

@@ -24,8 +24,6 @@ export interface Topic {
   items: TagItem[];
   /** The published issues that carry the tag, newest first. */
   issues: PlannedIssue[];
-  /** The published issues with an item in `items` (the tag's own, or items of an issue with it), newest first. */
-  issuesListed: PlannedIssue[];
 }
 
 /**
@@ -82,15 +80,13 @@ export function issueTags(issue: Issue): string[] {
 /** Every tag of the published issues, with what carries it; sorted by tag text. Pure. */
 export function collectTopics(planned: PlannedIssue[]): Topic[] {
   const published = planned.filter((p) => !p.summary.draft);
-  const byTag = new Map<string, { items: TagItem[]; issues: PlannedIssue[]; issuesListed: PlannedIssue[] }>();
-  const entry = (tag: string) => byTag.get(tag) ?? byTag.set(tag, { items: [], issues: [], issuesListed: [] }).get(tag)!;
+  const byTag = new Map<string, { items: TagItem[]; issues: PlannedIssue[] }>();
+  const entry = (tag: string) => byTag.get(tag) ?? byTag.set(tag, { items: [], issues: [] }).get(tag)!;
   for (const p of published) {
     for (const tag of new Set(issueTags(p.issue))) entry(tag).issues.push(p);
     for (const item of p.headings()) {
       for (const tag of new Set([...p.issue.tags, ...item.tags])) {
-        const topic = entry(tag);
-        topic.items.push({ issue: p.summary, item });
-        if (topic.issuesListed.at(-1) !== p) topic.issuesListed.push(p);
+        entry(tag).items.push({ issue: p.summary, item });
       }
     }
   }

@@ -76,6 +76,19 @@ export interface PageFeed {
   href: string;
 }
 
+/**
+ * What a topic's page shows of its items, beside the tag, the site and the
+ * templates: the page is made again only when this changes, so an edit to
+ * an issue's summaries or title (which the page does not show) leaves its
+ * topics' pages as they were. test/topics.test.ts checks that nothing else
+ * of what the page is given reaches it.
+ */
+export function topicPageShows(topic: Topic): string {
+  return JSON.stringify(
+    topic.items.map(({ issue, item }) => [issue.path, issue.numberLabel, issue.dateIso, issue.dateText, item.anchor, item.title, item.translation ?? null, item.institutions, item.foreign, item.lang]),
+  );
+}
+
 /** dist/tags/<slug>/index.html: every item with the tag, newest issue first. Pure. */
 export function renderTopicPage(site: SiteView, topic: Topic, feeds: PageFeed[], templates: WebTemplates): string {
   const heading = site.labels.archive.topic(topic.tag);
