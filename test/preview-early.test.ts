@@ -3,7 +3,7 @@ import { readFile, writeFile } from "node:fs/promises";
 import path from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import { build } from "../src/build/build.ts";
-import type { DistFile } from "../src/build/write-dist.ts";
+import { distFileText, type DistFile } from "../src/build/write-dist.ts";
 import { acquireLock } from "../src/lock.ts";
 import { createApp } from "../src/server/app.ts";
 import { EarlyEmails } from "../src/server/preview.ts";
@@ -15,7 +15,7 @@ import { makeProject, snapshotTree } from "./helpers/project.ts";
 // as a whole.
 
 const TITLE = "title: 谷歌提出梯度最大化增长方法GradMax";
-const text = (body: DistFile | undefined) => (typeof body === "string" ? body : Buffer.isBuffer(body) ? body.toString("utf8") : readFileSync(body!.linkFrom, "utf8"));
+const text = (body: DistFile | undefined) => distFileText(body!);
 
 describe("a rebuild's emails, made first", () => {
   it("are handed over before dist/ changes, and a rebuild that then fails leaves dist/ as it was", async () => {
@@ -79,7 +79,7 @@ describe("the email preview with an early copy", () => {
     const release = acquireLock(path.join(root, ".gazette-tmp-dist-lock"), "a test holds dist/");
     await build({ root, onEmails: (files) => void (made = files) }).catch(() => {});
     release();
-    early.take(made);
+    early.take(new Map([...made].map(([file, body]) => [file, text(body)])));
     const changed = await version();
     expect(changed).not.toBe(published);
     await expect((await fetch(`${base}/_preview/emails/36/`)).text()).resolves.toContain("先看到的标题");
@@ -100,7 +100,7 @@ describe("the email preview with an early copy", () => {
     const { root, early, base, version } = await previewApp();
     const published = await version();
     const html = readFileSync(path.join(root, "dist/emails/36.html"), "utf8");
-    early.take(new Map<string, DistFile>([
+    early.take(new Map([
       ["emails/36.html", html.replace("GradMax", "Unpublished")],
       ["emails/36.txt", readFileSync(path.join(root, "dist/emails/36.txt"), "utf8")],
       ["emails/36.json", readFileSync(path.join(root, "dist/emails/36.json"), "utf8")],

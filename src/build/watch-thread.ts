@@ -3,11 +3,11 @@
 // server answers the page's reload while the rest of a rebuild goes on.
 // The emails of the previewed issue are posted as soon as a rebuild has
 // made them, before its pages, feeds and search index; then the outcome.
-import { readFileSync } from "node:fs";
 import { parentPort, workerData } from "node:worker_threads";
 import { describeError } from "../cli/describe-error.ts";
 import { watchAndRebuild } from "./watch.ts";
 import type { FromWatchThread, WatchThreadSpec } from "./watch.ts";
+import { distFileText } from "./write-dist.ts";
 
 const spec = (workerData as { spec: WatchThreadSpec }).spec;
 const post = (message: FromWatchThread) => parentPort!.postMessage(message);
@@ -24,7 +24,7 @@ const stop = watchAndRebuild(
       const early: Array<[string, string]> = [];
       for (const [file, body] of files) {
         if (!wanted.has(file)) continue;
-        early.push([file, typeof body === "string" ? body : Buffer.isBuffer(body) ? body.toString("utf8") : readFileSync(body.linkFrom, "utf8")]);
+        early.push([file, distFileText(body)]);
       }
       post({ type: "emails", files: early });
     },

@@ -89,8 +89,12 @@ export function watchOnThread(
     else if (message.type === "built") handlers.built({ written: message.written });
     else if (message.type === "failed") handlers.built({ error: message.error });
   });
+  // Said once: a thread that fails with an error exits with a code too.
   let stopping = false;
-  worker.on("error", (err) => handlers.built({ error: `gazette: the rebuild thread stopped: ${err.message}; restart gazette preview to watch again` }));
+  worker.on("error", (err) => {
+    if (!stopping) handlers.built({ error: `gazette: the rebuild thread stopped: ${err.message}; restart gazette preview to watch again` });
+    stopping = true;
+  });
   worker.on("exit", (code) => {
     if (!stopping && code !== 0) handlers.built({ error: `gazette: the rebuild thread stopped (exit ${code}); restart gazette preview to watch again` });
   });

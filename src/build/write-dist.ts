@@ -24,6 +24,11 @@ import type { LinkedFile } from "./output-cache.ts";
 /** A file's bytes, or a file on disk to hard-link (see OutputCache). */
 export type DistFile = string | Buffer | LinkedFile;
 
+/** A DistFile's text: its own, or the linked file's, read. */
+export function distFileText(body: DistFile): string {
+  return typeof body === "string" ? body : Buffer.isBuffer(body) ? body.toString("utf8") : readFileSync(body.linkFrom, "utf8");
+}
+
 /**
  * The folders and lock beside the output folder, named after it, so two
  * output folders in one parent (dist/, site/) never take each other's trees.

@@ -1,10 +1,8 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
 import { createHash } from "node:crypto";
-import { readFileSync } from "node:fs";
-import { readdir, readFile } from "node:fs/promises";
+import { readdir, readFile, stat } from "node:fs/promises";
 import path from "node:path";
 import { kb, type ConfirmMeta, type EmailMeta } from "../build/emails.ts";
-import type { DistFile } from "../build/write-dist.ts";
 import { packagePath } from "../paths.ts";
 import { fillPlaceholders, type PlaceholderValues } from "../render/email/placeholders.ts";
 import type { WebTemplates } from "../render/web/templates.ts";
@@ -133,16 +131,16 @@ const EMAIL_NAME = /^(\d+|confirm)$/;
  */
 export class EarlyEmails {
   private readonly emails = new Map<string, Map<string, string>>();
+  private readonly versions = new WeakMap<Map<string, string>, string>();
 
-  /** Takes the emails among a build's files (emails/<n>.json, .html, .txt; linked ones read from where they are). */
-  take(files: Map<string, DistFile>): void {
+  /** Takes the emails among a build's files (emails/<n>.json, .html, .txt), path → text; an email missing a part is left out. */
+  take(files: Map<string, string>): void {
     const parts = new Map<string, Map<string, string>>();
     for (const [file, body] of files) {
       const name = /^emails\/([^/]+)\.(json|html|txt)$/.exec(file);
       if (!name || !EMAIL_NAME.test(name[1]!)) continue;
-      const text = typeof body === "string" ? body : Buffer.isBuffer(body) ? body.toString("utf8") : readFileSync(body.linkFrom, "utf8");
       if (!parts.has(name[1]!)) parts.set(name[1]!, new Map());
-      parts.get(name[1]!)!.set(`${name[1]}.${name[2]}`, text);
+      parts.get(name[1]!)!.set(`${name[1]}.${name[2]}`, body);
     }
     for (const [n, files] of parts) if (files.size === 3) this.emails.set(n, files);
   }
@@ -150,6 +148,15 @@ export class EarlyEmails {
   /** The early copy of one of an email's files. */
   get(n: string, name: string): string | undefined {
     return this.emails.get(n)?.get(name);
+  }
+
+  /** The early copy's version (see EmailFiles.version), or undefined without one. */
+  version(n: string): string | undefined {
+    const files = this.emails.get(n);
+    if (!files) return undefined;
+    let version = this.versions.get(files);
+    if (version === undefined) this.versions.set(files, (version = versionOf(["json", "html", "txt"].map((ext) => files.get(`${n}.${ext}`)!))));
+    return version;
   }
 
   clear(): void {
@@ -182,14 +189,36 @@ class EmailFiles {
     return readFile(path.join(this.dir, name), "utf8");
   }
 
-  /** Changes whenever the email's bytes do, wherever they come from; undefined while a part is missing (mid-swap). */
+  /**
+   * Changes whenever the email's bytes do, wherever they come from;
+   * undefined while a part is missing (mid-swap). The files in dist/ are
+   * read and hashed again only when a stat says they changed: a page's long
+   * poll asks every 25 ms.
+   */
   async version(n: string): Promise<string | undefined> {
-    const parts = await Promise.all(["json", "html", "txt"].map((ext) => this.part(n, `${n}.${ext}`).catch(() => undefined)));
+    const early = this.early.version(n);
+    if (early !== undefined) return early;
+    const names = ["json", "html", "txt"].map((ext) => path.join(this.dir, `${n}.${ext}`));
+    const stats = await Promise.all(names.map((name) => stat(name).catch(() => undefined)));
+    if (stats.includes(undefined)) return undefined;
+    const stamp = stats.map((s) => `${s!.ino}:${s!.size}:${s!.mtimeMs}`).join(" ");
+    const known = this.known.get(n);
+    if (known?.stamp === stamp) return known.version;
+    const parts = await Promise.all(names.map((name) => readFile(name, "utf8").catch(() => undefined)));
     if (parts.includes(undefined)) return undefined;
-    const hash = createHash("sha256");
-    for (const part of parts) hash.update(`${part!.length}:`).update(part!);
-    return hash.digest("hex").slice(0, 24);
+    const version = versionOf(parts as string[]);
+    this.known.set(n, { stamp, version });
+    return version;
   }
+
+  private readonly known = new Map<string, { stamp: string; version: string }>();
+}
+
+/** A hash of an email's files, json, html and txt. */
+function versionOf(parts: string[]): string {
+  const hash = createHash("sha256");
+  for (const part of parts) hash.update(`${part.length}:`).update(part);
+  return hash.digest("hex").slice(0, 24);
 }
 
 function html(reply: FastifyReply, body: string): FastifyReply {
