@@ -9,7 +9,10 @@
 // Every other run of letters and digits is a word, compared after NFKC and
 // lower-casing (GradMax, ＧＲＡＤＭＡＸ and gradmax are one term).
 
-const RUN = /([\p{sc=Han}\p{sc=Hiragana}\p{sc=Katakana}]+)|([[\p{L}\p{N}\p{M}]--[\p{sc=Han}\p{sc=Hiragana}\p{sc=Katakana}]]+)/gv;
+// A run of Chinese or kana, or a run of other letters, marks and digits.
+// The u flag, not v (set subtraction): Safari before 17 cannot parse v, and
+// the search page loads this module as it is; as fast here, same runs.
+const RUN = /([\p{sc=Han}\p{sc=Hiragana}\p{sc=Katakana}]+)|((?:(?![\p{sc=Han}\p{sc=Hiragana}\p{sc=Katakana}])[\p{L}\p{N}\p{M}])+)/gu;
 
 /** What a term is: a word, a pair of characters, the last character of a longer run, a run of one character. */
 export const WORD = 0, PAIR = 1, LAST = 2, SINGLE = 3;
