@@ -87,7 +87,12 @@ describe("gazette preview", () => {
     browser = await launchChromium();
   });
   afterAll(async () => {
-    child?.kill("SIGTERM");
+    // Gone before the project folder is removed: its rebuild thread may still be writing the cache.
+    if (child && child.exitCode === null) {
+      const exited = new Promise((resolve) => child!.once("exit", resolve));
+      child.kill("SIGTERM");
+      await exited;
+    }
     await browser?.close();
   });
 
