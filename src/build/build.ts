@@ -36,7 +36,7 @@ export interface BuildOptions {
   /**
    * Called with the emails' files as soon as they are made, before the
    * pages, feeds and search index (gazette preview shows the edited email
-   * at once from them). The emails are then made first; dist/ still changes
+   * at once from them). The emails are always made first; dist/ still changes
    * only at the end, as a whole, and only if the whole build succeeds.
    */
   onEmails?: (files: Map<string, DistFile>) => void | Promise<void>;
@@ -103,25 +103,25 @@ async function buildWith(options: BuildOptions, compiler: MjmlPool, ownCompiler:
   // What every page and email says about the site (its footer's Markdown included): made once.
   const site = createSiteView(newsletter);
   const emailCompiler = new EmailHtmlCompiler(compiler, shapesDir, version);
-  // Emails first: their compiling runs on worker threads while this thread renders the listings and pages.
+  // Emails first: the shapes they need, and the documents with none, compile on mjml's worker threads.
   const emailsBuilt = Promise.all([
     buildEmails(newsletter, site, planned, emailTemplates, cache, version, emailCompiler),
     buildConfirmEmail(newsletter, site, emailTemplates, cache, version, compiler),
   ]);
-  emailsBuilt.catch(() => {}); // awaited below; this only keeps a failure during pages from going unhandled
   // A pool of its own is done once the emails are: its threads (mjml's memory) go before the rest of the build peaks.
   if (ownCompiler) void emailsBuilt.finally(() => compiler.close()).catch(() => {});
-  if (options.onEmails) {
-    const [issueEmails, confirmEmail] = await emailsBuilt;
-    await options.onEmails(new Map([...issueEmails.files, ...confirmEmail.files]));
-  }
+  // The emails are made before the pages: their batches, in flight while
+  // pages were rendered between them, outlived V8's cheap collections and
+  // grew the heap by a hundred megabytes; one after the other, a cold build
+  // of 1,000 issues peaks 100 MB lower and ends sooner.
+  const [emails, confirmation] = await emailsBuilt;
+  if (options.onEmails) await options.onEmails(new Map([...emails.files, ...confirmation.files]));
   const listings = reuseListings(cache, OutputCache.keyOf([version, webTemplates.fingerprint, newsletterKey(newsletter), "listing"]));
   const files = new Map<string, DistFile>(renderIndexAndFeeds(newsletter, site, planned, webTemplates, feedEntries(version, webTemplates, newsletter), listings.reuse));
   for (const [file, body] of images.files) files.set(file, body);
   const pages = await buildIssuePages(newsletter, site, planned, webTemplates, cache, version);
   // The search shards whose issues changed are made afresh, the rest linked from the cache.
   const search = await buildSearchIndex(newsletter, planned, cacheDir, version);
-  const [emails, confirmation] = await emailsBuilt;
   for (const [file, body] of [...pages.files, ...search.files, ...emails.files, ...confirmation.files]) files.set(file, body);
   checkOutputs(files, listings.checked);
   await listings.saved();

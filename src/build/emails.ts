@@ -108,20 +108,19 @@ export async function buildEmails(
         const { route } = compiled[j]!;
         let html = sealPlaceholders(compiled[j]!.html, word, "html");
         let text = m.text;
-        const writes: Promise<void>[] = [];
         if (clicks) {
           const redirected = redirectEmailLinks({ html, text }, m.number, m.keep);
           ({ html, text } = redirected);
           const links = JSON.stringify(redirected.links);
           linkTables.set(m.i, redirected.links);
-          writes.push(cache.put(keys[m.i]!, "links", links));
+          cache.putSync(keys[m.i]!, "links", links);
         }
         fresh.add(m.i);
         routes.set(m.i, route);
         sizes[m.i] = [Buffer.byteLength(html), Buffer.byteLength(text)];
         // The html and txt last: an entry counts as cached once every file is there.
-        await Promise.all(writes);
-        await Promise.all([cache.put(keys[m.i]!, "html", html), cache.put(keys[m.i]!, "txt", text)]);
+        cache.putSync(keys[m.i]!, "html", html);
+        cache.putSync(keys[m.i]!, "txt", text);
       }),
     );
   };

@@ -1,6 +1,6 @@
 import { createHash } from "node:crypto";
-import { statSync } from "node:fs";
-import { mkdir, readdir, rename, rm, writeFile } from "node:fs/promises";
+import { mkdirSync, renameSync, statSync, writeFileSync } from "node:fs";
+import { readdir, rm } from "node:fs/promises";
 import path from "node:path";
 import type { Newsletter } from "../model/newsletter.ts";
 
@@ -24,7 +24,7 @@ export interface LinkedFile {
  * rest are hard-linked into dist/ without being read.
  */
 export class OutputCache {
-  private made?: Promise<unknown>;
+  private made = false;
 
   constructor(readonly dir: string) {}
 
@@ -49,11 +49,25 @@ export class OutputCache {
     return sizes;
   }
 
-  async put(key: string, ext: string, body: string): Promise<void> {
-    await (this.made ??= mkdir(this.dir, { recursive: true }));
+  /**
+   * Writes an entry: to a temporary name, then renamed, so an entry is
+   * there whole or not at all. Synchronous: the text can be let go the
+   * moment it is written, young, instead of waiting on the thread pool
+   * while other outputs are rendered (a thousand pages in flight are
+   * garbage that outlives V8's cheap collections and grows the heap).
+   */
+  putSync(key: string, ext: string, body: string): void {
+    if (!this.made) {
+      mkdirSync(this.dir, { recursive: true });
+      this.made = true;
+    }
     const tmp = path.join(this.dir, `.${key}.${ext}.${process.pid}.tmp`);
-    await writeFile(tmp, body);
-    await rename(tmp, this.pathOf(key, ext));
+    writeFileSync(tmp, body);
+    renameSync(tmp, this.pathOf(key, ext));
+  }
+
+  async put(key: string, ext: string, body: string): Promise<void> {
+    this.putSync(key, ext, body);
   }
 
   /** Removes entries whose key no current output uses. */

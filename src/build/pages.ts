@@ -6,7 +6,8 @@ import type { WebTemplates } from "../render/web/templates.ts";
 import { newsletterKey, OutputCache } from "./output-cache.ts";
 import type { DistFile } from "./write-dist.ts";
 
-const BATCH = 25;
+/** Pages rendered between yields to the event loop (see below). */
+const YIELD_EVERY = 16;
 
 /**
  * Every issue page: rendered when its inputs changed (the issue, its
@@ -35,10 +36,13 @@ export async function buildIssuePages(
     files.set(file, { linkFrom: cache.pathOf(key, "html") });
     if (!cache.sizes(key, ["html"])) missing.push({ p, key, file });
   }
-  // A batch at a time, so memory holds a batch of pages, not the archive.
-  for (let start = 0; start < missing.length; start += BATCH) {
-    await Promise.all(missing.slice(start, start + BATCH).map(({ p, key }) => cache.put(key, "html", renderPlannedIssuePage(site, p, templates))));
-    rendered += Math.min(BATCH, missing.length - start);
+  // One at a time, each page written as soon as it is made: memory holds
+  // one page, not the archive. Every few pages the loop yields: an issue's
+  // view is held by a WeakRef (site.ts), which keeps it alive until the
+  // current task ends, so a loop that never yields would hold them all.
+  for (const { p, key } of missing) {
+    cache.putSync(key, "html", renderPlannedIssuePage(site, p, templates));
+    if (++rendered % YIELD_EVERY === 0) await new Promise((resolve) => setImmediate(resolve));
   }
   return { files, keys, rendered };
 }
