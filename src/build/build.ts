@@ -124,7 +124,6 @@ async function buildWith(options: BuildOptions, compiler: MjmlPool, ownCompiler:
   const search = await buildSearchIndex(newsletter, planned, cacheDir, version);
   for (const [file, body] of [...pages.files, ...search.files, ...emails.files, ...confirmation.files]) files.set(file, body);
   checkOutputs(files, listings.checked);
-  await listings.saved();
   const report = await writeDist(outDir, files);
   // After the swap: dist/ (and the preview's reload) does not wait for it.
   await contentCache.save();
@@ -154,10 +153,9 @@ async function buildWith(options: BuildOptions, compiler: MjmlPool, ownCompiler:
  * the issues it shows are the same (their fingerprints), else made, checked
  * (as checkOutputs would) and kept for the next build.
  */
-function reuseListings(cache: OutputCache, shared: string): { reuse: Reuse; keys: Set<string>; checked: Set<string>; saved: () => Promise<void> } {
+function reuseListings(cache: OutputCache, shared: string): { reuse: Reuse; keys: Set<string>; checked: Set<string> } {
   const keys = new Set<string>();
   const checked = new Set<string>();
-  const puts: Promise<void>[] = [];
   const reuse: Reuse = (file, parts, make) => {
     const key = OutputCache.keyOf([shared, file, ...parts]);
     const ext = path.extname(file).slice(1);
@@ -166,10 +164,10 @@ function reuseListings(cache: OutputCache, shared: string): { reuse: Reuse; keys
     const text = make();
     checkOutputs(new Map([[file, text]]));
     checked.add(file);
-    puts.push(cache.put(key, ext, text));
+    cache.putSync(key, ext, text);
     return text;
   };
-  return { reuse, keys, checked, saved: async () => void (await Promise.all(puts)) };
+  return { reuse, keys, checked };
 }
 
 /** Folders of the project that a build must never replace: the output folder is swapped in whole. */

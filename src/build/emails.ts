@@ -103,26 +103,24 @@ export async function buildEmails(
     });
   const finish = async (batch: ReturnType<typeof render>) => {
     const compiled = await compiler.compile(batch.map((m) => ({ mjml: m.mjml, template })));
-    await Promise.all(
-      batch.map(async (m, j) => {
-        const { route } = compiled[j]!;
-        let html = sealPlaceholders(compiled[j]!.html, word, "html");
-        let text = m.text;
-        if (clicks) {
-          const redirected = redirectEmailLinks({ html, text }, m.number, m.keep);
-          ({ html, text } = redirected);
-          const links = JSON.stringify(redirected.links);
-          linkTables.set(m.i, redirected.links);
-          cache.putSync(keys[m.i]!, "links", links);
-        }
-        fresh.add(m.i);
-        routes.set(m.i, route);
-        sizes[m.i] = [Buffer.byteLength(html), Buffer.byteLength(text)];
-        // The html and txt last: an entry counts as cached once every file is there.
-        cache.putSync(keys[m.i]!, "html", html);
-        cache.putSync(keys[m.i]!, "txt", text);
-      }),
-    );
+    batch.forEach((m, j) => {
+      const { route } = compiled[j]!;
+      let html = sealPlaceholders(compiled[j]!.html, word, "html");
+      let text = m.text;
+      if (clicks) {
+        const redirected = redirectEmailLinks({ html, text }, m.number, m.keep);
+        ({ html, text } = redirected);
+        const links = JSON.stringify(redirected.links);
+        linkTables.set(m.i, redirected.links);
+        cache.putSync(keys[m.i]!, "links", links);
+      }
+      fresh.add(m.i);
+      routes.set(m.i, route);
+      sizes[m.i] = [Buffer.byteLength(html), Buffer.byteLength(text)];
+      // The html and txt last: an entry counts as cached once every file is there.
+      cache.putSync(keys[m.i]!, "html", html);
+      cache.putSync(keys[m.i]!, "txt", text);
+    });
   };
   const routes = new Map<number, EmailRoute>();
   const linkTables = new Map<number, string[]>();
@@ -201,7 +199,8 @@ export async function buildConfirmEmail(
     const text = sealPlaceholders(renderConfirmText(context), word, "text");
     const [compiled] = await compiler.compile([{ mjml: templates.confirm(context), template: `${templates.dir}/confirm.mjml.hbs` }]);
     const html = sealPlaceholders(compiled!, word, "html");
-    await Promise.all([cache.put(key, "html", html), cache.put(key, "txt", text)]);
+    cache.putSync(key, "html", html);
+    cache.putSync(key, "txt", text);
     sizes = [Buffer.byteLength(html), Buffer.byteLength(text)];
   }
   const meta: ConfirmMeta = {

@@ -66,10 +66,6 @@ export class OutputCache {
     renameSync(tmp, this.pathOf(key, ext));
   }
 
-  async put(key: string, ext: string, body: string): Promise<void> {
-    this.putSync(key, ext, body);
-  }
-
   /** Removes entries whose key no current output uses. */
   async prune(keep: Set<string>): Promise<void> {
     let names: string[];
