@@ -79,7 +79,7 @@ export async function buildSearchIndex(newsletter: Newsletter, planned: PlannedI
   let shardsIndexed = 0;
   for (const [i, shard] of shards.entries()) {
     if (listings[i]) continue;
-    const issues = shard.issues.map((p) => ({ number: p.issue.number, documents: renderIssueSearchDocuments(p) }));
+    const issues = shard.issues.map((p) => ({ number: p.issue.number, documents: renderIssueSearchDocuments(p, newsletter) }));
     documentsIndexed += await writeShard(shard.dir, await shardFiles(issues));
     shardsIndexed++;
   }

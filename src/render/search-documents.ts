@@ -1,7 +1,8 @@
 import type { Newsletter } from "../model/newsletter.ts";
 import { markdownToPlainText } from "./markdown.ts";
 import type { PlannedIssue } from "./site.ts";
-import type { IssueView, ItemView } from "./view.ts";
+import { labelsFor } from "./labels.ts";
+import { itemAuthors, type ItemHeading } from "./view.ts";
 
 /**
  * One paper as the search index reads it: the fields it is found by, each
@@ -25,45 +26,49 @@ export interface SearchDocument {
 /**
  * A search document per item of a published issue, in the issue's order.
  * Plain text throughout: the search page puts every string in as text.
- * Pure: what it makes depends on the issue and the site alone, so the
- * build keys it on them.
+ * Made from the issue and its headings, not its full view: the index needs
+ * no rendered HTML, and a re-index of a thousand issues would otherwise
+ * render every one. Pure: what it makes depends on the issue and what of
+ * the newsletter searchInputsKey names, so the build keys it on them.
  */
-export function renderIssueSearchDocuments(p: PlannedIssue): SearchDocument[] {
+export function renderIssueSearchDocuments(p: PlannedIssue, newsletter: Newsletter): SearchDocument[] {
   const docs: SearchDocument[] = [];
   if (p.summary.draft) return docs;
-  const view = p.view();
-  const issue = `${view.numberLabel} · ${view.dateText}`;
-  const headline = headlineItem(view);
-  for (const [s, section] of view.sections.entries()) {
-    for (const [i, item] of section.items.entries()) {
-      docs.push({
-        url: `/${p.summary.path}#${item.anchor}`,
-        title: item.title,
-        translation: item.translation ?? "",
-        issue,
-        headline: item === headline ? view.title : "",
-        institutions: item.institutions ?? "",
-        authors: item.authors ?? "",
-        summary: markdownToPlainText(p.issue.sections[s]!.items[i]!.summary),
-      });
-    }
+  const labels = labelsFor(newsletter.language);
+  const issue = `${p.summary.numberLabel} · ${p.summary.dateText}`;
+  const headings = p.headings();
+  const headline = headlineItem(p.issue.title, headings);
+  const items = p.issue.sections.flatMap((s) => s.items);
+  for (const [i, item] of items.entries()) {
+    const heading = headings[i]!;
+    docs.push({
+      url: `/${p.summary.path}#${heading.anchor}`,
+      title: heading.title,
+      translation: heading.translation ?? "",
+      issue,
+      headline: i === headline ? p.issue.title : "",
+      institutions: heading.institutions,
+      authors: itemAuthors(item, labels),
+      summary: markdownToPlainText(item.summary),
+    });
   }
   return docs;
 }
 
 /**
- * The paper an issue's title is about, if it names one: the item whose
- * title's first word (four letters or more, as in GRADMAX: …) the issue's
- * title contains, case aside ("谷歌提出梯度最大化增长方法GradMax"). Its search
- * document carries the issue's title too, so the issue's headline finds it.
+ * Which of the items (by position) an issue's title is about, if it names
+ * one: the item whose title's first word (four letters or more, as in
+ * GRADMAX: …) the issue's title contains, case aside ("谷歌提出梯度最大化增长方法GradMax").
+ * Its search document carries the issue's title too, so the issue's
+ * headline finds it.
  */
-export function headlineItem(view: IssueView): ItemView | undefined {
-  const title = view.title.toLowerCase();
-  const items = view.sections.flatMap((s) => s.items);
-  const named = items.filter((item) => {
+export function headlineItem(issueTitle: string, items: Pick<ItemHeading, "title">[]): number | undefined {
+  const title = issueTitle.toLowerCase();
+  const named: number[] = [];
+  for (const [i, item] of items.entries()) {
     const first = item.title.match(/^[\p{L}\p{N}][\p{L}\p{N}-]{3,}/u)?.[0]?.toLowerCase();
-    return first !== undefined && title.includes(first);
-  });
+    if (first !== undefined && title.includes(first)) named.push(i);
+  }
   return named.length === 1 ? named[0] : undefined;
 }
 

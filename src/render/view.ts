@@ -217,17 +217,22 @@ function createItemView(
     if (url) links.push({ kind, label: labels.links[kind], url });
   }
   for (const other of item.links.other ?? []) links.push({ kind: "other", label: other.label, url: other.url });
-  const etAl = (names: string[], flag: boolean) => (flag && names.length > 0 ? `${names.join(", ")}${labels.etAl === "等" ? "" : " "}${labels.etAl}` : names.join(", "));
   return {
     index,
     ...itemHeading(item, newsletter, labels),
-    authors: etAl(item.authors, item.et_al),
+    authors: itemAuthors(item, labels),
     summaryHtml: renderMarkdown(item.summary, pageUrl, figure),
     summaryParagraphs: markdownToTextParagraphs(item.summary, pageUrl),
     href: item.links.hub ?? item.links.paper ?? links[0]?.url,
     links,
     figures: item.figures.map(figure),
   };
+}
+
+/** The item's authors as one line: "Utku Evci, Max Vladymyrov 等", "…, et al." in English. */
+export function itemAuthors(item: Pick<Item, "authors" | "et_al">, labels: Labels): string {
+  const names = item.authors.join(", ");
+  return item.et_al && item.authors.length > 0 ? `${names}${labels.etAl === "等" ? "" : " "}${labels.etAl}` : names;
 }
 
 /** The first paragraph with words in it: a paragraph that is only a picture describes nothing. */
