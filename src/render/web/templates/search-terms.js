@@ -17,25 +17,42 @@ const RUN = /([\p{sc=Han}\p{sc=Hiragana}\p{sc=Katakana}]+)|((?:(?![\p{sc=Han}\p{
 /** What a term is: a word, a pair of characters, the last character of a longer run, a run of one character. */
 export const WORD = 0, PAIR = 1, LAST = 2, SINGLE = 3;
 
+// Words that are all ASCII need no NFKC (it leaves ASCII as it is): most
+// of an English text's words, skipped past ICU.
+const ASCII = /^[\x00-\x7f]*$/;
+
 /** Calls visit(term, start, end, kind) for each term of text in order; start and end are offsets in text. */
 export function scanTerms(text, visit) {
   RUN.lastIndex = 0;
   for (let m = RUN.exec(text); m !== null; m = RUN.exec(text)) {
     const run = m[0];
+    const start = m.index;
+    const end = start + run.length;
     if (m[1] === undefined) {
-      visit(run.normalize("NFKC").toLowerCase(), m.index, m.index + run.length, WORD);
+      visit((ASCII.test(run) ? run : run.normalize("NFKC")).toLowerCase(), start, end, WORD);
       continue;
     }
     // Code points, not UTF-16 units: some Han characters lie beyond the BMP.
-    const chars = Array.from(run);
-    let at = m.index;
-    for (let i = 0; i + 1 < chars.length; i++) {
-      visit(chars[i] + chars[i + 1], at, at + chars[i].length + chars[i + 1].length, PAIR);
-      at += chars[i].length;
+    let at = start;
+    let size = charSize(run, 0);
+    if (size === run.length) {
+      visit(run, start, end, SINGLE);
+      continue;
     }
-    const last = chars[chars.length - 1];
-    visit(last, m.index + run.length - last.length, m.index + run.length, chars.length === 1 ? SINGLE : LAST);
+    while (at + size < end) {
+      const next = charSize(run, at - start + size);
+      visit(text.slice(at, at + size + next), at, at + size + next, PAIR);
+      at += size;
+      size = next;
+    }
+    visit(text.slice(at, end), at, end, LAST);
   }
+}
+
+/** 2 where a surrogate pair starts at i, else 1. */
+function charSize(text, i) {
+  const code = text.charCodeAt(i);
+  return code >= 0xd800 && code <= 0xdbff && i + 1 < text.length ? 2 : 1;
 }
 
 /**
