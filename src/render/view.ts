@@ -142,16 +142,21 @@ export function createIssueView(issue: Issue, newsletter: Newsletter, tagSlugs: 
   const sections = issue.sections.map((section, s) => ({
     title: section.title,
     anchor: `section-${s + 1}`,
-    items: section.items.map((item) => {
+    items: section.items.map((item): ItemView => {
       pictures = [];
-      return { ...createItemView(item, ++index, newsletter, labels, url, figure), anchor: anchors[index - 1]!, tagLinks: tagLinks(item.tags), pictures };
+      // Assigned onto the item, not spread: spreading would make its lazy text paragraphs at once.
+      return Object.assign(createItemView(item, ++index, newsletter, labels, url, figure), { anchor: anchors[index - 1]!, tagLinks: tagLinks(item.tags), pictures });
     }),
   }));
   const tags = unique([...issue.tags, ...sections.flatMap((s) => s.items.flatMap((i) => i.tags))]);
+  let leadParagraphs: TextParagraph[] | undefined;
   return {
     ...summary,
     leadHtml,
-    leadParagraphs: markdownToTextParagraphs(issue.lead, url),
+    // Only the email's text part reads the paragraphs: made on first use, so a page costs no second parse.
+    get leadParagraphs() {
+      return (leadParagraphs ??= markdownToTextParagraphs(issue.lead, url));
+    },
     sections,
     contributors: issue.contributors,
     contributorsText: issue.contributors.join(labels.listSeparator === "、" ? " " : ", "),
@@ -212,6 +217,7 @@ function createItemView(
   figure: (f: { src: string; alt: string; caption?: string }) => FigureView,
 ): Omit<ItemView, "anchor" | "tagLinks" | "pictures"> {
   const links: LinkView[] = [];
+  let paragraphs: TextParagraph[] | undefined;
   for (const kind of ["code", "paper", "hub"] as const) {
     const url = item.links[kind];
     if (url) links.push({ kind, label: labels.links[kind], url });
@@ -222,7 +228,10 @@ function createItemView(
     ...itemHeading(item, newsletter, labels),
     authors: itemAuthors(item, labels),
     summaryHtml: renderMarkdown(item.summary, pageUrl, figure),
-    summaryParagraphs: markdownToTextParagraphs(item.summary, pageUrl),
+    // As leadParagraphs (createIssueView): for the email's text part only, made on first use.
+    get summaryParagraphs() {
+      return (paragraphs ??= markdownToTextParagraphs(item.summary, pageUrl));
+    },
     href: item.links.hub ?? item.links.paper ?? links[0]?.url,
     links,
     figures: item.figures.map(figure),
