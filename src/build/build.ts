@@ -11,6 +11,7 @@ import { imageFingerprints, processImages } from "../images/images.ts";
 import { checkOutputs } from "./check-output.ts";
 import { codeVersion } from "./code-version.ts";
 import { MjmlPool } from "./compile-emails.ts";
+import { HeapGrowth } from "./heap-growth.ts";
 import { EmailHtmlCompiler } from "./email-html.ts";
 import { newsletterKey, OutputCache } from "./output-cache.ts";
 import { feedEntries, summaries } from "./process-memo.ts";
@@ -71,16 +72,17 @@ export interface BuildResult extends WriteReport {
  * changes only as a whole.
  */
 export async function build(options: BuildOptions): Promise<BuildResult> {
-  if (options.compiler) return buildWith(options, options.compiler, false);
-  const compiler = new MjmlPool();
+  const heap = new HeapGrowth();
+  const compiler = options.compiler ?? new MjmlPool();
   try {
-    return await buildWith(options, compiler, true);
+    return await buildWith(options, compiler, !options.compiler, heap);
   } finally {
-    await compiler.close();
+    heap.release();
+    if (!options.compiler) await compiler.close();
   }
 }
 
-async function buildWith(options: BuildOptions, compiler: MjmlPool, ownCompiler: boolean): Promise<BuildResult> {
+async function buildWith(options: BuildOptions, compiler: MjmlPool, ownCompiler: boolean, heap: HeapGrowth): Promise<BuildResult> {
   const outDir = options.outDir ?? path.join(options.root, "dist");
   refuseOutDir(options.root, outDir);
   const cacheDir = options.cacheDir ?? path.join(options.root, ".gazette/cache");
@@ -105,7 +107,7 @@ async function buildWith(options: BuildOptions, compiler: MjmlPool, ownCompiler:
   const emailCompiler = new EmailHtmlCompiler(compiler, shapesDir, version);
   // Emails first: the shapes they need, and the documents with none, compile on mjml's worker threads.
   const emailsBuilt = Promise.all([
-    buildEmails(newsletter, site, planned, emailTemplates, cache, version, emailCompiler),
+    buildEmails(newsletter, site, planned, emailTemplates, cache, version, emailCompiler, heap),
     buildConfirmEmail(newsletter, site, emailTemplates, cache, version, compiler),
   ]);
   // A pool of its own is done once the emails are: its threads (mjml's memory) go before the rest of the build peaks.

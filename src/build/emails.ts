@@ -15,6 +15,7 @@ import type { PlannedIssue } from "../render/site.ts";
 import type { SiteView } from "../render/web/archive.ts";
 import type { MjmlPool } from "./compile-emails.ts";
 import type { EmailHtmlCompiler, EmailRoute } from "./email-html.ts";
+import type { HeapGrowth } from "./heap-growth.ts";
 import { newsletterKey, OutputCache } from "./output-cache.ts";
 import type { DistFile } from "./write-dist.ts";
 
@@ -33,6 +34,9 @@ export interface EmailReport {
   /** How fresh HTML was made: a compiled shape filled, or the document compiled as it is. */
   route?: EmailRoute;
 }
+
+/** Emails to render from which a build counts as rendering in bulk (see heap-growth.ts). */
+const BULK = 100;
 
 /** Emails rendered to MJML at a time: while mjml compiles one batch, the next is rendered. */
 const BATCH = 25;
@@ -75,6 +79,7 @@ export async function buildEmails(
   cache: OutputCache,
   codeVersion: string,
   compiler: EmailHtmlCompiler,
+  heap?: HeapGrowth,
 ): Promise<{ files: Map<string, DistFile>; reports: EmailReport[]; warnings: Problem[]; keys: Set<string> }> {
   const template = `${templates.dir}/issue.mjml.hbs`;
   // What every email shares, hashed once: a key per issue then hashes 130 bytes, not the templates again.
@@ -86,6 +91,8 @@ export async function buildEmails(
   const sizes = keys.map((key) => cache.sizes(key, exts));
 
   const missing = planned.map((_, i) => i).filter((i) => sizes[i] === undefined);
+  // Emails to render in bulk mean pages and shards to render too: the build's heap grows by less (heap-growth.ts).
+  if (missing.length >= BULK) heap?.cap();
   // Only the templates place per-reader values: they write one-off markers, and whatever placeholder syntax the content brought is neutralised.
   const word = newMarkerWord(randomBytes);
   const markers = placeholderMarkers(ISSUE_PLACEHOLDERS, word);
