@@ -9,6 +9,15 @@ describe("CJK-aware wrapping", () => {
     expect(displayWidth("🚀")).toBe(2);
   });
 
+  it("takes every Unicode space as a word break, runs of them as one space", () => {
+    // The ideographic space (U+3000) and the no-break space pasted from web pages among them, as \s in a regular expression.
+    const spaces = ["\t", "\u000b", "\f", "\u00a0", "\u1680", "\u2003", "\u2028", "\u202f", "\u205f", "\u3000", "\ufeff"];
+    for (const space of spaces) expect(wrapParagraph(`alpha${space}${space}beta gamma`, 11)).toEqual(["alpha beta", "gamma"]);
+    // Not spaces: a zero-width space and the Mongolian vowel separator stay inside the word.
+    expect(wrapParagraph("alpha\u200bbeta gamma", 11)).toEqual(["alpha\u200bbeta", "gamma"]);
+    expect(wrapParagraph("alpha\u180ebeta gamma", 11)).toEqual(["alpha\u180ebeta", "gamma"]);
+  });
+
   it("breaks Chinese between any two characters and fills the line", () => {
     const lines = wrapParagraph("预训练".repeat(20), 20);
     expect(lines[0]).toBe("预训练预训练预训练预");
