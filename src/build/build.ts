@@ -41,6 +41,12 @@ export interface BuildOptions {
    * only at the end, as a whole, and only if the whole build succeeds.
    */
   onEmails?: (files: Map<string, DistFile>) => void | Promise<void>;
+  /**
+   * Issues whose emails are made before every other email and handed to
+   * onEmails alone (gazette preview's issue: it shows before the build has
+   * looked at the other 999). The build goes on when onEmails resolves.
+   */
+  emailsFirst?: number[];
 }
 
 export interface BuildResult extends WriteReport {
@@ -105,9 +111,17 @@ async function buildWith(options: BuildOptions, compiler: MjmlPool, ownCompiler:
   // What every page and email says about the site (its footer's Markdown included): made once.
   const site = createSiteView(newsletter);
   const emailCompiler = new EmailHtmlCompiler(compiler, shapesDir, version);
+  let madeAhead: EmailReport[] = [];
+  if (options.onEmails && options.emailsFirst) {
+    const wanted = new Set(options.emailsFirst);
+    // Made and kept in the cache: the pass over every email below then finds them there.
+    const first = await buildEmails(newsletter, site, planned.filter((p) => wanted.has(p.summary.number)), emailTemplates, cache, version, emailCompiler, undefined, { first: true });
+    madeAhead = first.reports;
+    await options.onEmails(first.files);
+  }
   // Emails first: the shapes they need, and the documents with none, compile on mjml's worker threads.
   const emailsBuilt = Promise.all([
-    buildEmails(newsletter, site, planned, emailTemplates, cache, version, emailCompiler, heap),
+    buildEmails(newsletter, site, planned, emailTemplates, cache, version, emailCompiler, heap, { made: madeAhead }),
     buildConfirmEmail(newsletter, site, emailTemplates, cache, version, compiler),
   ]);
   // A pool of its own is done once the emails are: its threads (mjml's memory) go before the rest of the build peaks.
@@ -117,7 +131,7 @@ async function buildWith(options: BuildOptions, compiler: MjmlPool, ownCompiler:
   // grew the heap by a hundred megabytes; one after the other, a cold build
   // of 1,000 issues peaks 100 MB lower and ends sooner.
   const [emails, confirmation] = await emailsBuilt;
-  if (options.onEmails) await options.onEmails(new Map([...emails.files, ...confirmation.files]));
+  if (options.onEmails && !options.emailsFirst) await options.onEmails(new Map([...emails.files, ...confirmation.files]));
   const listings = reuseListings(cache, OutputCache.keyOf([version, webTemplates.fingerprint, newsletterKey(newsletter), "listing"]));
   const files = new Map<string, DistFile>(renderIndexAndFeeds(newsletter, site, planned, webTemplates, feedEntries(version, webTemplates, newsletter), listings.reuse));
   for (const [file, body] of images.files) files.set(file, body);

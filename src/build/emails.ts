@@ -69,7 +69,10 @@ export interface EmailMeta extends BuiltEmailMeta {
  * issue, which becomes HTML through its shape (compiled by mjml once per
  * distinct shape, see email-html.ts) or, failing that, by compiling it; the
  * text part is written from the model; unless the cache already holds that
- * issue's email. Fails past Gmail's clipping size.
+ * issue's email. Fails past Gmail's clipping size. With `first`, these are emails made
+ * ahead of the others (build.ts's emailsFirst); `made` are those made
+ * ahead: the stored shapes are pruned only after a build that made every
+ * email fresh.
  */
 export async function buildEmails(
   newsletter: Newsletter,
@@ -80,6 +83,7 @@ export async function buildEmails(
   codeVersion: string,
   compiler: EmailHtmlCompiler,
   heap?: HeapGrowth,
+  ahead: { first: true } | { made: EmailReport[] } = { made: [] },
 ): Promise<{ files: Map<string, DistFile>; reports: EmailReport[]; warnings: Problem[]; keys: Set<string> }> {
   const template = `${templates.dir}/issue.mjml.hbs`;
   // What every email shares, hashed once: a key per issue then hashes 130 bytes, not the templates again.
@@ -138,7 +142,8 @@ export async function buildEmails(
     pending = finish(batch);
   }
   await pending;
-  if (missing.length === planned.length) await compiler.prune();
+  const madeAhead = "made" in ahead ? ahead.made.filter((r) => r.compiled) : [];
+  if (!("first" in ahead) && missing.length + madeAhead.length === planned.length) await compiler.prune();
 
   const files = new Map<string, DistFile>();
   const reports: EmailReport[] = [];
@@ -173,7 +178,9 @@ export async function buildEmails(
     files.set(`${base}.html`, { linkFrom: cache.pathOf(keys[i]!, "html") });
     files.set(`${base}.txt`, { linkFrom: cache.pathOf(keys[i]!, "txt") });
     files.set(`${base}.json`, `${JSON.stringify(meta, null, 2)}\n`);
-    reports.push({ number: p.summary.number, file: p.issue.file, htmlBytes: htmlBytes!, textBytes: textBytes!, compiled: fresh.has(i), route: routes.get(i) });
+    // An email made ahead comes from the cache now, but this build made it.
+    const early = madeAhead.find((r) => r.number === p.summary.number);
+    reports.push(early ?? { number: p.summary.number, file: p.issue.file, htmlBytes: htmlBytes!, textBytes: textBytes!, compiled: fresh.has(i), route: routes.get(i) });
   });
   return { files, reports, warnings, keys: new Set(keys) };
 }

@@ -13,7 +13,7 @@ import { MjmlPool } from "./compile-emails.ts";
  * it. With `initial`, builds once at the start too. Returns a function that
  * stops watching.
  */
-export function watchAndRebuild(options: BuildOptions & { initial?: boolean }, onBuilt: (outcome: { result?: BuildResult; error?: unknown }) => void, quietMs = 20): () => void {
+export function watchAndRebuild(options: BuildOptions & { initial?: boolean }, onBuilt: (outcome: { result?: BuildResult; error?: unknown }) => void, quietMs = 10): () => void {
   const compiler = options.compiler ?? new MjmlPool().warm();
   let timer: NodeJS.Timeout | undefined;
   let running = false;
@@ -70,23 +70,29 @@ export type FromWatchThread =
   | { type: "built"; written: number }
   | { type: "failed"; error: string };
 
+/** What the rebuild thread is told: go on with a rebuild held after its emails, or stop. */
+export type ToWatchThread = "resume" | "stop";
+
 /**
  * watchAndRebuild on a worker thread of its own (gazette preview): the
  * thread that started it stays free to serve while a rebuild runs. Calls
  * `emails` with the wanted emails' files (path → text) as soon as a rebuild
- * has made them, then `built` with what it wrote or the error, as a
- * person reads it. Returns a function that stops the thread.
+ * has made them (the rebuild goes on when what it returns resolves), then
+ * `built` with what it wrote or the error, as a person reads it. Returns a
+ * function that stops the thread.
  */
 export function watchOnThread(
   spec: WatchThreadSpec,
-  handlers: { emails: (files: Map<string, string>) => void; built: (outcome: { written?: number; error?: string }) => void },
+  handlers: { emails: (files: Map<string, string>) => void | Promise<void>; built: (outcome: { written?: number; error?: string }) => void },
 ): () => Promise<void> {
   // The thread's module beside this one: .ts when src/ runs through tsx, .js when compiled.
   const entry = new URL(`./watch-thread${import.meta.url.endsWith(".ts") ? ".ts" : ".js"}`, import.meta.url).href;
   const worker = new Worker(packagePath("src/send/thread-entry.js"), { workerData: { entry, spec } });
   worker.on("message", (message: FromWatchThread) => {
-    if (message.type === "emails") handlers.emails(new Map(message.files));
-    else if (message.type === "built") handlers.built({ written: message.written });
+    if (message.type === "emails") {
+      const told = (): void => void (stopping || worker.postMessage("resume" satisfies ToWatchThread));
+      void Promise.resolve(handlers.emails(new Map(message.files))).then(told, told);
+    } else if (message.type === "built") handlers.built({ written: message.written });
     else if (message.type === "failed") handlers.built({ error: message.error });
   });
   // Said once: a thread that fails with an error exits with a code too.
@@ -100,7 +106,7 @@ export function watchOnThread(
   });
   return async () => {
     stopping = true;
-    worker.postMessage("stop");
+    worker.postMessage("stop" satisfies ToWatchThread);
     // Its mjml workers close within a moment; past that, the thread is ended.
     const exited = new Promise<void>((resolve) => worker.once("exit", () => resolve()));
     const timer = setTimeout(() => void worker.terminate(), 2000);

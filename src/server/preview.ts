@@ -95,14 +95,22 @@ export async function registerPreview(app: FastifyInstance, distDir: string, tem
   });
 
   app.get<{ Params: { n: string }; Querystring: { known?: string } }>("/_preview/emails/:n/version", async (req, reply) => {
-    if (!EMAIL_NAME.test(req.params.n)) return reply.code(404).header("Cache-Control", "no-store").send();
-    // Long poll: with ?known=V, answer as soon as the version differs (checked every 25 ms), or after 20 s.
+    const n = req.params.n;
+    if (!EMAIL_NAME.test(n)) return reply.code(404).header("Cache-Control", "no-store").send();
+    // Long poll: with ?known=V, answer as soon as the version differs, or after 20 s. An early
+    // copy wakes the wait at once; dist/ (a build in another terminal) is looked at every 25 ms.
     const known = req.query.known;
-    let version = await emails.version(req.params.n);
-    for (const until = Date.now() + LONG_POLL_MS; known !== undefined && (version === known || version === undefined) && Date.now() < until; ) {
-      await new Promise((resolve) => setTimeout(resolve, 25));
-      if (closing || req.raw.destroyed) break;
-      version = await emails.version(req.params.n);
+    if (known !== undefined) early.shown(n, known);
+    let version = await emails.version(n);
+    const unwatch = known !== undefined && (version === known || version === undefined) ? early.watch(n, known) : undefined;
+    try {
+      for (const until = Date.now() + LONG_POLL_MS; unwatch && (version === known || version === undefined) && Date.now() < until; ) {
+        await Promise.race([new Promise((resolve) => setTimeout(resolve, 25)), early.changed()]);
+        if (closing || req.raw.destroyed) break;
+        version = await emails.version(n);
+      }
+    } finally {
+      unwatch?.();
     }
     // Mid-swap (or before a build) the files are missing: say nothing, so the page waits instead of reloading into a 404.
     if (!version) return reply.code(404).header("Cache-Control", "no-store").send();
@@ -127,14 +135,28 @@ const EMAIL_NAME = /^(\d+|confirm)$/;
  * Emails a rebuild has made but not yet published: gazette preview shows
  * them at once, while the rest of the rebuild goes on, and forgets them when
  * it ends (dist/ then holds the same bytes, or, if the rebuild failed, the
- * last good build's).
+ * last good build's). It also knows which pages are watching an email (their
+ * long polls), so the rebuild can wait until they show the new copy: on two
+ * cores, the browser reloading the page and the rest of the rebuild would
+ * otherwise slow each other down.
  */
 export class EarlyEmails {
   private readonly emails = new Map<string, Map<string, string>>();
   private readonly versions = new WeakMap<Map<string, string>, string>();
+  /** Held long polls by email: the version each page shows. */
+  private readonly watching = new Map<string, string[]>();
+  /** Takes waiting for pages to show an email's new version: how many pages are still to. */
+  private readonly awaited = new Set<Awaited>();
+  private change: { promise: Promise<void>; resolve: () => void } | undefined;
 
-  /** Takes the emails among a build's files (emails/<n>.json, .html, .txt), path → text; an email missing a part is left out. */
-  take(files: Map<string, string>): void {
+  /**
+   * Takes the emails among a build's files (emails/<n>.json, .html, .txt),
+   * path → text; an email missing a part is left out. Resolves once every
+   * page that was watching one of them has come back showing the new copy
+   * (its next long poll names the new version), at once if none was, and
+   * after `withinMs` at the latest (a page closed meanwhile never comes back).
+   */
+  take(files: Map<string, string>, withinMs = SHOWN_WITHIN_MS): Promise<void> {
     const parts = new Map<string, Map<string, string>>();
     for (const [file, body] of files) {
       const name = /^emails\/([^/]+)\.(json|html|txt)$/.exec(file);
@@ -142,7 +164,26 @@ export class EarlyEmails {
       if (!parts.has(name[1]!)) parts.set(name[1]!, new Map());
       parts.get(name[1]!)!.set(`${name[1]}.${name[2]}`, body);
     }
-    for (const [n, files] of parts) if (files.size === 3) this.emails.set(n, files);
+    const waits: Awaited[] = [];
+    const shown: Promise<void>[] = [];
+    for (const [n, files] of parts) {
+      if (files.size !== 3) continue;
+      this.emails.set(n, files);
+      const version = this.version(n)!;
+      // The pages showing another version reload into this one.
+      const pages = (this.watching.get(n) ?? []).filter((shows) => shows !== version).length;
+      if (pages === 0) continue;
+      shown.push(new Promise((done) => waits.push({ n, version, pages, done })));
+    }
+    for (const wait of waits) this.awaited.add(wait);
+    this.wake();
+    if (waits.length === 0) return Promise.resolve();
+    let timer: NodeJS.Timeout | undefined;
+    const late = new Promise<void>((resolve) => (timer = setTimeout(resolve, withinMs)));
+    return Promise.race([Promise.all(shown).then(() => undefined), late]).finally(() => {
+      clearTimeout(timer);
+      for (const wait of waits) this.awaited.delete(wait);
+    });
   }
 
   /** The early copy of one of an email's files. */
@@ -161,8 +202,65 @@ export class EarlyEmails {
 
   clear(): void {
     this.emails.clear();
+    this.wake();
+  }
+
+  /** A page showing `version` of email n holds a long poll; returns what ends it. */
+  watch(n: string, version: string): () => void {
+    const pages = this.watching.get(n) ?? [];
+    this.watching.set(n, [...pages, version]);
+    let ended = false;
+    return () => {
+      if (ended) return;
+      ended = true;
+      const left = [...this.watching.get(n)!];
+      left.splice(left.indexOf(version), 1);
+      if (left.length > 0) this.watching.set(n, left);
+      else this.watching.delete(n);
+    };
+  }
+
+  /** How many pages are waiting on email n (held long polls). */
+  pagesWatching(n: string): number {
+    return this.watching.get(n)?.length ?? 0;
+  }
+
+  /** A page showing `version` of email n asked whether it changed: it has loaded that version. */
+  shown(n: string, version: string): void {
+    for (const wait of this.awaited) {
+      if (wait.n !== n || wait.version !== version || --wait.pages > 0) continue;
+      this.awaited.delete(wait);
+      wait.done();
+    }
+  }
+
+  /** Resolves at the next take or clear: a held long poll then looks again at once. */
+  changed(): Promise<void> {
+    if (!this.change) {
+      let resolve!: () => void;
+      const promise = new Promise<void>((r) => (resolve = r));
+      this.change = { promise, resolve };
+    }
+    return this.change.promise;
+  }
+
+  private wake(): void {
+    this.change?.resolve();
+    this.change = undefined;
   }
 }
+
+/** A take waiting for the pages that watched an email to show its new version. */
+interface Awaited {
+  n: string;
+  version: string;
+  /** Pages still to come back. */
+  pages: number;
+  done: () => void;
+}
+
+/** How long a rebuild waits, at most, for the pages watching an email to show its new copy. */
+const SHOWN_WITHIN_MS = 1500;
 
 /** An email's files: the early copy while there is one, else dist/emails/. */
 class EmailFiles {

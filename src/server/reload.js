@@ -1,6 +1,8 @@
 // Email preview: asks for the email's version, the server holding each
 // request until a rebuild changes it (a long poll), and reloads the page
-// when it has. Served as a file so the page needs no inline script.
+// when it has. It first asks once the page has loaded (frames included):
+// that request tells the server the page shows this version, and a rebuild
+// waiting for that goes on. Served as a file so the page needs no inline script.
 (function () {
   var script = document.currentScript;
   var url = script.getAttribute("data-version-url");
@@ -14,5 +16,6 @@
       })
       .catch(function () { setTimeout(ask, 1000); });
   }
-  ask();
+  if (document.readyState === "complete") ask();
+  else window.addEventListener("load", ask);
 })();
