@@ -116,10 +116,24 @@ describe("gazette preview", () => {
     await expect(frame.locator("h1").innerText()).resolves.toBe("谷歌提出梯度最大化增长方法GradMax");
 
     const file = path.join(root, "content/issues/036.md");
+    // The new email is shown in place: the page stays (this mark survives), its parts and frames change.
+    await page.evaluate("window.__samePage = true");
+    const shown = page.evaluate<string>(`new Promise((resolve) => document.addEventListener("preview:shown", (e) => resolve(e.detail.version), { once: true }))`);
     await writeFile(file, (await readFile(file, "utf8")).replace("title: 谷歌提出梯度最大化增长方法GradMax", "title: 预览会自己刷新"));
     // Polled from outside: the page's CSP (no eval) rightly refuses waitForFunction's string.
     await expect.poll(() => page.locator("#subject").innerText(), { timeout: 20_000, interval: 250 }).toContain("预览会自己刷新");
-    await expect(frame.locator("h1").innerText()).resolves.toBe("预览会自己刷新");
+    const version = await shown;
+    for (const title of ["HTML part at 375 px", "HTML part at 640 px", "HTML part at 375 px with images blocked"]) {
+      await expect(page.frameLocator(`iframe[title="${title}"]`).locator("h1").innerText()).resolves.toBe("预览会自己刷新");
+    }
+    await expect(page.locator("#text").innerText()).resolves.toContain("预览会自己刷新");
+    await expect(page.title()).resolves.toContain("预览会自己刷新");
+    expect(await page.evaluate("window.__samePage")).toBe(true);
+    // The server was told the page shows the new email: the held rest of the rebuild went on and published it.
+    await expect.poll(() => readFile(path.join(root, "dist/emails/36.html"), "utf8"), { timeout: 20_000, interval: 100 }).toContain("预览会自己刷新");
+    // The version the page says it shows is the email's, as the server now has it.
+    const now = (await (await fetch(new URL("/_preview/emails/36/version", url))).json()) as { version: string };
+    expect(version).toBe(now.version);
     await page.close();
   });
 });
