@@ -1,3 +1,4 @@
+import { spawnSync } from "node:child_process";
 import { cp, mkdir, readFile, rm, writeFile } from "node:fs/promises";
 import path from "node:path";
 import { describe, expect, it } from "vitest";
@@ -93,6 +94,20 @@ describe("a rebuild after a change equals a build from scratch", () => {
     for (const file of ["index.html", "issues/35/index.html", "issues/36/index.html", "rss.xml", "atom.xml", "feed.json", "emails/35.html", "emails/36.txt", "emails/confirm.html"]) {
       expect(await readFile(path.join(root, "dist", file), "utf8"), file).toContain("新名字周刊");
     }
+    expect(await snapshotTree(path.join(root, "dist"))).toEqual(await cleanBuildOf(root));
+  });
+
+  it("newsletter.yaml, each build a process of its own: the summaries and item headings kept with the parsed issues follow", async () => {
+    const root = await warmProject();
+    const cli = (args: string[]) => spawnSync(process.execPath, [path.join(REPO, "bin/gazette.js"), ...args], { cwd: root, encoding: "utf8" });
+    // Two builds in their own processes: the second reads the summaries and headings the first kept.
+    for (let i = 0; i < 2; i++) expect(cli(["build"]).status).toBe(0);
+    // The title is in every summary; the language in every heading's labels and each item's language mark.
+    await edit(path.join(root, "content/newsletter.yaml"), /^title: .*$/m, "title: 新名字周刊");
+    await edit(path.join(root, "content/newsletter.yaml"), /^language: .*$/m, "language: en");
+    const rebuilt = cli(["build"]);
+    expect(rebuilt.stderr).toBe("");
+    expect(await readFile(path.join(root, "dist/index.html"), "utf8")).toContain("新名字周刊");
     expect(await snapshotTree(path.join(root, "dist"))).toEqual(await cleanBuildOf(root));
   });
 

@@ -14,7 +14,7 @@ import { MjmlPool } from "./compile-emails.ts";
 import { HeapGrowth } from "./heap-growth.ts";
 import { EmailHtmlCompiler } from "./email-html.ts";
 import { newsletterKey, OutputCache } from "./output-cache.ts";
-import { feedEntries, summaries } from "./process-memo.ts";
+import { feedEntries, itemHeadings, summaries } from "./process-memo.ts";
 import { buildIssuePages } from "./pages.ts";
 import { buildConfirmEmail, buildEmails, type EmailReport } from "./emails.ts";
 import { readEmailTemplates, readWebTemplates } from "./read-templates.ts";
@@ -107,7 +107,7 @@ async function buildWith(options: BuildOptions, compiler: MjmlPool, ownCompiler:
   const { newsletter } = content;
   // An issue's pages and email change when a picture it shows does: its fingerprint covers them.
   const fingerprints = imageFingerprints(content.issues, content.fingerprints, images.images);
-  const planned = planSite(newsletter, content.issues, fingerprints, summaries(newsletter), images.images);
+  const planned = planSite(newsletter, content.issues, fingerprints, summaries(newsletter, contentCache), images.images, itemHeadings(newsletter, contentCache));
   // What every page and email says about the site (its footer's Markdown included): made once.
   const site = createSiteView(newsletter);
   const emailCompiler = new EmailHtmlCompiler(compiler, shapesDir, version);

@@ -20,6 +20,13 @@ interface Entry {
   utcOffset: string;
   issue: Issue;
   warnings: Problem[];
+  /**
+   * What the build derives from the issue alone (its summary, its items'
+   * headings), by name, with the key of what else it was made from (the
+   * newsletter): a build after one edit would otherwise derive them again
+   * for every issue.
+   */
+  derived?: Record<string, { key: string; value: unknown }>;
 }
 
 /**
@@ -80,6 +87,22 @@ export class ContentCache {
   set(file: string, entry: Entry): void {
     this.entries.set(file, entry);
     this.dirty = true;
+  }
+
+  /**
+   * `make()`, kept with the issue's entry under `name` while `key` is the
+   * same; made afresh for an issue that is not this cache's (a build
+   * without a cache, a draft made up by a test).
+   */
+  derived<T>(issue: Issue, name: string, key: string, make: () => T): T {
+    const entry = this.entries.get(issue.file);
+    if (entry?.issue !== issue) return make();
+    const known = entry.derived?.[name];
+    if (known?.key === key) return known.value as T;
+    const value = make();
+    entry.derived = { ...entry.derived, [name]: { key, value } };
+    this.dirty = true;
+    return value;
   }
 
   /** Forgets the files not seen this time. */

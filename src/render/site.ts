@@ -36,8 +36,9 @@ export interface PlannedIssue {
  * Every issue, newest first, with its neighbours among the published ones.
  * `fingerprints` (file → hash of its source and its pictures) come from the
  * build; an issue without one is fingerprinted from its data. `summaryOf`
- * may hand back a summary made earlier for the same issue and newsletter;
- * `images` are the processed pictures the views show. Pure.
+ * may hand back a summary made earlier for the same issue and newsletter,
+ * and `headingsOf` its item headings; `images` are the processed pictures
+ * the views show. Pure.
  */
 export function planSite(
   newsletter: Newsletter,
@@ -45,6 +46,7 @@ export function planSite(
   fingerprints: Map<string, string> = new Map(),
   summaryOf: (issue: Issue, make: () => IssueSummary) => IssueSummary = (_issue, make) => make(),
   images?: ImageIndex,
+  headingsOf: (issue: Issue, make: () => ItemHeading[]) => ItemHeading[] = (_issue, make) => make(),
 ): PlannedIssue[] {
   const sorted = [...issues].sort((a, b) => b.number - a.number);
   const summaries = sorted.map((issue) => summaryOf(issue, () => createIssueSummary(issue, newsletter)));
@@ -75,7 +77,7 @@ export function planSite(
       return made;
     };
     let headings: ItemHeading[] | undefined;
-    return { issue, summary: summaries[i]!, previous: previous[i], next: next[i], fingerprint, view, headings: () => (headings ??= createItemHeadings(issue, newsletter)) };
+    return { issue, summary: summaries[i]!, previous: previous[i], next: next[i], fingerprint, view, headings: () => (headings ??= headingsOf(issue, () => createItemHeadings(issue, newsletter))) };
   });
 }
 
