@@ -1,5 +1,5 @@
 import { spawn } from "node:child_process";
-import { cp, mkdtemp, readdir, readFile, rm, stat, writeFile } from "node:fs/promises";
+import { cp, mkdir, mkdtemp, readdir, readFile, rm, stat, writeFile } from "node:fs/promises";
 import path from "node:path";
 import { describe, expect, it } from "vitest";
 import { build } from "../src/build/build.ts";
@@ -159,6 +159,24 @@ describe("gazette build", () => {
     expect([...after.keys()].some((f) => f.startsWith(newest!))).toBe(false);
     expect(edited.unchanged.filter((f) => f.startsWith(`search-index/${older}`))).toHaveLength(olderFiles.length);
     expect(await snapshotTree(path.join(root, "dist"))).toEqual(await cleanBuildOf(root));
+  });
+
+  it("fails, naming the file, when its cache cannot be written on the writer's thread, and leaves dist/ as it was", async () => {
+    // 60 issues: their pages, emails and search shards are far more files than the build writes on its own thread.
+    const root = await makeProject("issue-36", manyIssues(60));
+    await build({ root });
+    const before = await snapshotTree(path.join(root, "dist"));
+    // A cold cache whose search folder cannot be made: a file stands where it belongs.
+    await rm(path.join(root, ".gazette/cache"), { recursive: true });
+    await mkdir(path.join(root, ".gazette/cache"), { recursive: true });
+    await writeFile(path.join(root, ".gazette/cache/search"), "not a folder");
+    await expect(build({ root })).rejects.toThrow(/writing .*\.gazette\/cache\/search\/[0-9a-f]+\.\d+\.[0-9a-z]+\.tmp: ENOTDIR/);
+    expect(await snapshotTree(path.join(root, "dist"))).toEqual(before);
+    // Nothing half-written stays in the cache: once the file is gone, a build makes every entry again and ends equal.
+    await rm(path.join(root, ".gazette/cache/search"));
+    const again = await build({ root });
+    expect(again.search.shardsIndexed).toBe(again.search.shards);
+    expect(await snapshotTree(path.join(root, "dist"))).toEqual(before);
   });
 
   it("renders nothing again when only the feeds gazette draft reads change", async () => {

@@ -13,6 +13,7 @@ import { codeVersion } from "./code-version.ts";
 import { MjmlPool } from "./compile-emails.ts";
 import { HeapGrowth } from "./heap-growth.ts";
 import { EmailHtmlCompiler } from "./email-html.ts";
+import { FileWriter } from "./file-writer.ts";
 import { newsletterKey, OutputCache } from "./output-cache.ts";
 import { feedEntries, itemHeadings, summaries } from "./process-memo.ts";
 import { buildIssuePages } from "./pages.ts";
@@ -98,7 +99,23 @@ async function buildWith(options: BuildOptions, compiler: MjmlPool, ownCompiler:
   // starts only if an email needs compiling.
   if (!existsSync(shapesDir)) compiler.warm();
   const version = options.codeVersion ?? (await codeVersion());
-  const cache = new OutputCache(path.join(cacheDir, "out"));
+  // The cache's files and the search shards are written on a thread of their own.
+  const writer = new FileWriter();
+  const cache = new OutputCache(path.join(cacheDir, "out"), writer);
+  try {
+    return await buildInto(options, compiler, ownCompiler, heap, { outDir, cacheDir, shapesDir, version, cache });
+  } finally {
+    await writer.close();
+  }
+}
+
+async function buildInto(
+  options: BuildOptions,
+  compiler: MjmlPool,
+  ownCompiler: boolean,
+  heap: HeapGrowth,
+  { outDir, cacheDir, shapesDir, version, cache }: { outDir: string; cacheDir: string; shapesDir: string; version: string; cache: OutputCache },
+): Promise<BuildResult> {
   const imageCache = await ImageCache.open(path.join(cacheDir, "images"), version);
   const contentCache = await ContentCache.open(path.join(cacheDir, "content.v8"), version);
   const content = await loadContent(options.root, contentCache, { imageCache });
@@ -117,6 +134,7 @@ async function buildWith(options: BuildOptions, compiler: MjmlPool, ownCompiler:
     // Made and kept in the cache: the pass over every email below then finds them there.
     const first = await buildEmails(newsletter, site, planned.filter((p) => wanted.has(p.summary.number)), emailTemplates, cache, version, emailCompiler, undefined, { first: true });
     madeAhead = first.reports;
+    await cache.flush();
     await options.onEmails(first.files);
   }
   // Emails first: the shapes they need, and the documents with none, compile on mjml's worker threads.
@@ -131,15 +149,21 @@ async function buildWith(options: BuildOptions, compiler: MjmlPool, ownCompiler:
   // grew the heap by a hundred megabytes; one after the other, a cold build
   // of 1,000 issues peaks 100 MB lower and ends sooner.
   const [emails, confirmation] = await emailsBuilt;
-  if (options.onEmails && !options.emailsFirst) await options.onEmails(new Map([...emails.files, ...confirmation.files]));
+  if (options.onEmails && !options.emailsFirst) {
+    // On disk before the caller reads them through their links.
+    await cache.flush();
+    await options.onEmails(new Map([...emails.files, ...confirmation.files]));
+  }
   const listings = reuseListings(cache, OutputCache.keyOf([version, webTemplates.fingerprint, newsletterKey(newsletter), "listing"]));
   const files = new Map<string, DistFile>(renderIndexAndFeeds(newsletter, site, planned, webTemplates, feedEntries(version, webTemplates, newsletter), listings.reuse));
   for (const [file, body] of images.files) files.set(file, body);
   const pages = await buildIssuePages(newsletter, site, planned, webTemplates, cache, version);
   // The search shards whose issues changed are made afresh, the rest linked from the cache.
-  const search = await buildSearchIndex(newsletter, planned, cacheDir, version);
+  const search = await buildSearchIndex(newsletter, planned, cacheDir, version, cache.writer);
   for (const [file, body] of [...pages.files, ...search.files, ...emails.files, ...confirmation.files]) files.set(file, body);
   checkOutputs(files, listings.checked);
+  // Every file dist/ links is on disk before it is linked.
+  await cache.flush();
   const report = await writeDist(outDir, files);
   // After the swap: dist/ (and the preview's reload) does not wait for it.
   await contentCache.save();
@@ -180,7 +204,7 @@ function reuseListings(cache: OutputCache, shared: string): { reuse: Reuse; keys
     const text = make();
     checkOutputs(new Map([[file, text]]));
     checked.add(file);
-    cache.putSync(key, ext, text);
+    cache.put(key, ext, text);
     return text;
   };
   return { reuse, keys, checked };

@@ -89,9 +89,10 @@ export async function buildEmails(
   // What every email shares, hashed once: a key per issue then hashes 130 bytes, not the templates again.
   const shared = OutputCache.keyOf([codeVersion, templates.fingerprint, newsletterKey(newsletter), "issue email"]);
   const keys = planned.map((p) => OutputCache.keyOf([shared, p.fingerprint]));
-  // With click counting, each email's link table is cached beside it.
+  // With click counting, each email's link table is cached beside it; the
+  // .json that dist/ holds beside each email is cached too, written last.
   const clicks = newsletter.analytics.clicks;
-  const exts = clicks ? ["html", "txt", "links"] : ["html", "txt"];
+  const exts = clicks ? ["html", "txt", "links", "json"] : ["html", "txt", "json"];
   const sizes = keys.map((key) => cache.sizes(key, exts));
 
   const missing = planned.map((_, i) => i).filter((i) => sizes[i] === undefined);
@@ -123,14 +124,14 @@ export async function buildEmails(
         ({ html, text } = redirected);
         const links = JSON.stringify(redirected.links);
         linkTables.set(m.i, redirected.links);
-        cache.putSync(keys[m.i]!, "links", links);
+        cache.put(keys[m.i]!, "links", links);
       }
       fresh.add(m.i);
       routes.set(m.i, route);
       sizes[m.i] = [Buffer.byteLength(html), Buffer.byteLength(text)];
-      // The html and txt last: an entry counts as cached once every file is there.
-      cache.putSync(keys[m.i]!, "html", html);
-      cache.putSync(keys[m.i]!, "txt", text);
+      // The html and txt now, the json below: an entry counts as cached once every file is there.
+      cache.put(keys[m.i]!, "html", html);
+      cache.put(keys[m.i]!, "txt", text);
     });
   };
   const routes = new Map<number, EmailRoute>();
@@ -175,9 +176,10 @@ export async function buildEmails(
       ...(clicks ? { links: linkTables.get(i) ?? (JSON.parse(readFileSync(cache.pathOf(keys[i]!, "links"), "utf8")) as string[]) } : {}),
     };
     // Fresh or cached, the email is in the cache now: dist/ links it.
+    if (fresh.has(i)) cache.put(keys[i]!, "json", `${JSON.stringify(meta, null, 2)}\n`);
     files.set(`${base}.html`, { linkFrom: cache.pathOf(keys[i]!, "html") });
     files.set(`${base}.txt`, { linkFrom: cache.pathOf(keys[i]!, "txt") });
-    files.set(`${base}.json`, `${JSON.stringify(meta, null, 2)}\n`);
+    files.set(`${base}.json`, { linkFrom: cache.pathOf(keys[i]!, "json") });
     // An email made ahead comes from the cache now, but this build made it.
     const early = madeAhead.find((r) => r.number === p.summary.number);
     reports.push(early ?? { number: p.summary.number, file: p.issue.file, htmlBytes: htmlBytes!, textBytes: textBytes!, compiled: fresh.has(i), route: routes.get(i) });
@@ -213,8 +215,8 @@ export async function buildConfirmEmail(
     const text = sealPlaceholders(renderConfirmText(context), word, "text");
     const [compiled] = await compiler.compile([{ mjml: templates.confirm(context), template: `${templates.dir}/confirm.mjml.hbs` }]);
     const html = sealPlaceholders(compiled!, word, "html");
-    cache.putSync(key, "html", html);
-    cache.putSync(key, "txt", text);
+    cache.put(key, "html", html);
+    cache.put(key, "txt", text);
     sizes = [Buffer.byteLength(html), Buffer.byteLength(text)];
   }
   const meta: ConfirmMeta = {

@@ -1,8 +1,9 @@
 import { createHash } from "node:crypto";
-import { mkdirSync, renameSync, statSync, writeFileSync } from "node:fs";
+import { mkdirSync, statSync } from "node:fs";
 import { readdir, rm } from "node:fs/promises";
 import path from "node:path";
 import type { Newsletter } from "../model/newsletter.ts";
+import { FileWriter } from "./file-writer.ts";
 
 /** The newsletter as outputs are made from it: all but `sources`, which only gazette draft reads. */
 export function newsletterKey(newsletter: Newsletter): string {
@@ -26,7 +27,11 @@ export interface LinkedFile {
 export class OutputCache {
   private made = false;
 
-  constructor(readonly dir: string) {}
+  /** `writer`: where entries are written (the build shares one between the cache and the search index). */
+  constructor(
+    readonly dir: string,
+    readonly writer = new FileWriter(),
+  ) {}
 
   static keyOf(parts: string[]): string {
     const hash = createHash("sha256");
@@ -51,19 +56,20 @@ export class OutputCache {
 
   /**
    * Writes an entry: to a temporary name, then renamed, so an entry is
-   * there whole or not at all. Synchronous: the text can be let go the
-   * moment it is written, young, instead of waiting on the thread pool
-   * while other outputs are rendered (a thousand pages in flight are
-   * garbage that outlives V8's cheap collections and grows the heap).
+   * there whole or not at all; through the writer, so it is on disk for
+   * certain only after flush().
    */
-  putSync(key: string, ext: string, body: string): void {
+  put(key: string, ext: string, body: string): void {
     if (!this.made) {
       mkdirSync(this.dir, { recursive: true });
       this.made = true;
     }
-    const tmp = path.join(this.dir, `.${key}.${ext}.${process.pid}.tmp`);
-    writeFileSync(tmp, body);
-    renameSync(tmp, this.pathOf(key, ext));
+    this.writer.write(this.pathOf(key, ext), body, path.join(this.dir, `.${key}.${ext}.${process.pid}.tmp`));
+  }
+
+  /** Resolves once every entry put so far is on disk; rejects with the first that could not be written. */
+  flush(): Promise<void> {
+    return this.writer.flush();
   }
 
   /** Removes entries whose key no current output uses. */
@@ -77,3 +83,4 @@ export class OutputCache {
     await Promise.all(names.filter((n) => !keep.has(n.split(".")[0]!)).map((n) => rm(path.join(this.dir, n), { force: true })));
   }
 }
+

@@ -36,12 +36,13 @@ export async function buildIssuePages(
     files.set(file, { linkFrom: cache.pathOf(key, "html") });
     if (!cache.sizes(key, ["html"])) missing.push({ p, key, file });
   }
-  // One at a time, each page written as soon as it is made: memory holds
-  // one page, not the archive. Every few pages the loop yields: an issue's
+  // One at a time, each page handed to the cache as soon as it is made
+  // (written on the cache's writer thread; the build flushes it before
+  // dist/ links the pages): memory holds one page, not the archive. Every few pages the loop yields: an issue's
   // view is held by a WeakRef (site.ts), which keeps it alive until the
   // current task ends, so a loop that never yields would hold them all.
   for (const { p, key } of missing) {
-    cache.putSync(key, "html", renderPlannedIssuePage(site, p, templates));
+    cache.put(key, "html", renderPlannedIssuePage(site, p, templates));
     if (++rendered % YIELD_EVERY === 0) await new Promise((resolve) => setImmediate(resolve));
   }
   return { files, keys, rendered };

@@ -1,8 +1,9 @@
-import { mkdir, readdir, rename, rm, writeFile } from "node:fs/promises";
+import { readdir, rm } from "node:fs/promises";
 import path from "node:path";
 import type { Newsletter } from "../model/newsletter.ts";
 import { renderIssueSearchDocuments, searchInputsKey } from "../render/search-documents.ts";
 import type { PlannedIssue } from "../render/site.ts";
+import { FileWriter } from "./file-writer.ts";
 import { shardFiles } from "./search-shard.ts";
 import { OutputCache } from "./output-cache.ts";
 import type { DistFile } from "./write-dist.ts";
@@ -65,7 +66,7 @@ interface Shard {
  * English share one index, cut into terms by search-terms.js, which the
  * search page runs on the query.
  */
-export async function buildSearchIndex(newsletter: Newsletter, planned: PlannedIssue[], cacheDir: string, codeVersion: string): Promise<SearchIndexResult> {
+export async function buildSearchIndex(newsletter: Newsletter, planned: PlannedIssue[], cacheDir: string, codeVersion: string, writer = new FileWriter()): Promise<SearchIndexResult> {
   const published = planned.filter((p) => !p.summary.draft).sort((a, b) => a.issue.number - b.issue.number);
   const shared = OutputCache.keyOf([codeVersion, searchInputsKey(newsletter), "search shard"]);
   const searchDir = path.join(cacheDir, "search");
@@ -76,12 +77,22 @@ export async function buildSearchIndex(newsletter: Newsletter, planned: PlannedI
   });
   const listings = await Promise.all(shards.map((s) => listed(s.dir)));
   let documentsIndexed = 0;
-  let shardsIndexed = 0;
+  const writing: string[] = [];
   for (const [i, shard] of shards.entries()) {
     if (listings[i]) continue;
     const issues = shard.issues.map((p) => ({ number: p.issue.number, documents: renderIssueSearchDocuments(p, newsletter) }));
-    documentsIndexed += await writeShard(shard.dir, await shardFiles(issues));
-    shardsIndexed++;
+    const made = await shardFiles(issues);
+    writing.push(writeShard(writer, shard.dir, made.files));
+    listings[i] = [...made.files.keys()].sort();
+    documentsIndexed += made.documents;
+  }
+  try {
+    // The shards were written on the writer's thread while the next were made (each renamed into place once whole).
+    await writer.flush();
+  } catch (err) {
+    // A shard not written whole leaves no folder behind, where one could be made at all.
+    await Promise.all(writing.map((tmp) => rm(tmp, { recursive: true, force: true }).catch(() => undefined)));
+    throw err;
   }
   await prune(searchDir, new Set(shards.map((s) => s.key)));
   const files = new Map<string, DistFile>();
@@ -89,10 +100,10 @@ export async function buildSearchIndex(newsletter: Newsletter, planned: PlannedI
   for (const [i, shard] of shards.entries()) {
     const folder = shardFolder(shard.key);
     folders.push(`${folder}/`);
-    for (const name of listings[i] ?? (await listed(shard.dir))!) files.set(`${INDEX_DIR}/${folder}/${name}`, { linkFrom: path.join(shard.dir, name) });
+    for (const name of listings[i]!) files.set(`${INDEX_DIR}/${folder}/${name}`, { linkFrom: path.join(shard.dir, name) });
   }
   files.set(SHARDS_FILE, `${JSON.stringify(folders)}\n`);
-  return { files, shards: shards.length, shardsIndexed, documentsIndexed };
+  return { files, shards: shards.length, shardsIndexed: writing.length, documentsIndexed };
 }
 
 /** A shard's folder in dist/search-index/: named by its key, so a browser never mixes a cached old shard with a new one. */
@@ -100,19 +111,18 @@ function shardFolder(key: string): string {
   return key.slice(0, 16);
 }
 
-/** Writes a shard's files beside its folder in the cache, then renames: a crash never leaves half a shard under its key. The papers in it. */
-async function writeShard(dir: string, shard: { files: Map<string, string>; documents: number }): Promise<number> {
+/**
+ * Has the writer write a shard's files into a folder beside its place in
+ * the cache, then rename it there: a crash never leaves half a shard under
+ * its key. The folder it writes into.
+ */
+function writeShard(writer: FileWriter, dir: string, files: Map<string, string>): string {
   const tmp = `${dir}.${process.pid}.${Math.random().toString(36).slice(2)}.tmp`;
-  try {
-    await mkdir(tmp, { recursive: true });
-    await Promise.all([...shard.files].map(([name, body]) => writeFile(path.join(tmp, name), body)));
-    await writeFile(path.join(tmp, ".complete"), "");
-    await rm(dir, { recursive: true, force: true });
-    await rename(tmp, dir);
-  } finally {
-    await rm(tmp, { recursive: true, force: true });
-  }
-  return shard.documents;
+  writer.do({ op: "mkdir", dir: tmp });
+  for (const [name, body] of files) writer.write(path.join(tmp, name), body);
+  writer.write(path.join(tmp, ".complete"), "");
+  writer.do({ op: "replaceDir", from: tmp, to: dir });
+  return tmp;
 }
 
 /** The shard's files, or undefined unless it was written whole. */

@@ -1,0 +1,46 @@
+import { mkdtemp, readdir, readFile, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import path from "node:path";
+import { describe, expect, it } from "vitest";
+import { FileWriter } from "../src/build/file-writer.ts";
+
+// A build hands its cache files to a writer thread; what it hands over must
+// arrive in order, whole, and a failure must reach the build, by name.
+
+describe("the build's file writer", () => {
+  it("writes on its thread in the order given, and flush() waits for the last", async () => {
+    const dir = await mkdtemp(path.join(tmpdir(), "gazette-writer-"));
+    const writer = new FileWriter();
+    try {
+      // Past the few it writes at once: the rest go to the thread.
+      for (let i = 0; i < 200; i++) writer.write(path.join(dir, "same.txt"), `version ${i}`);
+      writer.do({ op: "mkdir", dir: path.join(dir, "shard.tmp") });
+      writer.write(path.join(dir, "shard.tmp/a.json"), "{}", path.join(dir, "shard.tmp/.a.json.tmp"));
+      writer.do({ op: "replaceDir", from: path.join(dir, "shard.tmp"), to: path.join(dir, "shard") });
+      await writer.flush();
+      expect(await readFile(path.join(dir, "same.txt"), "utf8")).toBe("version 199");
+      expect((await readdir(dir)).sort()).toEqual(["same.txt", "shard"]);
+      expect(await readdir(path.join(dir, "shard"))).toEqual(["a.json"]);
+    } finally {
+      await writer.close();
+    }
+  });
+
+  it("rejects the flush with the operation that failed, skips what came after it, and goes on after", async () => {
+    const dir = await mkdtemp(path.join(tmpdir(), "gazette-writer-"));
+    await writeFile(path.join(dir, "a-file"), "");
+    const writer = new FileWriter();
+    try {
+      for (let i = 0; i < 20; i++) writer.write(path.join(dir, `${i}.txt`), "x");
+      writer.write(path.join(dir, "a-file/inside.txt"), "x");
+      writer.write(path.join(dir, "after.txt"), "x");
+      await expect(writer.flush()).rejects.toThrow(`writing ${path.join(dir, "a-file/inside.txt")}: ENOTDIR`);
+      expect(await readdir(dir)).not.toContain("after.txt");
+      writer.write(path.join(dir, "later.txt"), "x");
+      await writer.flush();
+      expect(await readdir(dir)).toContain("later.txt");
+    } finally {
+      await writer.close();
+    }
+  });
+});
