@@ -172,11 +172,27 @@ describe("gazette build", () => {
     await writeFile(path.join(root, ".gazette/cache/search"), "not a folder");
     await expect(build({ root })).rejects.toThrow(/writing .*\.gazette\/cache\/search\/[0-9a-f]+\.\d+\.[0-9a-z]+\.tmp: ENOTDIR/);
     expect(await snapshotTree(path.join(root, "dist"))).toEqual(before);
+    // With no spare tree (the first build had no dist/ to retire), it had made its folders ahead: gone with it.
+    expect((await readdir(root)).sort()).toEqual([".gazette", "content", "dist"]);
     // Nothing half-written stays in the cache: once the file is gone, a build makes every entry again and ends equal.
     await rm(path.join(root, ".gazette/cache/search"));
     const again = await build({ root });
     expect(again.search.shardsIndexed).toBe(again.search.shards);
     expect(await snapshotTree(path.join(root, "dist"))).toEqual(before);
+  });
+
+  it("into an empty dist/, publishes no folder that a skeleton left by a failed build holds for other issues", async () => {
+    const root = await makeProject("issue-36", manyIssues(3));
+    await build({ root });
+    const expected = await snapshotTree(path.join(root, "dist"));
+    // A build that died after making its folders ahead, for an issue 999 since deleted.
+    await rm(path.join(root, "dist"), { recursive: true });
+    await mkdir(path.join(root, ".gazette-tmp-dist-skeleton/issues/999"), { recursive: true });
+    await mkdir(path.join(root, ".gazette-tmp-dist-skeleton/issues/36"), { recursive: true });
+    await build({ root });
+    expect(await snapshotTree(path.join(root, "dist"))).toEqual(expected);
+    expect((await readdir(path.join(root, "dist/issues"))).sort()).toEqual(["100", "101", "102", "36"]);
+    expect((await readdir(root)).sort()).toEqual([".gazette", "content", "dist"]);
   });
 
   it("renders nothing again when only the feeds gazette draft reads change", async () => {

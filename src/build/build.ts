@@ -22,7 +22,7 @@ import { readEmailTemplates, readWebTemplates } from "./read-templates.ts";
 import { buildSearchIndex } from "./search-index.ts";
 import { changedFeedUrls } from "../websub/changed-feeds.ts";
 import { addPending } from "../websub/pending.ts";
-import { writeDist, type DistFile, type WriteReport } from "./write-dist.ts";
+import { removeSkeleton, skeletonFor, writeDist, type DistFile, type WriteReport } from "./write-dist.ts";
 
 export interface BuildOptions {
   /** Project folder holding content/. */
@@ -104,6 +104,13 @@ async function buildWith(options: BuildOptions, compiler: MjmlPool, ownCompiler:
   const cache = new OutputCache(path.join(cacheDir, "out"), writer);
   try {
     return await buildInto(options, compiler, ownCompiler, heap, { outDir, cacheDir, shapesDir, version, cache });
+  } catch (err) {
+    // Folders made ahead for a dist/ this build never wrote (writeDist takes
+    // them when it gets that far); unless another build holds dist/, which
+    // may be about to take them itself.
+    await writer.flush().catch(() => {});
+    if ((err as { code?: string }).code !== "GAZETTE_BUSY") removeSkeleton(outDir);
+    throw err;
   } finally {
     await writer.close();
   }
@@ -125,6 +132,9 @@ async function buildInto(
   // An issue's pages and email change when a picture it shows does: its fingerprint covers them.
   const fingerprints = imageFingerprints(content.issues, content.fingerprints, images.images);
   const planned = planSite(newsletter, content.issues, fingerprints, summaries(newsletter, contentCache), images.images, itemHeadings(newsletter, contentCache));
+  // A build with no tree to start from makes its folders (one per issue page) on the writer's thread meanwhile.
+  const skeleton = skeletonFor(outDir);
+  if (skeleton) for (const p of planned) cache.writer.do({ op: "mkdir", dir: path.join(skeleton, p.summary.path) });
   // What every page and email says about the site (its footer's Markdown included): made once.
   const site = createSiteView(newsletter);
   const emailCompiler = new EmailHtmlCompiler(compiler, shapesDir, version);

@@ -33,9 +33,28 @@ export function distFileText(body: DistFile): string {
  * The folders and lock beside the output folder, named after it, so two
  * output folders in one parent (dist/, site/) never take each other's trees.
  */
-function tmpPaths(distDir: string): { staging: string; retired: string; spare: string; lock: string } {
+function tmpPaths(distDir: string): { staging: string; retired: string; spare: string; lock: string; skeleton: string } {
   const prefix = path.join(path.dirname(distDir), `.gazette-tmp-${path.basename(distDir)}-`);
-  return { staging: `${prefix}new`, retired: `${prefix}old`, spare: `${prefix}spare`, lock: `${prefix}lock` };
+  return { staging: `${prefix}new`, retired: `${prefix}old`, spare: `${prefix}spare`, lock: `${prefix}lock`, skeleton: `${prefix}skeleton` };
+}
+
+/**
+ * Where a build may make the folders of its new tree ahead of writeDist,
+ * or undefined when it has a tree to start from (a spare or a crashed
+ * build's staging), which already holds them. A build into an empty or
+ * new dist/ makes a folder per issue, a millisecond of kernel time each
+ * here: made in this folder on the build's writer thread while it
+ * renders, they become the staging tree (see prepareStaging). Only
+ * folders, so any build may use or remove it.
+ */
+export function skeletonFor(distDir: string): string | undefined {
+  const tmp = tmpPaths(distDir);
+  return exists(tmp.staging) || exists(tmp.spare) ? undefined : tmp.skeleton;
+}
+
+/** Removes a skeleton a build made and did not use (its build failed). */
+export function removeSkeleton(distDir: string): void {
+  rmSync(tmpPaths(distDir).skeleton, { recursive: true, force: true });
 }
 
 type TmpPaths = ReturnType<typeof tmpPaths>;
@@ -60,7 +79,7 @@ export async function writeDist(distDir: string, files: Map<string, DistFile>): 
   const release = acquireLock(tmp.lock, `another build is writing ${distDir}`);
   try {
     recover(tmp, distDir);
-    const staging = prepareStaging(tmp);
+    const { staging, fromSkeleton } = prepareStaging(tmp);
     const report: WriteReport = { written: [], unchanged: [], removed: [] };
     // Plain code-unit order: a collating comparison costs a tenth of a second on 4,000 paths.
     const entries = [...files].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
@@ -82,8 +101,9 @@ export async function writeDist(distDir: string, files: Map<string, DistFile>): 
     for (const [rel, content] of entries) {
       report[place(`${distDir}/${rel}`, `${staging}/${rel}`, content, stagedFiles.has(rel))].push(rel);
     }
-    // Only a file taken away can leave a folder empty (each build leaves none).
-    if (unlinked) removeEmptyDirs(staging);
+    // Only a file taken away can leave a folder empty (each build leaves
+    // none), or a skeleton made for other issues (a build that failed).
+    if (unlinked || fromSkeleton) removeEmptyDirs(staging);
     report.removed = listFiles(distDir).filter((rel) => !files.has(rel));
     swap(tmp, distDir);
     return report;
@@ -123,12 +143,18 @@ function place(previous: string, target: string, content: DistFile, staged: bool
   return unchanged ? "unchanged" : "written";
 }
 
-/** The staging folder: a crashed build's, else the spare tree, else a new one. */
-function prepareStaging({ staging, spare }: TmpPaths): string {
-  if (exists(staging)) return staging;
-  if (exists(spare)) renameSync(spare, staging);
-  else mkdirSync(staging);
-  return staging;
+/** The staging folder: a crashed build's, else the spare tree, else the skeleton of folders (skeletonFor), else a new one. */
+function prepareStaging({ staging, spare, skeleton }: TmpPaths): { staging: string; fromSkeleton: boolean } {
+  let fromSkeleton = false;
+  if (exists(staging)) {
+    // staging is kept as it was
+  } else if (exists(spare)) renameSync(spare, staging);
+  else if (exists(skeleton)) {
+    renameSync(skeleton, staging);
+    fromSkeleton = true;
+  } else mkdirSync(staging);
+  if (!fromSkeleton) rmSync(skeleton, { recursive: true, force: true });
+  return { staging, fromSkeleton };
 }
 
 /** dist → retired, staging → dist, retired → spare (the next build's staging). */
