@@ -83,4 +83,3 @@ export class OutputCache {
     await Promise.all(names.filter((n) => !keep.has(n.split(".")[0]!)).map((n) => rm(path.join(this.dir, n), { force: true })));
   }
 }
-
