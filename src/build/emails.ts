@@ -138,6 +138,7 @@ export async function buildEmails(
   const linkTables = new Map<number, string[]>();
   let pending: Promise<void> | undefined;
   for (let start = 0; start < missing.length; start += BATCH) {
+    await cache.writer.room();
     const batch = render(missing.slice(start, start + BATCH));
     await pending;
     pending = finish(batch);

@@ -4,7 +4,8 @@
 // flush, which reports it. Messages in: { op: "write", file, body, tmp? }
 // (with tmp: written there, then renamed, so the file is there whole or
 // not at all), { op: "mkdir", dir }, { op: "replaceDir", from, to } (to
-// removed, from renamed to it), { flush: n }; out: { flushed: n, error? }.
+// removed, from renamed to it), { flush: n }; out: { flushed: n, error? },
+// and { wrote: length } after each write (the writer's backlog, see room()).
 import { parentPort } from "node:worker_threads";
 import { run } from "./file-ops.js";
 
@@ -15,10 +16,10 @@ parentPort.on("message", (msg) => {
     failed = undefined;
     return;
   }
-  if (failed) return;
   try {
-    run(msg);
+    if (!failed) run(msg);
   } catch (err) {
     failed = { message: String(err?.message ?? err), code: err?.code, path: msg.file ?? msg.dir ?? msg.to };
   }
+  if (msg.body) parentPort.postMessage({ wrote: msg.body.length });
 });

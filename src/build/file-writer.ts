@@ -14,7 +14,10 @@ const { run } = (await import(pathToFileURL(packagePath("src/build/file-ops.js")
 /** Operations a build runs on its own thread before it starts the writer thread: a one-edit rebuild makes about a dozen. */
 const SYNC_OPS = 16;
 
-type Reply = { flushed: number; error?: { message: string; code?: string; path: string } };
+/** Text handed to the thread and not yet written past which room() waits: the backlog's copies are memory the build would otherwise not hold. */
+const BACKLOG_CHARS = 4 * 1024 * 1024;
+
+type Reply = { flushed: number; error?: { message: string; code?: string; path: string } } | { wrote: number };
 
 /**
  * Writes a build's cache files (issue pages, emails, search shards) in the
@@ -33,10 +36,30 @@ export class FileWriter {
   private flushes = 0;
   private readonly waiting = new Map<number, { resolve: () => void; reject: (err: Error) => void }>();
   private failure: Error | undefined;
+  /** Characters handed to the thread and not yet written. */
+  private backlog = 0;
+  private roomWaiter: (() => void) | undefined;
 
   do(op: FileOp): void {
     if (this.ops++ < SYNC_OPS) run(op);
-    else (this.worker ??= this.spawn()).postMessage(op);
+    else {
+      (this.worker ??= this.spawn()).postMessage(op);
+      if (op.op === "write") this.backlog += op.body.length;
+    }
+  }
+
+  /**
+   * Resolves once the thread's backlog is small: a build calls it between
+   * batches, so that what it makes faster than the kernel takes it (search
+   * shards, in a cold cache after thousands of deletions) does not pile up
+   * in memory.
+   */
+  room(): Promise<void> {
+    if (this.backlog <= BACKLOG_CHARS || !this.worker || this.failure) return Promise.resolve();
+    this.worker.ref();
+    return new Promise<void>((resolve) => (this.roomWaiter = resolve)).finally(() => {
+      if (this.waiting.size === 0) this.worker?.unref();
+    });
   }
 
   write(file: string, body: string, tmp?: string): void {
@@ -70,6 +93,14 @@ export class FileWriter {
     const worker = new Worker(packagePath("src/build/file-writer.js"));
     worker.unref();
     worker.on("message", (msg: Reply) => {
+      if ("wrote" in msg) {
+        this.backlog -= msg.wrote;
+        if (this.roomWaiter && this.backlog <= BACKLOG_CHARS / 2) {
+          this.roomWaiter();
+          this.roomWaiter = undefined;
+        }
+        return;
+      }
       const waiter = this.waiting.get(msg.flushed);
       this.waiting.delete(msg.flushed);
       if (msg.error) waiter?.reject(Object.assign(new Error(`writing ${msg.error.path}: ${msg.error.message}`), { code: msg.error.code }));
@@ -82,6 +113,8 @@ export class FileWriter {
 
   private fail(err: Error): void {
     this.failure ??= err;
+    this.roomWaiter?.();
+    this.roomWaiter = undefined;
     for (const waiter of this.waiting.values()) waiter.reject(err);
     this.waiting.clear();
   }

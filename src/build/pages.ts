@@ -43,7 +43,10 @@ export async function buildIssuePages(
   // current task ends, so a loop that never yields would hold them all.
   for (const { p, key } of missing) {
     cache.put(key, "html", renderPlannedIssuePage(site, p, templates));
-    if (++rendered % YIELD_EVERY === 0) await new Promise((resolve) => setImmediate(resolve));
+    if (++rendered % YIELD_EVERY === 0) {
+      await new Promise((resolve) => setImmediate(resolve));
+      await cache.writer.room();
+    }
   }
   return { files, keys, rendered };
 }

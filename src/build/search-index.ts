@@ -80,6 +80,7 @@ export async function buildSearchIndex(newsletter: Newsletter, planned: PlannedI
   const writing: string[] = [];
   for (const [i, shard] of shards.entries()) {
     if (listings[i]) continue;
+    await writer.room();
     const issues = shard.issues.map((p) => ({ number: p.issue.number, documents: renderIssueSearchDocuments(p, newsletter) }));
     const made = await shardFiles(issues);
     writing.push(writeShard(writer, shard.dir, made.files));
