@@ -2,7 +2,7 @@ import { mkdtemp, readdir, readFile, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { describe, expect, it } from "vitest";
-import { FileWriter } from "../src/build/file-writer.ts";
+import { FileWriter, SYNC_OPS } from "../src/build/file-writer.ts";
 
 // A build hands its cache files to a writer thread; what it hands over must
 // arrive in order, whole, and a failure must reach the build, by name.
@@ -13,12 +13,12 @@ describe("the build's file writer", () => {
     const writer = new FileWriter();
     try {
       // Past the few it writes at once: the rest go to the thread.
-      for (let i = 0; i < 200; i++) writer.write(path.join(dir, "same.txt"), `version ${i}`);
+      for (let i = 0; i < SYNC_OPS + 200; i++) writer.write(path.join(dir, "same.txt"), `version ${i}`);
       writer.do({ op: "mkdir", dir: path.join(dir, "shard.tmp") });
       writer.write(path.join(dir, "shard.tmp/a.json"), "{}", path.join(dir, "shard.tmp/.a.json.tmp"));
       writer.do({ op: "replaceDir", from: path.join(dir, "shard.tmp"), to: path.join(dir, "shard") });
       await writer.flush();
-      expect(await readFile(path.join(dir, "same.txt"), "utf8")).toBe("version 199");
+      expect(await readFile(path.join(dir, "same.txt"), "utf8")).toBe(`version ${SYNC_OPS + 199}`);
       expect((await readdir(dir)).sort()).toEqual(["same.txt", "shard"]);
       expect(await readdir(path.join(dir, "shard"))).toEqual(["a.json"]);
     } finally {
@@ -30,7 +30,8 @@ describe("the build's file writer", () => {
     const dir = await mkdtemp(path.join(tmpdir(), "gazette-writer-"));
     const writer = new FileWriter();
     try {
-      // 100 files of 200,000 characters: 20 million handed over at once, in order.
+      for (let i = 0; i < SYNC_OPS; i++) writer.write(path.join(dir, "000.txt"), "written at once");
+      // Then 100 files of 200,000 characters: 20 million handed over to the thread at once, in order.
       const body = "检索".repeat(100_000);
       for (let i = 0; i < 100; i++) writer.write(path.join(dir, `${String(i).padStart(3, "0")}.txt`), body);
       await writer.room();
@@ -49,7 +50,7 @@ describe("the build's file writer", () => {
     await writeFile(path.join(dir, "a-file"), "");
     const writer = new FileWriter();
     try {
-      for (let i = 0; i < 20; i++) writer.write(path.join(dir, `${i}.txt`), "x");
+      for (let i = 0; i < SYNC_OPS + 20; i++) writer.write(path.join(dir, `${i}.txt`), "x");
       writer.write(path.join(dir, "a-file/inside.txt"), "x");
       writer.write(path.join(dir, "after.txt"), "x");
       await expect(writer.flush()).rejects.toThrow(`writing ${path.join(dir, "a-file/inside.txt")}: ENOTDIR`);
