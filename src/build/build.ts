@@ -169,7 +169,7 @@ async function buildInto(
   for (const [file, body] of images.files) files.set(file, body);
   const pages = await buildIssuePages(newsletter, site, planned, webTemplates, cache, version);
   // The search shards whose issues changed are made afresh, the rest linked from the cache.
-  const search = await buildSearchIndex(newsletter, planned, cacheDir, version, cache.writer);
+  const search = await buildSearchIndex(newsletter, planned, cacheDir, version, cache.writer, heap);
   for (const [file, body] of [...pages.files, ...search.files, ...emails.files, ...confirmation.files]) files.set(file, body);
   checkOutputs(files, listings.checked);
   // Every file dist/ links is on disk before it is linked.

@@ -4,12 +4,16 @@ import type { Newsletter } from "../model/newsletter.ts";
 import { renderIssueSearchDocuments, searchInputsKey } from "../render/search-documents.ts";
 import type { PlannedIssue } from "../render/site.ts";
 import { FileWriter } from "./file-writer.ts";
+import type { HeapGrowth } from "./heap-growth.ts";
 import { shardFiles } from "./search-shard.ts";
 import { OutputCache } from "./output-cache.ts";
 import type { DistFile } from "./write-dist.ts";
 
 /** Issues in a full shard: a power of two, so the shards below it halve down to one. */
 export const SHARD_ISSUES = 128;
+
+/** Issues to index from which a build counts as indexing in bulk (see heap-growth.ts). */
+const BULK_ISSUES = 256;
 
 /** Where the index goes in dist/. */
 export const INDEX_DIR = "search-index";
@@ -66,7 +70,14 @@ interface Shard {
  * English share one index, cut into terms by search-terms.js, which the
  * search page runs on the query.
  */
-export async function buildSearchIndex(newsletter: Newsletter, planned: PlannedIssue[], cacheDir: string, codeVersion: string, writer = new FileWriter()): Promise<SearchIndexResult> {
+export async function buildSearchIndex(
+  newsletter: Newsletter,
+  planned: PlannedIssue[],
+  cacheDir: string,
+  codeVersion: string,
+  writer = new FileWriter(),
+  heap?: HeapGrowth,
+): Promise<SearchIndexResult> {
   const published = planned.filter((p) => !p.summary.draft).sort((a, b) => a.issue.number - b.issue.number);
   const shared = OutputCache.keyOf([codeVersion, searchInputsKey(newsletter), "search shard"]);
   const searchDir = path.join(cacheDir, "search");
@@ -76,6 +87,8 @@ export async function buildSearchIndex(newsletter: Newsletter, planned: PlannedI
     return { key, dir: path.join(searchDir, key), issues };
   });
   const listings = await Promise.all(shards.map((s) => listed(s.dir)));
+  // Indexing in bulk (a cold cache, or new code) makes garbage in bulk: the heap grows by less (heap-growth.ts).
+  if (shards.reduce((sum, s, i) => sum + (listings[i] ? 0 : s.issues.length), 0) >= BULK_ISSUES) heap?.cap();
   let documentsIndexed = 0;
   const writing: string[] = [];
   for (const [i, shard] of shards.entries()) {
