@@ -46,7 +46,8 @@ export async function processImages(root: string, issues: Issue[], limits: Image
   const images = new Map<string, ProcessedImage>();
   const files = new Map<string, { linkFrom: string }>();
   const inspections = await inspectAll(root, issues, limits, cache);
-  const settings = await settingsKey();
+  // sharp (a tenth of a second to import, with libvips) only where there are pictures.
+  const settings = inspections.size > 0 ? await settingsKey() : "";
   const keys = new Set<string>();
   let processed = 0;
   // Two at a time: libvips threads each one, and a third would only queue.
