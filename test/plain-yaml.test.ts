@@ -2,7 +2,7 @@ import { readFile } from "node:fs/promises";
 import path from "node:path";
 import { describe, expect, it } from "vitest";
 import { splitFrontMatter } from "../src/content/front-matter.ts";
-import { parseIssue } from "../src/content/parse.ts";
+import { parseIssue, parseNewsletter } from "../src/content/parse.ts";
 import { parsePlainYaml } from "../src/content/plain-yaml.ts";
 import { parseYamlSource, type YamlSource } from "../src/content/yaml-source.ts";
 import { REPO } from "./helpers/project.ts";
@@ -32,6 +32,16 @@ describe("the plain YAML reader", () => {
     const split = splitFrontMatter(await readFile(path.join(REPO, "content/issues/036.md"), "utf8"));
     if ("error" in split) throw new Error(split.error);
     expectSameAsYaml(split.yaml);
+  });
+
+  it("reads content/newsletter.yaml as the yaml package does, comments and all, and newsletter.yaml problems still as the yaml package places them", async () => {
+    // Builds read newsletter.yaml the plain way now, as they read issues.
+    const text = await readFile(path.join(REPO, "content/newsletter.yaml"), "utf8");
+    expectSameAsYaml(text, 1);
+    const broken = parseNewsletter(text.replace("utc_offset: \"+08:00\"", "utc_offset: 8"), "content/newsletter.yaml");
+    expect(broken.ok).toBe(false);
+    const line = text.split("\n").findIndex((l) => l.startsWith("utc_offset:")) + 1;
+    expect(!broken.ok && broken.problems.map((p) => [p.path, p.line])).toEqual([["utc_offset", line]]);
   });
 
   it("reads block and flow lists, quoted and block scalars, numbers and booleans as the yaml package does", () => {

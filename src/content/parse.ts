@@ -16,9 +16,15 @@ export type Parsed<T> = { ok: true; value: T; warnings: Problem[] } | { ok: fals
 
 /** Parses `content/newsletter.yaml` text. Pure. */
 export function parseNewsletter(source: string, file: string): Parsed<Newsletter> {
-  const { text, warnings } = clean(source, file);
-  const result = parseYaml(text, 1, file, NewsletterSchema, warnings);
-  return "problems" in result ? { ok: false, problems: result.problems, warnings } : { ok: true, value: result.value, warnings };
+  const read = (tryPlain: boolean): { parsed: Parsed<Newsletter>; plain: boolean } => {
+    const { text, warnings } = clean(source, file);
+    const result = parseYaml(text, 1, file, NewsletterSchema, warnings, tryPlain);
+    const parsed: Parsed<Newsletter> = "problems" in result ? { ok: false, problems: result.problems, warnings } : { ok: true, value: result.value, warnings };
+    return { parsed, plain: result.plain === true };
+  };
+  // As for issues (below): read the plain way, and by the yaml package only where that finds problems or cannot read it.
+  const { parsed, plain } = read(true);
+  return parsed.ok || !plain ? parsed : read(false).parsed;
 }
 
 /** Parses one `content/issues/*.md` text. Pure. */

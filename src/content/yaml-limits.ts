@@ -1,4 +1,4 @@
-import { Parser } from "yaml";
+import { yamlPackage } from "./yaml-package.ts";
 
 // Limits on what a YAML text may ask of the parser, far above what any real
 // issue needs (issue 36 nests 7 deep and uses no aliases), so that a hostile
@@ -21,7 +21,7 @@ export const MAX_YAML_ALIASES = 10_000;
  */
 export function tooDeepAt(text: string): number | undefined {
   const stack: { node: unknown; depth: number }[] = [];
-  for (const token of new Parser().parse(text)) stack.push({ node: token, depth: 0 });
+  for (const token of new (yamlPackage().Parser)().parse(text)) stack.push({ node: token, depth: 0 });
   while (stack.length > 0) {
     const { node, depth } = stack.pop()!;
     if (node === null || typeof node !== "object") continue;

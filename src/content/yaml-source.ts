@@ -1,4 +1,5 @@
-import { isMap, isPair, isScalar, isSeq, LineCounter, parseDocument, visit, type Node } from "yaml";
+import type { Node, parseDocument } from "yaml";
+import { yamlPackage } from "./yaml-package.ts";
 import { MAX_YAML_ALIASES, MAX_YAML_DEPTH, tooDeepAt } from "./yaml-limits.ts";
 
 /** A parsed YAML text that can tell on which line a field stands. */
@@ -18,6 +19,7 @@ export interface YamlSyntaxProblem {
  * YAML text starts, so that lines point into the file, not the fragment.
  */
 export function parseYamlSource(text: string, firstLine = 1): YamlSource | { errors: YamlSyntaxProblem[] } {
+  const { LineCounter, parseDocument, visit, isMap, isPair, isScalar, isSeq } = yamlPackage();
   const lineCounter = new LineCounter();
   const tooDeep = (offset: number) => {
     const line = text.slice(0, offset).split("\n").length + firstLine - 1;
@@ -80,6 +82,7 @@ export function parseYamlSource(text: string, firstLine = 1): YamlSource | { err
 
 /** The offset of the first collection nested deeper than MAX_YAML_DEPTH in a composed document, or undefined. No recursion. */
 function deeperThanLimitAt(root: unknown): number | undefined {
+  const { isMap, isPair, isSeq } = yamlPackage();
   const stack: { node: unknown; depth: number }[] = [{ node: root, depth: 0 }];
   while (stack.length > 0) {
     const { node, depth } = stack.pop()!;
