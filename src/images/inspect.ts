@@ -1,6 +1,5 @@
 import { readFile, stat } from "node:fs/promises";
 import type { Newsletter } from "../model/newsletter.ts";
-import { findUnsafeSvg } from "./svg.ts";
 
 // What `gazette check` learns about one image file without decoding it:
 // its size, format and dimensions, read from the header by sharp.
@@ -56,6 +55,8 @@ export async function inspectImage(absPath: string, limits: ImageLimits): Promis
     return { ok: false, expected: `expected at most ${limits.max_pixels.toLocaleString("en")} pixels (images.max_pixels)`, received: `${width}×${height} (${(width * height).toLocaleString("en")})` };
   }
   if (format === "svg") {
+    // The SVG check's HTML parser, like sharp, is loaded only when a picture needs it.
+    const { findUnsafeSvg } = await import("./svg.ts");
     const unsafe = findUnsafeSvg(await readFile(absPath, "utf8"));
     if (unsafe) return { ok: false, expected: "expected an SVG with no script and no references to other documents", received: unsafe };
   }
