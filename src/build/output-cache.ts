@@ -3,7 +3,7 @@ import { mkdirSync, statSync } from "node:fs";
 import { readdir, rm } from "node:fs/promises";
 import path from "node:path";
 import type { Newsletter } from "../model/newsletter.ts";
-import { FileWriter } from "./file-writer.ts";
+import type { FileWriter } from "./file-writer.ts";
 
 /** The newsletter as outputs are made from it: all but `sources`, which only gazette draft reads. */
 export function newsletterKey(newsletter: Newsletter): string {
@@ -27,10 +27,10 @@ export interface LinkedFile {
 export class OutputCache {
   private made = false;
 
-  /** `writer`: where entries are written (the build shares one between the cache and the search index). */
+  /** `writer`: where entries are written (the build shares one between the cache and the search index, and closes it). */
   constructor(
     readonly dir: string,
-    readonly writer = new FileWriter(),
+    readonly writer: FileWriter,
   ) {}
 
   static keyOf(parts: string[]): string {

@@ -3,7 +3,7 @@ import path from "node:path";
 import type { Newsletter } from "../model/newsletter.ts";
 import { renderIssueSearchDocuments, searchInputsKey } from "../render/search-documents.ts";
 import type { PlannedIssue } from "../render/site.ts";
-import { FileWriter } from "./file-writer.ts";
+import type { FileWriter } from "./file-writer.ts";
 import type { HeapGrowth } from "./heap-growth.ts";
 import { shardFiles } from "./search-shard.ts";
 import { OutputCache } from "./output-cache.ts";
@@ -75,7 +75,7 @@ export async function buildSearchIndex(
   planned: PlannedIssue[],
   cacheDir: string,
   codeVersion: string,
-  writer = new FileWriter(),
+  writer: FileWriter,
   heap?: HeapGrowth,
 ): Promise<SearchIndexResult> {
   const published = planned.filter((p) => !p.summary.draft).sort((a, b) => a.issue.number - b.issue.number);
