@@ -34,8 +34,12 @@ interface Entry {
  * unchanged file parses to the same issue; a file whose size, mtime and
  * inode are as recorded is not even read. The version given to `open`
  * covers Gazette's code, so a change to it starts afresh; each entry
- * records the UTC offset it was parsed with. Stored with v8's serializer (twice as fast as JSON
- * for 20 MB of text, and Dates survive).
+ * records the UTC offset it was parsed with.
+ *
+ * Stored with v8's serializer (twice as fast as JSON for 20 MB of text, and
+ * Dates survive), one frame per entry: a save serializes again only the
+ * entries this build changed and writes the others' bytes as they were
+ * read. After one edit in 1,000 issues that is one entry, not 24 MB.
  */
 export class ContentCache {
   /**
@@ -46,6 +50,8 @@ export class ContentCache {
    */
   private static readonly open_ = new Map<string, { cache: ContentCache; stamp: string }>();
   private entries = new Map<string, Entry>();
+  /** Each entry's bytes as last read or written; an entry without is serialized at the next save. */
+  private frames = new Map<string, Buffer>();
   private dirty = false;
 
   private constructor(
@@ -59,10 +65,18 @@ export class ContentCache {
     if (known && known.stamp === stamp && known.cache.version === version) return known.cache;
     const cache = new ContentCache(file, version);
     try {
-      const data = deserialize(await readFile(file)) as { version: string; entries: [string, Entry][] };
-      if (data.version === version) cache.entries = new Map(data.entries);
+      const frames = readFrames(await readFile(file), version);
+      if (frames) {
+        for (const frame of frames) {
+          const [name, entry] = deserialize(frame) as [string, Entry];
+          cache.entries.set(name, entry);
+          cache.frames.set(name, frame);
+        }
+      }
     } catch {
       // no cache yet, or an unreadable one: start empty
+      cache.entries.clear();
+      cache.frames.clear();
     }
     ContentCache.open_.set(file, { cache, stamp });
     return cache;
@@ -80,13 +94,13 @@ export class ContentCache {
     const entry = this.entries.get(file);
     if (entry?.key !== key) return undefined;
     entry.stamp = stamp;
-    this.dirty = true;
+    this.changed(file);
     return entry;
   }
 
   set(file: string, entry: Entry): void {
     this.entries.set(file, entry);
-    this.dirty = true;
+    this.changed(file);
   }
 
   /**
@@ -101,7 +115,7 @@ export class ContentCache {
     if (known?.key === key) return known.value as T;
     const value = make();
     entry.derived = { ...entry.derived, [name]: { key, value } };
-    this.dirty = true;
+    this.changed(issue.file);
     return value;
   }
 
@@ -110,6 +124,7 @@ export class ContentCache {
     for (const file of this.entries.keys()) {
       if (!seen.has(file)) {
         this.entries.delete(file);
+        this.frames.delete(file);
         this.dirty = true;
       }
     }
@@ -118,13 +133,61 @@ export class ContentCache {
   /** Writes the cache (atomically) if anything changed. */
   async save(): Promise<void> {
     if (!this.dirty) return;
+    const parts: Buffer[] = [header(this.version)];
+    for (const [name, entry] of this.entries) {
+      let frame = this.frames.get(name);
+      if (!frame) {
+        frame = serialize([name, entry]);
+        this.frames.set(name, frame);
+      }
+      parts.push(frameLength(frame.length), frame);
+    }
     await mkdir(path.dirname(this.file), { recursive: true });
     const tmp = `${this.file}.${process.pid}.tmp`;
-    await writeFile(tmp, serialize({ version: this.version, entries: [...this.entries] }));
+    await writeFile(tmp, Buffer.concat(parts));
     await rename(tmp, this.file);
     this.dirty = false;
     ContentCache.open_.set(this.file, { cache: this, stamp: fileStamp(this.file) });
   }
+
+  private changed(file: string): void {
+    this.frames.delete(file);
+    this.dirty = true;
+  }
+}
+
+// The file: MAGIC, the length of the version (4 bytes, little-endian) and
+// the version in UTF-8, then each entry as its length (4 bytes) and its
+// frame (v8's serialization of [file, entry]).
+const MAGIC = Buffer.from("gazette-content-cache 2\n");
+
+function header(version: string): Buffer {
+  const text = Buffer.from(version);
+  return Buffer.concat([MAGIC, frameLength(text.length), text]);
+}
+
+function frameLength(n: number): Buffer {
+  const b = Buffer.allocUnsafe(4);
+  b.writeUInt32LE(n);
+  return b;
+}
+
+/** The entries' frames, or undefined for a cache of another version or format; throws on a file cut short. */
+function readFrames(data: Buffer, version: string): Buffer[] | undefined {
+  if (!data.subarray(0, MAGIC.length).equals(MAGIC)) return undefined;
+  let at = MAGIC.length;
+  const take = (): Buffer => {
+    if (at + 4 > data.length) throw new Error("cut short");
+    const n = data.readUInt32LE(at);
+    if (at + 4 + n > data.length) throw new Error("cut short");
+    const frame = data.subarray(at + 4, at + 4 + n);
+    at += 4 + n;
+    return frame;
+  };
+  if (take().toString() !== version) return undefined;
+  const frames: Buffer[] = [];
+  while (at < data.length) frames.push(take());
+  return frames;
 }
 
 function fileStamp(file: string): string {
