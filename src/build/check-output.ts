@@ -6,11 +6,11 @@ import { MAYBE_NOT_XML_CHAR } from "../render/feeds/xml-writer.ts";
  * Checks what is about to be published: XML feeds must be well-formed under
  * a strict parser and JSON must parse. A broken feed makes readers drop the
  * whole subscription, so a build that would write one fails instead.
- * `checked`: files checked already, as they were made.
+ * Files linked from the cache were checked when they were made.
  */
-export function checkOutputs(files: Map<string, unknown>, checked: ReadonlySet<string> = new Set()): void {
+export function checkOutputs(files: Map<string, unknown>): void {
   for (const [file, text] of files) {
-    if (typeof text !== "string" || checked.has(file)) continue;
+    if (typeof text !== "string") continue;
     if (file.endsWith(".xml")) checkXml(file, text);
     else if (file.endsWith(".json")) checkJson(file, text);
   }
