@@ -5,6 +5,7 @@ import { describe, expect, it } from "vitest";
 import { build } from "../src/build/build.ts";
 import { ContentError } from "../src/errors.ts";
 import { invalidFixture, makeProject, REPO, snapshotTree } from "./helpers/project.ts";
+import { runCli } from "./helpers/processes.ts";
 
 const CLI = path.join(REPO, "bin/gazette.js");
 
@@ -203,5 +204,28 @@ describe("gazette build", () => {
     expect(again.written).toEqual([]);
     expect(again.emails.map((e) => e.compiled)).toEqual([false]);
     expect(again.pagesRendered).toBe(0);
+  });
+
+  it("renders from the templates an earlier build precompiled the very bytes it renders from their sources, and from a broken store too", async () => {
+    // Each build in a process of its own: a process compiles a template set once and keeps it.
+    const root = await makeProject("issue-36", manyIssues(2));
+    const cli = async () => expect((await runCli(["-C", root, "build"], root, process.env)).status).toBe(0);
+    await cli();
+    const first = await snapshotTree(path.join(root, "dist"));
+    const store = path.join(root, ".gazette/cache/templates.json");
+    const stored = await stat(store);
+    // Nothing cached but the templates: every page, feed and email is made again from them.
+    const again = async () => {
+      for (const gone of ["out", "content.v8", "search", "shapes"]) await rm(path.join(root, ".gazette/cache", gone), { recursive: true, force: true });
+      await rm(path.join(root, "dist"), { recursive: true, force: true });
+      await cli();
+      expect(await snapshotTree(path.join(root, "dist"))).toEqual(first);
+    };
+    await again();
+    // Every template was found there: none compiled, nothing written.
+    expect((await stat(store)).mtimeMs).toBe(stored.mtimeMs);
+    await writeFile(store, '[["half');
+    await again();
+    expect(JSON.parse(await readFile(store, "utf8")).length).toBeGreaterThanOrEqual(11);
   });
 });

@@ -20,6 +20,7 @@ import { buildIssuePages } from "./pages.ts";
 import { buildConfirmEmail, buildEmails, type EmailReport } from "./emails.ts";
 import { readEmailTemplates, readWebTemplates } from "./read-templates.ts";
 import { buildSearchIndex } from "./search-index.ts";
+import { TemplateCache } from "./template-cache.ts";
 import { changedFeedUrls } from "../websub/changed-feeds.ts";
 import { addPending } from "../websub/pending.ts";
 import { removeSkeleton, skeletonFor, writeDist, type DistFile, type WriteReport } from "./write-dist.ts";
@@ -127,7 +128,9 @@ async function buildInto(
   const contentCache = await ContentCache.open(path.join(cacheDir, "content.v8"), version);
   const content = await loadContent(options.root, contentCache, { imageCache });
   const images = await processImages(options.root, content.issues, content.newsletter.images, imageCache);
-  const [webTemplates, emailTemplates] = await Promise.all([readWebTemplates(), readEmailTemplates(options.root)]);
+  // Templates are compiled once per change of their sources, not by every build.
+  const precompiled = TemplateCache.open(path.join(cacheDir, "templates.json"));
+  const [webTemplates, emailTemplates] = await Promise.all([readWebTemplates(undefined, precompiled), readEmailTemplates(options.root, precompiled)]);
   const { newsletter } = content;
   // An issue's pages and email change when a picture it shows does: its fingerprint covers them.
   const fingerprints = imageFingerprints(content.issues, content.fingerprints, images.images);
@@ -177,6 +180,7 @@ async function buildInto(
   const report = await writeDist(outDir, files);
   // After the swap: dist/ (and the preview's reload) does not wait for it.
   await contentCache.save();
+  precompiled.save();
   // The feeds this build changed are owed a WebSub notification (gazette ping sends them).
   const changedFeeds = changedFeedUrls(newsletter, report.written);
   await addPending(options.root, newsletter.websub?.hubs ?? [], changedFeeds);

@@ -2,7 +2,7 @@ import { existsSync, readFileSync } from "node:fs";
 import path from "node:path";
 import { packagePath } from "../paths.ts";
 import { compileEmailTemplates, EMAIL_TEMPLATE_FILES, type EmailTemplates } from "../render/email/templates.ts";
-import type { TemplateSources } from "../render/template-set.ts";
+import type { PrecompiledTemplates, TemplateSources } from "../render/template-set.ts";
 import { compileWebTemplates, WEB_TEMPLATE_FILES, type WebTemplates } from "../render/web/templates.ts";
 
 /** Where the archive templates ship, inside the package. */
@@ -26,10 +26,10 @@ function memo<T extends WebTemplates | EmailTemplates>(kind: string, dir: string
   return set;
 }
 
-/** Reads and compiles the archive templates from `dir`. */
-export async function readWebTemplates(dir = WEB_TEMPLATE_DIR): Promise<WebTemplates> {
+/** Reads and compiles the archive templates from `dir` (with `precompiled`: see compileTemplateSet). */
+export async function readWebTemplates(dir = WEB_TEMPLATE_DIR, precompiled?: PrecompiledTemplates): Promise<WebTemplates> {
   const sources = readSources(dir, WEB_TEMPLATE_FILES);
-  return memo("web", dir, sources, () => compileWebTemplates(sources, shown(dir)));
+  return memo("web", dir, sources, () => compileWebTemplates(sources, shown(dir), precompiled));
 }
 
 /**
@@ -37,14 +37,14 @@ export async function readWebTemplates(dir = WEB_TEMPLATE_DIR): Promise<WebTempl
  * issue.mjml.hbs, else the defaults. A project folder from before the
  * confirmation mail existed gets the default confirm.mjml.hbs.
  */
-export async function readEmailTemplates(root: string): Promise<EmailTemplates> {
+export async function readEmailTemplates(root: string, precompiled?: PrecompiledTemplates): Promise<EmailTemplates> {
   const own = path.join(root, "emails");
   const dir = existsSync(path.join(own, "issue.mjml.hbs")) ? own : DEFAULT_EMAIL_DIR;
   const sources = readSources(dir, EMAIL_TEMPLATE_FILES);
   if (sources["confirm.mjml.hbs"] === undefined && dir !== DEFAULT_EMAIL_DIR) {
     Object.assign(sources, readSources(DEFAULT_EMAIL_DIR, ["confirm.mjml.hbs"]));
   }
-  return memo("email", dir, sources, () => compileEmailTemplates(sources, shown(dir)));
+  return memo("email", dir, sources, () => compileEmailTemplates(sources, shown(dir), precompiled));
 }
 
 /**

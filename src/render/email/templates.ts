@@ -1,5 +1,5 @@
 import type Handlebars from "handlebars";
-import { compileTemplateSet, type TemplateSources } from "../template-set.ts";
+import { compileTemplateSet, type PrecompiledTemplates, type TemplateSources } from "../template-set.ts";
 
 export interface EmailTemplates {
   issue: Handlebars.TemplateDelegate;
@@ -26,7 +26,7 @@ export const EMAIL_TEMPLATE_FILES = [
  * when any source changed every email is rendered, so a syntax error still
  * fails the build.
  */
-export function compileEmailTemplates(sources: TemplateSources, dir = "emails"): EmailTemplates {
+export function compileEmailTemplates(sources: TemplateSources, dir = "emails", precompiled?: PrecompiledTemplates): EmailTemplates {
   let set: Record<string, Handlebars.TemplateDelegate> | undefined;
   const compile = () =>
     (set ??= compileTemplateSet(withPlaceholderFields(sources), {
@@ -38,7 +38,7 @@ export function compileEmailTemplates(sources: TemplateSources, dir = "emails"):
         footer: "partials/footer.mjml.hbs",
       },
       templates: ["issue.mjml.hbs", "confirm.mjml.hbs"],
-    }));
+    }, precompiled));
   const fingerprint = EMAIL_TEMPLATE_FILES.map((f) => `${f}\0${sources[f]}`).join("\0");
   return {
     issue: (context, options) => compile()["issue.mjml.hbs"]!(context, options),

@@ -1,5 +1,5 @@
 import type Handlebars from "handlebars";
-import { compileTemplateSet, type TemplateSources } from "../template-set.ts";
+import { compileTemplateSet, type PrecompiledTemplates, type TemplateSources } from "../template-set.ts";
 
 /** The archive's templates, compiled. */
 export interface WebTemplates {
@@ -27,12 +27,12 @@ export interface WebTemplates {
 export const WEB_TEMPLATE_FILES = ["layout.hbs", "index.hbs", "issue.hbs", "partials/issue-body.hbs", "preview.hbs", "preview-index.hbs", "notice.hbs", "partials/signup-form.hbs", "style.css",
   "partials/figure.hbs", "tag.hbs", "tags.hbs", "search.hbs", "partials/tag-list.hbs", "search.js", "search-terms.js"] as const;
 
-export function compileWebTemplates(sources: TemplateSources, dir = "src/render/web/templates"): WebTemplates {
+export function compileWebTemplates(sources: TemplateSources, dir = "src/render/web/templates", precompiled?: PrecompiledTemplates): WebTemplates {
   const set = compileTemplateSet(sources, {
     dir,
     partials: { "issue-body": "partials/issue-body.hbs", "signup-form": "partials/signup-form.hbs", "tag-list": "partials/tag-list.hbs", figure: "partials/figure.hbs" },
     templates: ["layout.hbs", "index.hbs", "issue.hbs", "preview.hbs", "preview-index.hbs", "notice.hbs", "tag.hbs", "tags.hbs", "search.hbs"],
-  });
+  }, precompiled);
   return {
     layout: set["layout.hbs"]!,
     index: set["index.hbs"]!,
