@@ -14,7 +14,7 @@ function compiledIsCurrent() {
 
 let main;
 if (compiledIsCurrent()) {
-  main = await import(new URL("./cli/main.js", LIB).href);
+  main = await import(new URL("./main.js", LIB).href);
 } else {
   const { register } = await import("tsx/esm/api");
   register();
