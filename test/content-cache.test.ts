@@ -23,8 +23,8 @@ async function reopen(file: string, version = "v1"): Promise<ContentCache> {
   return ContentCache.open(copy, version);
 }
 
-function issue(n: number, title: string): Issue {
-  return { number: n, title, date: new Date(Date.UTC(2024, 0, n)), file: `content/issues/${n}.md`, sections: [{ title: "论文", items: [] }] } as unknown as Issue;
+function issue(n: number, title: string, section = "论文"): Issue {
+  return { number: n, title, date: new Date(Date.UTC(2024, 0, n)), file: `content/issues/${n}.md`, sections: [{ title: section, items: [] }] } as unknown as Issue;
 }
 
 const stamp = (n: number) => ({ size: 100 + n, mtimeMs: 1000 + n, ino: n });
@@ -42,7 +42,7 @@ describe("the content cache", () => {
     const first = await filled(file, 3);
     const two = first.byStamp("content/issues/2.md", stamp(2), "+08:00")!;
     expect(first.derived(two.issue, "summary", "n1", () => "摘要二")).toBe("摘要二");
-    first.set("content/issues/3.md", { key: "k3b", stamp: stamp(33), utcOffset: "+08:00", issue: issue(3, "第 3 期（改）"), warnings: [] });
+    first.set("content/issues/3.md", { key: "k3b", stamp: stamp(33), utcOffset: "+08:00", issue: issue(3, "第 3 期（改）", "新闻"), warnings: [] });
     await first.save();
 
     const again = await reopen(file);
@@ -52,6 +52,15 @@ describe("the content cache", () => {
     expect(again.derived(reread.issue, "summary", "n1", () => "made again")).toBe("摘要二");
     expect(again.byStamp("content/issues/3.md", stamp(3), "+08:00")).toBeUndefined();
     expect(again.byStamp("content/issues/3.md", stamp(33), "+08:00")?.issue.title).toBe("第 3 期（改）");
+    // Items are read from the cache when asked for: after a save that did not read them, they are still there.
+    expect(again.byStamp("content/issues/3.md", stamp(33), "+08:00")?.issue.sections).toEqual([{ title: "新闻", items: [] }]);
+    expect(again.derived(again.byStamp("content/issues/1.md", stamp(1), "+08:00")!.issue, "summary", "n1", () => "摘要一")).toBe("摘要一");
+    await again.save();
+    const third = await reopen(path.join(dir, `copy-${copies}.v8`));
+    const one = third.byStamp("content/issues/1.md", stamp(1), "+08:00")!.issue;
+    expect(Object.keys(one)).toEqual(["number", "title", "date", "file", "sections"]);
+    expect(one.sections).toEqual([{ title: "论文", items: [] }]);
+    expect(JSON.parse(JSON.stringify(one)).sections).toEqual([{ title: "论文", items: [] }]);
     // A UTC offset other than the one parsed with means the file is parsed again.
     expect(again.byStamp("content/issues/1.md", stamp(1), "+00:00")).toBeUndefined();
   });

@@ -15,7 +15,7 @@ import { HeapGrowth } from "./heap-growth.ts";
 import { EmailHtmlCompiler } from "./email-html.ts";
 import { FileWriter } from "./file-writer.ts";
 import { newsletterKey, OutputCache } from "./output-cache.ts";
-import { feedEntries, itemHeadings, summaries } from "./process-memo.ts";
+import { feedEntries, itemHeadings, rememberTags, summaries } from "./process-memo.ts";
 import { buildIssuePages } from "./pages.ts";
 import { buildConfirmEmail, buildEmails, type EmailReport } from "./emails.ts";
 import { readEmailTemplates, readWebTemplates } from "./read-templates.ts";
@@ -127,6 +127,7 @@ async function buildInto(
   const imageCache = await ImageCache.open(path.join(cacheDir, "images"), version);
   const contentCache = await ContentCache.open(path.join(cacheDir, "content.v8"), version);
   const content = await loadContent(options.root, contentCache, { imageCache });
+  rememberTags(content.issues, contentCache);
   const images = await processImages(options.root, content.issues, content.newsletter.images, imageCache);
   // Templates are compiled once per change of their sources, not by every build.
   const precompiled = TemplateCache.open(path.join(cacheDir, "templates.json"));

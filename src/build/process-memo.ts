@@ -4,6 +4,7 @@ import type { FeedEntry, PlannedIssue } from "../render/site.ts";
 import type { IssueSummary, ItemHeading } from "../render/view.ts";
 import type { ContentCache } from "../content/cache.ts";
 import type { WebTemplates } from "../render/web/templates.ts";
+import { issueTags, knownIssueTags } from "../render/tags.ts";
 import { newsletterKey, OutputCache } from "./output-cache.ts";
 
 // What a process that builds again and again (gazette preview) keeps from
@@ -58,4 +59,13 @@ export function summaries(newsletter: Newsletter, cache?: ContentCache): (issue:
 export function itemHeadings(newsletter: Newsletter, cache?: ContentCache): (issue: Issue, make: () => ItemHeading[]) => ItemHeading[] {
   const key = newsletterKey(newsletter);
   return (issue, make) => (cache ? cache.derived(issue, "headings", key, make) : make());
+}
+
+/**
+ * Each issue's tags, its items' included, kept with the parsed issue too:
+ * every build looks at every issue's tags (topics, links to topic pages),
+ * and the content cache reads an issue's items only when asked for them.
+ */
+export function rememberTags(issues: Issue[], cache: ContentCache): void {
+  for (const issue of issues) knownIssueTags(issue, cache.derived(issue, "tags", "the issue alone", () => [...issueTags(issue)]));
 }

@@ -37,9 +37,14 @@ interface Entry {
  * records the UTC offset it was parsed with.
  *
  * Stored with v8's serializer (twice as fast as JSON for 20 MB of text, and
- * Dates survive), one frame per entry: a save serializes again only the
+ * Dates survive), two frames per entry: a save serializes again only the
  * entries this build changed and writes the others' bytes as they were
  * read. After one edit in 1,000 issues that is one entry, not 24 MB.
+ *
+ * An issue's sections (its items: two thirds of the bytes) are a frame of
+ * their own, read when first asked for. A rebuild after one edit asks for
+ * those of the issues it renders again and of the feeds' newest; the rest
+ * it knows by what the cache keeps beside them (see derived()).
  */
 export class ContentCache {
   /**
@@ -50,8 +55,10 @@ export class ContentCache {
    */
   private static readonly open_ = new Map<string, { cache: ContentCache; stamp: string }>();
   private entries = new Map<string, Entry>();
-  /** Each entry's bytes as last read or written; an entry without is serialized at the next save. */
+  /** Each entry's bytes as last read or written, but for its issue's sections; an entry without is serialized at the next save. */
   private frames = new Map<string, Buffer>();
+  /** The bytes of each issue's sections, as last read or written. */
+  private sectionFrames = new Map<string, Buffer>();
   private dirty = false;
 
   private constructor(
@@ -67,16 +74,20 @@ export class ContentCache {
     try {
       const frames = readFrames(await readFile(file), version);
       if (frames) {
-        for (const frame of frames) {
-          const [name, entry] = deserialize(frame) as [string, Entry];
+        if (frames.length % 2 !== 0) throw new Error("cut short");
+        for (let i = 0; i < frames.length; i += 2) {
+          const [name, entry] = deserialize(frames[i]!) as [string, Entry];
+          readLater(entry.issue, frames[i + 1]!);
           cache.entries.set(name, entry);
-          cache.frames.set(name, frame);
+          cache.frames.set(name, frames[i]!);
+          cache.sectionFrames.set(name, frames[i + 1]!);
         }
       }
     } catch {
       // no cache yet, or an unreadable one: start empty
       cache.entries.clear();
       cache.frames.clear();
+      cache.sectionFrames.clear();
     }
     ContentCache.open_.set(file, { cache, stamp });
     return cache;
@@ -100,6 +111,7 @@ export class ContentCache {
 
   set(file: string, entry: Entry): void {
     this.entries.set(file, entry);
+    this.sectionFrames.delete(file);
     this.changed(file);
   }
 
@@ -125,6 +137,7 @@ export class ContentCache {
       if (!seen.has(file)) {
         this.entries.delete(file);
         this.frames.delete(file);
+        this.sectionFrames.delete(file);
         this.dirty = true;
       }
     }
@@ -137,10 +150,15 @@ export class ContentCache {
     for (const [name, entry] of this.entries) {
       let frame = this.frames.get(name);
       if (!frame) {
-        frame = serialize([name, entry]);
+        frame = serialize([name, { ...entry, issue: withoutSections(entry.issue) }]);
         this.frames.set(name, frame);
       }
-      parts.push(frameLength(frame.length), frame);
+      let sections = this.sectionFrames.get(name);
+      if (!sections) {
+        sections = serialize(entry.issue.sections);
+        this.sectionFrames.set(name, sections);
+      }
+      parts.push(frameLength(frame.length), frame, frameLength(sections.length), sections);
     }
     await mkdir(path.dirname(this.file), { recursive: true });
     const tmp = `${this.file}.${process.pid}.tmp`;
@@ -157,9 +175,28 @@ export class ContentCache {
 }
 
 // The file: MAGIC, the length of the version (4 bytes, little-endian) and
-// the version in UTF-8, then each entry as its length (4 bytes) and its
-// frame (v8's serialization of [file, entry]).
-const MAGIC = Buffer.from("gazette-content-cache 2\n");
+// the version in UTF-8, then each entry as two frames, each its length (4
+// bytes) and its bytes: v8's serialization of [file, entry] with the
+// issue's sections null (in their place, so the issue's keys keep their
+// order), then of the sections.
+const MAGIC = Buffer.from("gazette-content-cache 3\n");
+
+/** The issue with sections null, without reading sections not read yet. */
+function withoutSections(issue: Issue): Issue {
+  const light: Record<string, unknown> = {};
+  for (const key of Object.keys(issue)) light[key] = key === "sections" ? null : issue[key as keyof Issue];
+  return light as unknown as Issue;
+}
+
+/** Makes `issue.sections` read `frame` when first asked for (issues are not changed once parsed). */
+function readLater(issue: Issue, frame: Buffer): void {
+  let sections: Issue["sections"] | undefined;
+  Object.defineProperty(issue, "sections", {
+    get: () => (sections ??= deserialize(frame) as Issue["sections"]),
+    enumerable: true,
+    configurable: true,
+  });
+}
 
 function header(version: string): Buffer {
   const text = Buffer.from(version);

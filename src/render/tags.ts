@@ -90,6 +90,15 @@ export function issueTags(issue: Issue): readonly string[] {
 
 const tagMemo = new WeakMap<Issue, readonly string[]>();
 
+/**
+ * Tells issueTags() an issue's tags as it gave them for this issue before
+ * (kept by the build's content cache): they are then known without
+ * reading the issue's items.
+ */
+export function knownIssueTags(issue: Issue, tags: readonly string[]): void {
+  if (!tagMemo.has(issue)) tagMemo.set(issue, Object.freeze([...tags]));
+}
+
 /** Every tag of the published issues, with what carries it; sorted by tag text. Pure. */
 export function collectTopics(planned: PlannedIssue[]): Topic[] {
   const published = planned.filter((p) => !p.summary.draft);
