@@ -79,31 +79,37 @@ export async function writeDist(distDir: string, files: Map<string, DistFile>): 
   const release = acquireLock(tmp.lock, `another build is writing ${distDir}`);
   try {
     recover(tmp, distDir);
-    const { staging, fromSkeleton } = prepareStaging(tmp);
+    const { staging, fromSkeleton, crashed } = prepareStaging(tmp);
     const report: WriteReport = { written: [], unchanged: [], removed: [] };
     // Plain code-unit order: a collating comparison costs a tenth of a second on 4,000 paths.
     const entries = [...files].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
     const stagedFiles = new Set(listFiles(staging));
-    let unlinked = false;
+    // The folders that held a file taken away: only they can be left empty (each build leaves none).
+    const emptied = new Set<string>();
     for (const rel of stagedFiles) {
       if (!files.has(rel)) {
         unlinkSync(path.join(staging, rel));
-        unlinked = true;
+        emptied.add(parentOf(rel));
       }
     }
+    // Folders holding a staged file are there; the others are looked for, and made.
+    const present = new Set<string>();
+    for (const rel of stagedFiles) for (let dir = parentOf(rel); dir !== "" && !present.has(dir); dir = parentOf(dir)) present.add(dir);
     const dirs = new Set<string>();
     for (const [rel] of entries) {
       checkRelative(rel);
-      const slash = rel.lastIndexOf("/");
-      if (slash > 0) dirs.add(rel.slice(0, slash));
+      const dir = parentOf(rel);
+      if (dir !== "" && !present.has(dir)) dirs.add(dir);
     }
     for (const dir of [...dirs].sort()) if (!exists(path.join(staging, dir))) mkdirSync(path.join(staging, dir), { recursive: true });
     for (const [rel, content] of entries) {
       report[place(`${distDir}/${rel}`, `${staging}/${rel}`, content, stagedFiles.has(rel))].push(rel);
     }
-    // Only a file taken away can leave a folder empty (each build leaves
-    // none), or a skeleton made for other issues (a build that failed).
-    if (unlinked || fromSkeleton) removeEmptyDirs(staging);
+    // A skeleton may hold folders for other issues (made by a build that
+    // failed), and a crashed build's staging folders it emptied: those are
+    // looked through whole.
+    if (fromSkeleton || crashed) removeEmptyDirs(staging);
+    else removeIfEmpty(staging, emptied);
     report.removed = listFiles(distDir).filter((rel) => !files.has(rel));
     swap(tmp, distDir);
     return report;
@@ -144,9 +150,10 @@ function place(previous: string, target: string, content: DistFile, staged: bool
 }
 
 /** The staging folder: a crashed build's, else the spare tree, else the skeleton of folders (skeletonFor), else a new one. */
-function prepareStaging({ staging, spare, skeleton }: TmpPaths): { staging: string; fromSkeleton: boolean } {
+function prepareStaging({ staging, spare, skeleton }: TmpPaths): { staging: string; fromSkeleton: boolean; crashed: boolean } {
   let fromSkeleton = false;
-  if (exists(staging)) {
+  const crashed = exists(staging);
+  if (crashed) {
     // staging is kept as it was
   } else if (exists(spare)) renameSync(spare, staging);
   else if (exists(skeleton)) {
@@ -154,7 +161,7 @@ function prepareStaging({ staging, spare, skeleton }: TmpPaths): { staging: stri
     fromSkeleton = true;
   } else mkdirSync(staging);
   if (!fromSkeleton) rmSync(skeleton, { recursive: true, force: true });
-  return { staging, fromSkeleton };
+  return { staging, fromSkeleton, crashed };
 }
 
 /** dist → retired, staging → dist, retired → spare (the next build's staging). */
@@ -171,6 +178,28 @@ function recover({ retired, spare }: TmpPaths, distDir: string): void {
   if (!exists(distDir)) renameSync(retired, distDir);
   else if (!exists(spare)) renameSync(retired, spare);
   else rmSync(retired, { recursive: true, force: true });
+}
+
+/** "a/b" for "a/b/c", "" for "c". */
+function parentOf(rel: string): string {
+  const slash = rel.lastIndexOf("/");
+  return slash < 0 ? "" : rel.slice(0, slash);
+}
+
+/** Removes each of `dirs` (below `root`) that is empty now, and each parent that this leaves empty. */
+function removeIfEmpty(root: string, dirs: Set<string>): void {
+  // Deepest first: a folder emptied by removing its last child is then tried as well.
+  for (const start of [...dirs].sort((a, b) => b.split("/").length - a.split("/").length)) {
+    for (let dir = start; dir !== ""; dir = parentOf(dir)) {
+      try {
+        rmdirSync(path.join(root, dir));
+      } catch (err) {
+        const code = (err as NodeJS.ErrnoException).code;
+        if (code === "ENOTEMPTY" || code === "EEXIST" || code === "ENOENT") break;
+        throw err;
+      }
+    }
+  }
 }
 
 /** Removes folders left empty (an issue that was deleted or renamed). */
