@@ -196,6 +196,21 @@ describe("gazette build", () => {
     expect((await readdir(root)).sort()).toEqual([".gazette", "content", "dist"]);
   });
 
+  it("reports each cached email's size from the cache's index, and from the files themselves when the index is broken", async () => {
+    const root = await makeProject("issue-36");
+    const first = await build({ root });
+    const bytes = (await stat(path.join(root, "dist/emails/36.html"))).size;
+    expect(first.emails[0]!.htmlBytes).toBe(bytes);
+    const index = path.join(root, ".gazette/cache/out.sizes.json");
+    expect(Object.values(JSON.parse(await readFile(index, "utf8")) as Record<string, number>)).toContain(bytes);
+    for (const broken of ["{not json", "[]", JSON.stringify({ [Object.keys(JSON.parse(await readFile(index, "utf8")))[0]!]: "many" })]) {
+      await writeFile(index, broken);
+      await rm(path.join(root, "dist"), { recursive: true, force: true });
+      const again = await build({ root });
+      expect(again.emails.map((e) => [e.compiled, e.htmlBytes])).toEqual([[false, bytes]]);
+    }
+  });
+
   it("renders nothing again when only the feeds gazette draft reads change", async () => {
     const root = await makeProject("issue-36");
     await build({ root });

@@ -214,7 +214,7 @@ function reuseListings(cache: OutputCache, shared: string): { reuse: Reuse; keys
     const key = OutputCache.keyOf([shared, file, ...parts]);
     const ext = path.extname(file).slice(1);
     keys.add(key);
-    if (cache.sizes(key, [ext])) return { linkFrom: cache.pathOf(key, ext) };
+    if (cache.has(key, [ext])) return { linkFrom: cache.pathOf(key, ext) };
     const text = make();
     checkOutputs(new Map([[file, text]]));
     cache.put(key, ext, text);

@@ -93,7 +93,7 @@ export async function buildEmails(
   // .json that dist/ holds beside each email is cached too, written last.
   const clicks = newsletter.analytics.clicks;
   const exts = clicks ? ["html", "txt", "links", "json"] : ["html", "txt", "json"];
-  const sizes = keys.map((key) => cache.sizes(key, exts));
+  const sizes = keys.map((key) => (cache.has(key, exts) ? cache.sizes(key, ["html", "txt"]) : undefined));
 
   const missing = planned.map((_, i) => i).filter((i) => sizes[i] === undefined);
   // Emails to render in bulk mean pages and shards to render too: the build's heap grows by less (heap-growth.ts).
@@ -130,8 +130,8 @@ export async function buildEmails(
       routes.set(m.i, route);
       sizes[m.i] = [Buffer.byteLength(html), Buffer.byteLength(text)];
       // The html and txt now, the json below: an entry counts as cached once every file is there.
-      cache.put(keys[m.i]!, "html", html);
-      cache.put(keys[m.i]!, "txt", text);
+      cache.put(keys[m.i]!, "html", html, sizes[m.i]![0]);
+      cache.put(keys[m.i]!, "txt", text, sizes[m.i]![1]);
     });
   };
   const routes = new Map<number, EmailRoute>();
@@ -216,9 +216,9 @@ export async function buildConfirmEmail(
     const text = sealPlaceholders(renderConfirmText(context), word, "text");
     const [compiled] = await compiler.compile([{ mjml: templates.confirm(context), template: `${templates.dir}/confirm.mjml.hbs` }]);
     const html = sealPlaceholders(compiled!, word, "html");
-    cache.put(key, "html", html);
-    cache.put(key, "txt", text);
     sizes = [Buffer.byteLength(html), Buffer.byteLength(text)];
+    cache.put(key, "html", html, sizes[0]);
+    cache.put(key, "txt", text, sizes[1]);
   }
   const meta: ConfirmMeta = {
     kind: "confirm",

@@ -34,7 +34,7 @@ export async function buildIssuePages(
     const file = `${p.summary.path}index.html`;
     // Rendered into the cache, or already there: dist/ and the cache share the file.
     files.set(file, { linkFrom: cache.pathOf(key, "html") });
-    if (!cache.sizes(key, ["html"])) missing.push({ p, key, file });
+    if (!cache.has(key, ["html"])) missing.push({ p, key, file });
   }
   // One at a time, each page handed to the cache as soon as it is made
   // (written on the cache's writer thread; the build flushes it before
