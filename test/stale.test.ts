@@ -111,6 +111,26 @@ describe("a rebuild after a change equals a build from scratch", () => {
     expect(await snapshotTree(path.join(root, "dist"))).toEqual(await cleanBuildOf(root));
   });
 
+  it("an issue, each build a process of its own: the feeds take the other issues' entries as kept and the edited one's afresh, from a broken store too", async () => {
+    const root = await warmProject();
+    const cli = () => spawnSync(process.execPath, [path.join(REPO, "bin/gazette.js"), "build"], { cwd: root, encoding: "utf8" });
+    for (let i = 0; i < 2; i++) expect(cli().status).toBe(0);
+    const store = path.join(root, ".gazette/cache/feed-entries.v8");
+    const kept = await readFile(store);
+    // Issue 35's summary is in every feed's entry for it; its page is not what the feeds read.
+    await edit(path.join(root, "content/issues/035.md"), /^title: .*$/m, "title: 第一次改过");
+    expect(cli().stderr).toBe("");
+    for (const file of ["rss.xml", "atom.xml", "feed.json"]) expect(await readFile(path.join(root, "dist", file), "utf8"), file).toContain("第一次改过");
+    expect(await snapshotTree(path.join(root, "dist"))).toEqual(await cleanBuildOf(root));
+    expect(await readFile(store)).not.toEqual(kept);
+    // A store that cannot be read is started again: nothing published is wrong for it.
+    await writeFile(store, kept.subarray(0, 100));
+    await edit(path.join(root, "content/issues/035.md"), "第一次改过", "第二次改过");
+    expect(cli().stderr).toBe("");
+    expect(await readFile(path.join(root, "dist/rss.xml"), "utf8")).toContain("第二次改过");
+    expect(await snapshotTree(path.join(root, "dist"))).toEqual(await cleanBuildOf(root));
+  });
+
   it("a package version: an update of a package that renders changes the code version, and every output is made again", async () => {
     // The code version of a copy of this package with one dependency's version bumped.
     const copy = await tempDir();

@@ -15,7 +15,8 @@ import { HeapGrowth } from "./heap-growth.ts";
 import { EmailHtmlCompiler } from "./email-html.ts";
 import { FileWriter } from "./file-writer.ts";
 import { newsletterKey, OutputCache } from "./output-cache.ts";
-import { feedEntries, itemHeadings, rememberTags, summaries } from "./process-memo.ts";
+import { FeedFragments } from "./feed-fragments.ts";
+import { feedEntries, feedEntriesKey, itemHeadings, rememberTags, summaries } from "./process-memo.ts";
 import { buildIssuePages } from "./pages.ts";
 import { buildConfirmEmail, buildEmails, type EmailReport } from "./emails.ts";
 import { readEmailTemplates, readWebTemplates } from "./read-templates.ts";
@@ -169,7 +170,10 @@ async function buildInto(
     await options.onEmails(new Map([...emails.files, ...confirmation.files]));
   }
   const listings = reuseListings(cache, OutputCache.keyOf([version, webTemplates.fingerprint, newsletterKey(newsletter), "listing"]));
-  const files = new Map<string, DistFile>(renderIndexAndFeeds(newsletter, site, planned, webTemplates, feedEntries(version, webTemplates, newsletter), listings.reuse));
+  // The feeds' entries as an earlier build wrote them: only an edited issue's are made (and checked) again.
+  const entriesKey = feedEntriesKey(version, webTemplates, newsletter);
+  const fragments = FeedFragments.open(path.join(cacheDir, "feed-entries.v8"), entriesKey);
+  const files = new Map<string, DistFile>(renderIndexAndFeeds(newsletter, site, planned, webTemplates, feedEntries(entriesKey, fragments), listings.reuse));
   for (const [file, body] of images.files) files.set(file, body);
   const pages = await buildIssuePages(newsletter, site, planned, webTemplates, cache, version);
   // The search shards whose issues changed are made afresh, the rest linked from the cache.
@@ -182,6 +186,7 @@ async function buildInto(
   // After the swap: dist/ (and the preview's reload) does not wait for it.
   await contentCache.save();
   precompiled.save();
+  fragments.save();
   // The feeds this build changed are owed a WebSub notification (gazette ping sends them).
   const changedFeeds = changedFeedUrls(newsletter, report.written);
   await addPending(options.root, newsletter.websub?.hubs ?? [], changedFeeds);
@@ -210,13 +215,14 @@ async function buildInto(
  */
 function reuseListings(cache: OutputCache, shared: string): { reuse: Reuse; keys: Set<string> } {
   const keys = new Set<string>();
-  const reuse: Reuse = (file, parts, make) => {
+  const reuse: Reuse = (file, parts, make, checkAs) => {
     const key = OutputCache.keyOf([shared, file, ...parts]);
     const ext = path.extname(file).slice(1);
     keys.add(key);
     if (cache.has(key, [ext])) return { linkFrom: cache.pathOf(key, ext) };
     const text = make();
-    checkOutputs(new Map([[file, text]]));
+    // A feed whose entries were checked as they were kept: the rest of it (checkAs), else all of it.
+    checkOutputs(new Map([[file, checkAs ? checkAs() : text]]));
     cache.put(key, ext, text);
     // Linked from the cache like the rest, not handed over as text: dist/
     // would write it a second time, and compare it with the published file

@@ -26,7 +26,7 @@ export function checkXml(file: string, text: string): void {
   if (failure) throw new OutputError(file, `not well-formed XML: ${failure.message}`);
 }
 
-function checkJson(file: string, text: string): void {
+export function checkJson(file: string, text: string): void {
   try {
     JSON.parse(text);
   } catch (cause) {

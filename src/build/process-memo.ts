@@ -4,6 +4,7 @@ import type { FeedEntry, PlannedIssue } from "../render/site.ts";
 import type { IssueSummary, ItemHeading } from "../render/view.ts";
 import type { ContentCache } from "../content/cache.ts";
 import type { WebTemplates } from "../render/web/templates.ts";
+import type { FeedFragments } from "./feed-fragments.ts";
 import { issueTags, knownIssueTags } from "../render/tags.ts";
 import { newsletterKey, OutputCache } from "./output-cache.ts";
 
@@ -19,16 +20,22 @@ import { newsletterKey, OutputCache } from "./output-cache.ts";
  */
 let lastFeedEntries: { shared: string; entries: Map<string, FeedEntry> } | undefined;
 
-export function feedEntries(version: string, templates: WebTemplates, newsletter: Newsletter): (p: PlannedIssue, make: () => FeedEntry) => FeedEntry {
-  const shared = OutputCache.keyOf([version, templates.fingerprint, newsletterKey(newsletter)]);
+export function feedEntries(shared: string, kept?: FeedFragments): (p: PlannedIssue, make: () => FeedEntry) => FeedEntry {
   const before = lastFeedEntries?.shared === shared ? lastFeedEntries.entries : new Map<string, FeedEntry>();
   const now = new Map<string, FeedEntry>();
   lastFeedEntries = { shared, entries: now };
   return (p, make) => {
     const entry = before.get(p.fingerprint) ?? make();
+    // This build's store: what the entry made in an earlier build of this process is kept in it too.
+    if (kept) entry.kept = kept.for(p.fingerprint, p.issue.file);
     now.set(p.fingerprint, entry);
     return entry;
   };
+}
+
+/** What every feed entry is made from beside its issue: the code, the web templates, the newsletter. */
+export function feedEntriesKey(version: string, templates: WebTemplates, newsletter: Newsletter): string {
+  return OutputCache.keyOf([version, templates.fingerprint, newsletterKey(newsletter)]);
 }
 
 /**

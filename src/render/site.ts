@@ -2,7 +2,7 @@ import { createHash } from "node:crypto";
 import type { ImageIndex } from "../images/images.ts";
 import type { Issue } from "../model/issue.ts";
 import type { Newsletter } from "../model/newsletter.ts";
-import { FEED_FILES, feedUrl } from "./feeds/feed-input.ts";
+import { FEED_FILES, feedUrl, type FeedEntry } from "./feeds/feed-input.ts";
 import { renderAtom } from "./feeds/atom.ts";
 import { renderJsonFeed } from "./feeds/json-feed.ts";
 import { renderRss } from "./feeds/rss.ts";
@@ -98,11 +98,7 @@ function fingerprintOf(issue: Issue, given: string | undefined, slugs: Map<strin
 
 const fingerprintMemo = new WeakMap<Issue, { given: string | undefined; links: string; fingerprint: string }>();
 
-/** A feed entry: the issue's view and its content as one HTML fragment. */
-export interface FeedEntry {
-  view: IssueView;
-  contentHtml: string;
-}
+export type { FeedEntry };
 
 /** A file made earlier from the same inputs, which the caller keeps (see build.ts). */
 export interface MadeEarlier {
@@ -113,9 +109,11 @@ export interface MadeEarlier {
  * Hands back `make()`, or a file made earlier by it: `parts` are what the
  * file is made from beyond the templates, the newsletter and the code (the
  * caller's part of the key), such as the fingerprints of the issues it
- * lists. The default makes every file.
+ * lists. The default makes every file. `checkAs`, for a feed whose entries'
+ * fragments were each checked where they were kept (FeedEntry.kept), gives
+ * the document without its entries: what is left to check of a made file.
  */
-export type Reuse = (file: string, parts: string[], make: () => string) => string | MadeEarlier;
+export type Reuse = (file: string, parts: string[], make: () => string, checkAs?: () => string) => string | MadeEarlier;
 
 const makeAll: Reuse = (_file, _parts, make) => make();
 
@@ -200,7 +198,17 @@ export function renderTopics(
 /** Each published issue's feed entry, made once (or handed back by `entryOf`). */
 function entries(site: SiteView, templates: WebTemplates, entryOf: (p: PlannedIssue, make: () => FeedEntry) => FeedEntry): (p: PlannedIssue) => FeedEntry {
   const made = new Map<PlannedIssue, FeedEntry>();
-  return (p) => made.get(p) ?? made.set(p, entryOf(p, () => ({ view: p.view(), contentHtml: renderIssueContent(site, p.view(), templates) }))).get(p)!;
+  return (p) => made.get(p) ?? made.set(p, entryOf(p, () => feedEntry(site, templates, p))).get(p)!;
+}
+
+/** An issue's feed entry: its view and content made when a fragment first needs them, the content once. */
+function feedEntry(site: SiteView, templates: WebTemplates, p: PlannedIssue): FeedEntry {
+  let content: string | undefined;
+  return {
+    updatedIso: p.summary.updatedIso,
+    view: () => p.view(),
+    contentHtml: () => (content ??= renderIssueContent(site, p.view(), templates)),
+  };
 }
 
 /**
@@ -223,7 +231,9 @@ function feedFiles(
     [FEED_FILES.atom, renderAtom],
     [FEED_FILES.json, renderJsonFeed],
   ] as const;
-  return renderers.map(([name, render]) => [`${dir}${name}`, reuse(`${dir}${name}`, key, () => render(input()))]);
+  // Entries whose fragments are kept were checked as they were kept: the rest of the document is checked alone.
+  const kept = newest.every((p) => entry(p).kept !== undefined);
+  return renderers.map(([name, render]) => [`${dir}${name}`, reuse(`${dir}${name}`, key, () => render(input()), kept ? () => render({ newsletter: channel, entries: [] }) : undefined)]);
 }
 
 /** The newsletter as a topic's feeds present it: its own title, id, home page and feed URLs. */

@@ -1,6 +1,6 @@
 import type { Person } from "../../model/newsletter.ts";
 import { entryFragment, entryImage, entryTitle, feedUpdated, feedUrl, hubsOf, type FeedEntry, type FeedInput } from "./feed-input.ts";
-import { cdata, el, renderXmlDocument, renderXmlFragment, type XmlElement, type XmlRaw } from "./xml-writer.ts";
+import { cdata, el, renderXmlDocument, renderXmlFragment, type XmlElement } from "./xml-writer.ts";
 
 /**
  * Atom 1.0 (RFC 4287): feed and entries each with an author, stable ids,
@@ -24,13 +24,14 @@ export function renderAtom(input: FeedInput): string {
     el("link", { rel: "self", type: "application/atom+xml", href: feedUrl(newsletter, "atom") }),
     ...hubsOf(newsletter).map((hub) => el("link", { rel: "hub", href: hub })),
     newsletter.copyright === undefined ? undefined : el("rights", { type: "text" }, newsletter.copyright),
-    ...input.entries.map((entry) => entryFragment(entry, `atom\0${JSON.stringify(newsletter.editor)}`, () => renderEntry(entry, author))),
+    ...input.entries.map((entry) => ({ raw: entryFragment(entry, `atom\0${JSON.stringify(newsletter.editor)}`, () => renderEntry(entry, author)) })),
   );
   return renderXmlDocument(feed, "named");
 }
 
 /** An issue as an <entry>, one level deep (feed → entry). */
-function renderEntry({ view, contentHtml }: FeedEntry, author: XmlElement): XmlRaw {
+function renderEntry(entry: FeedEntry, author: XmlElement): string {
+  const view = entry.view();
   return renderXmlFragment(
     el(
       "entry",
@@ -44,12 +45,12 @@ function renderEntry({ view, contentHtml }: FeedEntry, author: XmlElement): XmlR
       author,
       ...view.contributors.map((name) => person("contributor", { name })),
       el("summary", { type: "text" }, view.description),
-      el("content", { type: "html" }, cdata(contentHtml)),
+      el("content", { type: "html" }, cdata(entry.contentHtml())),
       ...view.tags.map((tag) => el("category", { term: tag })),
     ),
     1,
     "named",
-  );
+  ).raw;
 }
 
 /** The entry's picture as a link rel="enclosure" (RFC 4287 4.2.7.2), length when known. */

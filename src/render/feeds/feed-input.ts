@@ -8,10 +8,37 @@ export interface FeedInput {
   entries: FeedEntry[];
 }
 
+/**
+ * A published issue as the feeds carry it. The view and the content are
+ * made on first use: an entry whose fragments a build kept (see `kept`)
+ * never renders its Markdown again.
+ */
 export interface FeedEntry {
-  view: IssueView;
+  /** The issue's update time, RFC 3339 (the feed's own time is the newest). */
+  updatedIso: string;
+  view(): IssueView;
   /** The whole issue as HTML with absolute links. */
-  contentHtml: string;
+  contentHtml(): string;
+  /** Fragments made by an earlier build from the same inputs, and where this build's are kept. */
+  kept?: KeptFragments;
+}
+
+/**
+ * A store of an entry's fragments by slot (see entryFragment), kept by the
+ * build from one run to the next under the entry's fingerprint. `set`
+ * takes a fragment made now, and may check it (feeds are checked as
+ * fragments plus the document around them); `keep` one made earlier in
+ * this process, already checked.
+ */
+export interface KeptFragments {
+  get(slot: string): string | undefined;
+  set(slot: string, text: string): void;
+  keep(slot: string, text: string): void;
+}
+
+/** Which format a slot's fragment is written in: what comes before its first NUL. */
+export function slotFormat(slot: string): string {
+  return slot.split("\0", 1)[0]!;
 }
 
 export const FEED_FILES = { rss: "rss.xml", atom: "atom.xml", json: "feed.json" } as const;
@@ -27,7 +54,7 @@ export function hubsOf(newsletter: Newsletter): string[] {
 
 /** The feed's own update time: the newest entry's, never the clock (a fixed instant for an empty feed). */
 export function feedUpdated(input: FeedInput): Date {
-  const times = input.entries.map((e) => Date.parse(e.view.updatedIso));
+  const times = input.entries.map((e) => Date.parse(e.updatedIso));
   return times.length === 0 ? EMPTY_FEED_DATE : new Date(Math.max(...times));
 }
 
@@ -52,13 +79,43 @@ export function entryImage(view: IssueView): { url: string; type?: string; width
  * What `make` gives for this entry in this place (`slot`: the format and
  * whatever else of the channel it shows), made once per entry: the main
  * feeds and every topic's carry the same issues, so each is written once
- * per format. Held by the entry, which the build holds only while it builds.
+ * per format. Held by the entry, which the build holds only while it
+ * builds; and handed to the entry's kept fragments, which a later build
+ * takes it from instead of making it again.
  */
-const fragments = new WeakMap<FeedEntry, Map<string, unknown>>();
+const fragments = new WeakMap<FeedEntry, Map<string, string>>();
 
-export function entryFragment<T>(entry: FeedEntry, slot: string, make: () => T): T {
+export function entryFragment(entry: FeedEntry, slot: string, make: () => string): string {
   let made = fragments.get(entry);
   if (!made) fragments.set(entry, (made = new Map()));
-  if (!made.has(slot)) made.set(slot, make());
-  return made.get(slot) as T;
+  let text = made.get(slot);
+  if (text !== undefined) {
+    entry.kept?.keep(slot, text);
+    return text;
+  }
+  text = entry.kept?.get(slot);
+  if (text === undefined) {
+    text = make();
+    entry.kept?.set(slot, text);
+  }
+  made.set(slot, text);
+  return text;
 }
+
+/** Whether the entry carries a picture (entryImage), kept with its fragments: finding out means rendering the issue. */
+export function entryHasImage(entry: FeedEntry): boolean {
+  return entryFragment(entry, "image", () => (entryImage(entry.view()) ? "yes" : "no")) === "yes";
+}
+
+/**
+ * What a fragment of each XML format is checked within: the elements
+ * around it in its document, with every namespace its document may declare.
+ */
+export const FRAGMENT_CONTEXT: Record<string, { before: string; after: string }> = {
+  rss: {
+    before:
+      '<rss version="2.0" xmlns:dc="http://purl.org/dc/elements/1.1/" xmlns:content="http://purl.org/rss/1.0/modules/content/" xmlns:atom="http://www.w3.org/2005/Atom" xmlns:media="http://search.yahoo.com/mrss/"><channel>',
+    after: "</channel></rss>",
+  },
+  atom: { before: '<feed xmlns="http://www.w3.org/2005/Atom">', after: "</feed>" },
+};

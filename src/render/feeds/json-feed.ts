@@ -30,7 +30,9 @@ export function renderJsonFeed(input: FeedInput): string {
   return `${head.slice(0, -"[]\n}".length)}[\n    ${items.join(",\n    ")}\n  ]\n}\n`;
 }
 
-function item({ view, contentHtml }: FeedEntry, editor: { name: string; url?: string }, language: string) {
+function item(entry: FeedEntry, editor: { name: string; url?: string }, language: string) {
+  const view = entry.view();
+  const contentHtml = entry.contentHtml();
   return {
     id: view.id,
     url: view.url,

@@ -1,7 +1,8 @@
 import { escapeHtml } from "../html.ts";
-import { entryFragment, entryImage, entryTitle, feedUpdated, feedUrl, hubsOf, type FeedEntry, type FeedInput } from "./feed-input.ts";
-import { cdata, el, renderXmlDocument, renderXmlFragment, type XmlRaw } from "./xml-writer.ts";
+import { entryFragment, entryHasImage, entryImage, entryTitle, feedUpdated, feedUrl, hubsOf, type FeedEntry, type FeedInput } from "./feed-input.ts";
+import { cdata, el, renderXmlDocument, renderXmlFragment } from "./xml-writer.ts";
 
+// (FRAGMENT_CONTEXT in feed-input.ts declares these, and media's, for checking an item alone.)
 const NAMESPACES = {
   "xmlns:dc": "http://purl.org/dc/elements/1.1/",
   "xmlns:content": "http://purl.org/rss/1.0/modules/content/",
@@ -18,7 +19,7 @@ const NAMESPACES = {
  */
 export function renderRss(input: FeedInput): string {
   const { newsletter } = input;
-  const withImages = input.entries.some((e) => entryImage(e.view));
+  const withImages = input.entries.some(entryHasImage);
   const channel = el(
     "channel",
     {},
@@ -32,13 +33,14 @@ export function renderRss(input: FeedInput): string {
     newsletter.copyright === undefined ? undefined : el("copyright", {}, newsletter.copyright),
     el("atom:link", { href: feedUrl(newsletter, "rss"), rel: "self", type: "application/rss+xml" }),
     ...hubsOf(newsletter).map((hub) => el("atom:link", { href: hub, rel: "hub" })),
-    ...input.entries.map((entry) => entryFragment(entry, `rss\0${newsletter.editor.name}`, () => renderItem(entry, newsletter.editor.name))),
+    ...input.entries.map((entry) => ({ raw: entryFragment(entry, `rss\0${newsletter.editor.name}`, () => renderItem(entry, newsletter.editor.name)) })),
   );
   return renderXmlDocument(el("rss", { version: "2.0", ...NAMESPACES, ...(withImages ? { "xmlns:media": "http://search.yahoo.com/mrss/" } : {}) }, channel), "hex");
 }
 
 /** An issue as an <item>, two levels deep (rss → channel → item). */
-function renderItem({ view, contentHtml }: FeedEntry, editor: string): XmlRaw {
+function renderItem(entry: FeedEntry, editor: string): string {
+  const view = entry.view();
   return renderXmlFragment(
     el(
       "item",
@@ -48,14 +50,14 @@ function renderItem({ view, contentHtml }: FeedEntry, editor: string): XmlRaw {
       el("guid", { isPermaLink: "false" }, view.id),
       el("pubDate", {}, new Date(view.dateIso).toUTCString()),
       el("description", {}, cdata(escapeHtml(view.description))),
-      el("content:encoded", {}, cdata(contentHtml)),
+      el("content:encoded", {}, cdata(entry.contentHtml())),
       ...view.tags.map((tag) => el("category", {}, tag)),
       ...[editor, ...view.contributors].map((name) => el("dc:creator", {}, name)),
       mediaContent(entryImage(view)),
     ),
     2,
     "hex",
-  );
+  ).raw;
 }
 
 /** The entry's picture as Media RSS, which feed readers show as its image. */
