@@ -3,7 +3,7 @@ import path from "node:path";
 import type { Newsletter } from "../model/newsletter.ts";
 import { loadContent } from "../content/load.ts";
 import type { Problem } from "../errors.ts";
-import { planSite, renderIndexAndFeeds, type Reuse } from "../render/site.ts";
+import { planSite, renderIndexAndFeeds, type PlannedIssue, type Reuse } from "../render/site.ts";
 import { createSiteView } from "../render/web/archive.ts";
 import { ContentCache } from "../content/cache.ts";
 import { ImageCache } from "../images/cache.ts";
@@ -17,7 +17,7 @@ import { FileWriter } from "./file-writer.ts";
 import { newsletterKey, OutputCache } from "./output-cache.ts";
 import { FeedFragments } from "./feed-fragments.ts";
 import { feedEntries, feedEntriesKey, itemHeadings, rememberTags, summaries } from "./process-memo.ts";
-import { buildIssuePages } from "./pages.ts";
+import { IssuePages } from "./pages.ts";
 import { buildConfirmEmail, buildEmails, type EmailReport } from "./emails.ts";
 import { readEmailTemplates, readWebTemplates } from "./read-templates.ts";
 import { buildSearchIndex } from "./search-index.ts";
@@ -143,18 +143,21 @@ async function buildInto(
   // What every page and email says about the site (its footer's Markdown included): made once.
   const site = createSiteView(newsletter);
   const emailCompiler = new EmailHtmlCompiler(compiler, shapesDir, version);
+  // An issue whose email is rendered has its page rendered beside it, from the same view: its Markdown is rendered once.
+  const issuePages = new IssuePages(newsletter, planned, site, webTemplates, cache, version);
+  const alongside = (p: PlannedIssue) => issuePages.renderAhead(p);
   let madeAhead: EmailReport[] = [];
   if (options.onEmails && options.emailsFirst) {
     const wanted = new Set(options.emailsFirst);
     // Made and kept in the cache: the pass over every email below then finds them there.
-    const first = await buildEmails(newsletter, site, planned.filter((p) => wanted.has(p.summary.number)), emailTemplates, cache, version, emailCompiler, undefined, { first: true });
+    const first = await buildEmails(newsletter, site, planned.filter((p) => wanted.has(p.summary.number)), emailTemplates, cache, version, emailCompiler, undefined, { first: true }, alongside);
     madeAhead = first.reports;
     await cache.flush();
     await options.onEmails(first.files);
   }
   // Emails first: the shapes they need, and the documents with none, compile on mjml's worker threads.
   const emailsBuilt = Promise.all([
-    buildEmails(newsletter, site, planned, emailTemplates, cache, version, emailCompiler, heap, { made: madeAhead }),
+    buildEmails(newsletter, site, planned, emailTemplates, cache, version, emailCompiler, heap, { made: madeAhead }, alongside),
     buildConfirmEmail(newsletter, site, emailTemplates, cache, version, compiler),
   ]);
   // A pool of its own is done once the emails are: its threads (mjml's memory) go before the rest of the build peaks.
@@ -175,7 +178,7 @@ async function buildInto(
   const fragments = FeedFragments.open(path.join(cacheDir, "feed-entries.v8"), entriesKey);
   const files = new Map<string, DistFile>(renderIndexAndFeeds(newsletter, site, planned, webTemplates, feedEntries(entriesKey, fragments), listings.reuse));
   for (const [file, body] of images.files) files.set(file, body);
-  const pages = await buildIssuePages(newsletter, site, planned, webTemplates, cache, version);
+  const pages = await issuePages.finish();
   // The search shards whose issues changed are made afresh, the rest linked from the cache.
   const search = await buildSearchIndex(newsletter, planned, cacheDir, version, cache.writer, heap);
   for (const [file, body] of [...pages.files, ...search.files, ...emails.files, ...confirmation.files]) files.set(file, body);

@@ -72,7 +72,8 @@ export interface EmailMeta extends BuiltEmailMeta {
  * issue's email. Fails past Gmail's clipping size. With `first`, these are emails made
  * ahead of the others (build.ts's emailsFirst); `made` are those made
  * ahead: the stored shapes are pruned only after a build that made every
- * email fresh.
+ * email fresh. `alongside` is called with each issue whose email is
+ * rendered, while its view is held (build.ts renders its page then).
  */
 export async function buildEmails(
   newsletter: Newsletter,
@@ -84,6 +85,7 @@ export async function buildEmails(
   compiler: EmailHtmlCompiler,
   heap?: HeapGrowth,
   ahead: { first: true } | { made: EmailReport[] } = { made: [] },
+  alongside?: (p: PlannedIssue) => void,
 ): Promise<{ files: Map<string, DistFile>; reports: EmailReport[]; warnings: Problem[]; keys: Set<string> }> {
   const template = `${templates.dir}/issue.mjml.hbs`;
   // What every email shares, hashed once: a key per issue then hashes 130 bytes, not the templates again.
@@ -107,6 +109,8 @@ export async function buildEmails(
   const render = (batch: number[]) =>
     batch.map((i) => {
       const context = createEmailContext(planned[i]!.view(), site, newsletter, markers);
+      // Whatever else is made from the issue's view is made now, while the email holds it.
+      alongside?.(planned[i]!);
       const mjml = renderEmailMjml(context, templates);
       const text = sealPlaceholders(renderEmailText(context), word, "text");
       refuseTooBig(mjml, text, planned[i]!);
