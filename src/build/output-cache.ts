@@ -1,4 +1,4 @@
-import { createHash } from "node:crypto";
+import { sha256Hex } from "../hash.ts";
 import { mkdirSync, readdirSync, readFileSync, renameSync, statSync, writeFileSync } from "node:fs";
 import { readdir, rm } from "node:fs/promises";
 import path from "node:path";
@@ -39,9 +39,9 @@ export class OutputCache {
   ) {}
 
   static keyOf(parts: string[]): string {
-    const hash = createHash("sha256");
-    for (const part of parts) hash.update(`${part.length}:`).update(part);
-    return hash.digest("hex");
+    let text = "";
+    for (const part of parts) text += `${part.length}:${part}`;
+    return sha256Hex(text);
   }
 
   pathOf(key: string, ext: string): string {

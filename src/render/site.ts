@@ -1,4 +1,4 @@
-import { createHash } from "node:crypto";
+import { sha256Hex } from "../hash.ts";
 import type { ImageIndex } from "../images/images.ts";
 import type { Issue } from "../model/issue.ts";
 import type { Newsletter } from "../model/newsletter.ts";
@@ -90,8 +90,8 @@ function fingerprintOf(issue: Issue, given: string | undefined, slugs: Map<strin
   const links = JSON.stringify(issueTags(issue).map((tag) => slugs.get(tag) ?? null));
   const known = fingerprintMemo.get(issue);
   if (known && known.given === given && known.links === links) return known.fingerprint;
-  const own = given ?? createHash("sha256").update(JSON.stringify(issue)).digest("hex");
-  const fingerprint = createHash("sha256").update(own).update(links).digest("hex");
+  const own = given ?? sha256Hex(JSON.stringify(issue));
+  const fingerprint = sha256Hex(own + links);
   fingerprintMemo.set(issue, { given, links, fingerprint });
   return fingerprint;
 }
