@@ -1,5 +1,9 @@
+import { readFile } from "node:fs/promises";
+import path from "node:path";
 import { describe, expect, it } from "vitest";
 import { displayWidth, wrapParagraph, wrapText } from "../src/render/text-wrap.ts";
+import { REPO } from "./helpers/project.ts";
+import { referenceWrap } from "./helpers/wrap-reference.ts";
 
 describe("CJK-aware wrapping", () => {
   it("counts CJK characters and emoji as two columns", () => {
@@ -50,5 +54,41 @@ describe("CJK-aware wrapping", () => {
 
   it("indents every line and keeps paragraphs apart", () => {
     expect(wrapText("第一段文字很长很长很长。\n\n第二段。", 16, "  ")).toBe("  第一段文字很长\n  很长很长。\n\n  第二段。");
+  });
+});
+
+describe("wrapping, held to the plain-way reference", () => {
+  // A small deterministic generator: the same paragraphs on every run.
+  function random(seed: number): () => number {
+    let state = seed >>> 0;
+    return () => {
+      state = (state * 1664525 + 1013904223) >>> 0;
+      return state / 2 ** 32;
+    };
+  }
+  const pieces = [
+    "预", "训", "练", "模型", "，", "。", "、", "《", "》", "（", "）", "「", "」", "…", "％", "%", "：", "！",
+    "GPT-3", "MoE", "SUPER-ADAM", "0.5", "2022", "(", ")", "[", "]", "“", "”", "‘", "’", ",", ".", "a", "the", "transformer",
+    " ", "  ", "\u3000", "\u00a0", "\t", "🚀", "𠀀", "ｶ", "한국어", "https://arxiv.org/abs/2201.05596", "http://x.y/z?q=1", "(https://a.b/c)", "httpx",
+  ];
+
+  it("breaks every generated paragraph exactly where the reference does, at every width and with an indent", () => {
+    const next = random(36);
+    for (let n = 0; n < 4000; n++) {
+      const length = 1 + Math.floor(next() * 80);
+      const paragraph = Array.from({ length }, () => pieces[Math.floor(next() * pieces.length)]!).join("");
+      const width = 8 + Math.floor(next() * 72);
+      const indent = next() < 0.3 ? "    " : "";
+      expect(wrapParagraph(paragraph, width, indent), JSON.stringify({ paragraph, width, indent })).toEqual(referenceWrap(paragraph, width, indent));
+    }
+  });
+
+  it("breaks issue 36's own text exactly where the reference does", async () => {
+    const text = await readFile(path.join(REPO, "content/issues/036.md"), "utf8");
+    const paragraphs = text.split("\n").filter((line) => line.trim() !== "");
+    expect(paragraphs.length).toBeGreaterThan(100);
+    for (const width of [20, 40, 76]) {
+      for (const paragraph of paragraphs) expect(wrapParagraph(paragraph, width, "  ")).toEqual(referenceWrap(paragraph, width, "  "));
+    }
   });
 });

@@ -19,7 +19,7 @@ export function displayWidth(text: string): number {
 }
 
 /** WIDE for one code point; most text is ASCII or CJK, decided without a regular expression. */
-function isWide(code: number): boolean {
+export function isWide(code: number): boolean {
   if (code < 0x1100) return false;
   if (code <= 0x115f) return true;
   if (code < 0x231a) return false;
@@ -33,45 +33,77 @@ function inCommonCjk(code: number): boolean {
 }
 
 /** CJK for one code point. */
-function isCjk(code: number): boolean {
+export function isCjk(code: number): boolean {
   if (code < 0x2e80) return false;
   return inCommonCjk(code) || CJK.test(String.fromCodePoint(code));
-}
-
-interface Token {
-  text: string;
-  width: number;
-  /** A line may break before this token. */
-  breakBefore: boolean;
-  space: boolean;
 }
 
 const URL_AT = /https?:\/\/\S+/y;
 
 /** What \s matches in a regular expression, for one UTF-16 code unit. */
-function isSpace(code: number): boolean {
+export function isSpace(code: number): boolean {
   if (code <= 0x20) return code === 0x20 || (code >= 0x09 && code <= 0x0d);
   if (code < 0xa0) return false;
   return code === 0xa0 || code === 0x1680 || (code >= 0x2000 && code <= 0x200a) || code === 0x2028 || code === 0x2029 || code === 0x202f || code === 0x205f || code === 0x3000 || code === 0xfeff;
 }
 
 /** Characters that may not start a line (CLOSING) and may not end one (OPENING), as code units: all lie in the BMP. */
-const CLOSING_CODES = new Set(Array.from(",.;:!?)]}、。，．：；！？）》」』】〕〉…%’”", (c) => c.charCodeAt(0)));
-const OPENING_CODES = new Set(Array.from("([{（《「『【〔〈‘“", (c) => c.charCodeAt(0)));
+export const CLOSING_CODES = new Set(Array.from(",.;:!?)]}、。，．：；！？）》」』】〕〉…%’”", (c) => c.charCodeAt(0)));
+export const OPENING_CODES = new Set(Array.from("([{（《「『【〔〈‘“", (c) => c.charCodeAt(0)));
+/** The same, as a table by code unit (looked up for every character wrapped): 1 closing, 2 opening. */
+const CLOSING = 1;
+const OPENING = 2;
+const PUNCTUATION = new Uint8Array(0x10000);
+for (const code of CLOSING_CODES) PUNCTUATION[code]! |= CLOSING;
+for (const code of OPENING_CODES) PUNCTUATION[code]! |= OPENING;
 
-// One pass over the code units, no regular expression but the URL's: a
-// 1,000-issue build wraps 40 million characters of text parts, and a
-// regular expression per character was a second of it.
-function tokenize(paragraph: string): Token[] {
-  const tokens: Token[] = [];
+// The tokens of the paragraph being wrapped, as columns of numbers rather
+// than an object each: a 1,000-issue build wraps 40 million characters of
+// text parts, nearly all of them Chinese, one token per character, and an
+// object and a one-character string per token was most of the time the
+// wrapping took and much of the garbage. A token is its span of the
+// paragraph (a run of spaces stands for one space), its width in columns,
+// and two flags. Reused from one paragraph to the next; wrapping is
+// synchronous, so no two paragraphs share them at once.
+const SPACE = 1;
+/** A line may break before this token. */
+const BREAK = 2;
+let starts = new Int32Array(1024);
+let ends = new Int32Array(1024);
+let widths = new Int32Array(1024);
+let flags = new Uint8Array(1024);
+let count = 0;
+
+function addToken(start: number, end: number, width: number, flag: number): void {
+  if (count === starts.length) {
+    const grow = <T extends Int32Array | Uint8Array>(a: T, make: (n: number) => T): T => {
+      const b = make(a.length * 2);
+      b.set(a);
+      return b;
+    };
+    starts = grow(starts, (n) => new Int32Array(n));
+    ends = grow(ends, (n) => new Int32Array(n));
+    widths = grow(widths, (n) => new Int32Array(n));
+    flags = grow(flags, (n) => new Uint8Array(n));
+  }
+  starts[count] = start;
+  ends[count] = end;
+  widths[count] = width;
+  flags[count] = flag;
+  count++;
+}
+
+// One pass over the code units, no regular expression but the URL's.
+function tokenize(paragraph: string): void {
+  count = 0;
   const length = paragraph.length;
   let pos = 0;
   let prevSpaceOrCjk = true;
   let openingBefore = false;
-  const push = (text: string, width: number, breakBefore: boolean, space: boolean, lastCode: number) => {
-    // No break after opening punctuation.
-    tokens.push({ text, width, breakBefore: breakBefore && !openingBefore, space });
-    openingBefore = OPENING_CODES.has(lastCode);
+  // No break after opening punctuation.
+  const push = (start: number, end: number, width: number, breakBefore: boolean, space: boolean, lastCode: number) => {
+    addToken(start, end, width, (space ? SPACE : 0) | (breakBefore && !openingBefore ? BREAK : 0));
+    openingBefore = (PUNCTUATION[lastCode]! & OPENING) !== 0;
   };
   while (pos < length) {
     const unit = paragraph.charCodeAt(pos);
@@ -80,7 +112,7 @@ function tokenize(paragraph: string): Token[] {
       const url = URL_AT.exec(paragraph);
       if (url) {
         const text = url[0];
-        push(text, displayWidth(text), true, false, text.charCodeAt(text.length - 1));
+        push(pos, pos + text.length, displayWidth(text), true, false, text.charCodeAt(text.length - 1));
         pos += text.length;
         prevSpaceOrCjk = false;
         continue;
@@ -89,7 +121,7 @@ function tokenize(paragraph: string): Token[] {
     if (isSpace(unit)) {
       let end = pos + 1;
       while (end < length && isSpace(paragraph.charCodeAt(end))) end++;
-      push(" ", 1, true, true, 0x20);
+      push(pos, end, 1, true, true, 0x20);
       pos = end;
       prevSpaceOrCjk = true;
       continue;
@@ -97,8 +129,7 @@ function tokenize(paragraph: string): Token[] {
     const code = paragraph.codePointAt(pos)!;
     if (isCjk(code)) {
       const size = code > 0xffff ? 2 : 1;
-      const char = size === 1 ? paragraph[pos]! : paragraph.slice(pos, pos + 2);
-      push(char, isWide(code) ? 2 : 1, !CLOSING_CODES.has(unit), false, paragraph.charCodeAt(pos + size - 1));
+      push(pos, pos + size, isWide(code) ? 2 : 1, (PUNCTUATION[unit]! & CLOSING) === 0, false, paragraph.charCodeAt(pos + size - 1));
       pos += size;
       prevSpaceOrCjk = true;
       continue;
@@ -112,11 +143,10 @@ function tokenize(paragraph: string): Token[] {
       width += isWide(c) ? 2 : 1;
       end += c > 0xffff ? 2 : 1;
     }
-    push(paragraph.slice(pos, end), width, prevSpaceOrCjk && !CLOSING_CODES.has(unit), false, paragraph.charCodeAt(end - 1));
+    push(pos, end, width, prevSpaceOrCjk && (PUNCTUATION[unit]! & CLOSING) === 0, false, paragraph.charCodeAt(end - 1));
     pos = end;
     prevSpaceOrCjk = false;
   }
-  return tokens;
 }
 
 /**
@@ -125,38 +155,62 @@ function tokenize(paragraph: string): Token[] {
  */
 export function wrapParagraph(paragraph: string, width = 76, indent = ""): string[] {
   const room = Math.max(8, width - displayWidth(indent));
-  const lines: Token[][] = [];
-  let line: Token[] = [];
+  const text = paragraph.trim();
+  tokenize(text);
+  const lines: string[] = [];
+  // The line being filled is the tokens [first, next): each token either
+  // joins it or starts the next line, which then ends with that token.
+  let first = 0;
+  let next = 0;
   let used = 0;
-  for (const token of tokenize(paragraph.trim())) {
-    if (token.space) {
-      if (line.length > 0) {
-        line.push(token);
+  for (let i = 0; i < count; i++) {
+    const flag = flags[i]!;
+    if (flag & SPACE) {
+      // A line never starts with a space.
+      if (next > first) {
+        next = i + 1;
         used += 1;
-      }
+      } else first = next = i + 1;
       continue;
     }
-    if (used + token.width <= room || line.length === 0) {
-      line.push(token);
-      used += token.width;
+    if (used + widths[i]! <= room || next === first) {
+      next = i + 1;
+      used += widths[i]!;
       continue;
     }
     // Overflow: break before this token, or, if it may not start a line,
     // carry back to the last point where a break is allowed.
-    let cut = line.length;
-    let carried: Token[] = [];
-    if (!token.breakBefore) {
-      while (cut > 0 && !line[cut - 1]!.breakBefore) cut--;
-      cut = Math.max(0, cut - 1);
-      if (cut === 0) cut = line.length; // no break point at all: let it overflow rather than loop
-      carried = line.slice(cut);
+    let cut = next;
+    if (!(flag & BREAK)) {
+      while (cut > first && !(flags[cut - 1]! & BREAK)) cut--;
+      cut = Math.max(first, cut - 1);
+      if (cut === first) cut = next; // no break point at all: let it overflow rather than loop
     }
-    lines.push(trimEnd(line.slice(0, cut)));
-    line = [...dropLeadingSpace(carried), token];
-    used = line.reduce((n, t) => n + t.width, 0);
+    lines.push(indent + lineText(text, first, cut));
+    first = cut;
+    while (first < i && flags[first]! & SPACE) first++;
+    next = i + 1;
+    used = 0;
+    for (let t = first; t < next; t++) used += widths[t]!;
   }
-  if (line.length > 0) lines.push(trimEnd(line));
-  return lines.map((l) => indent + l.map((t) => t.text).join(""));
+  if (next > first) lines.push(indent + lineText(text, first, next));
+  return lines;
+}
+
+/** The tokens [from, to) as text, trailing spaces left off: each run of words one slice of the paragraph, each run of spaces one space. */
+function lineText(text: string, from: number, to: number): string {
+  while (to > from && flags[to - 1]! & SPACE) to--;
+  let out = "";
+  let run = -1;
+  for (let t = from; t < to; t++) {
+    if (flags[t]! & SPACE) {
+      if (run >= 0) out += text.slice(starts[run]!, ends[t - 1]!);
+      out += " ";
+      run = -1;
+    } else if (run < 0) run = t;
+  }
+  if (run >= 0) out += text.slice(starts[run]!, ends[to - 1]!);
+  return out;
 }
 
 /** Wraps text made of paragraphs separated by blank lines; keeps the blank lines. */
@@ -165,16 +219,4 @@ export function wrapText(text: string, width = 76, indent = ""): string {
     .split(/\n\s*\n/)
     .map((p) => wrapParagraph(p.replace(/\s*\n\s*/g, " "), width, indent).join("\n"))
     .join("\n\n");
-}
-
-function trimEnd(tokens: Token[]): Token[] {
-  let end = tokens.length;
-  while (end > 0 && tokens[end - 1]!.space) end--;
-  return tokens.slice(0, end);
-}
-
-function dropLeadingSpace(tokens: Token[]): Token[] {
-  let start = 0;
-  while (start < tokens.length && tokens[start]!.space) start++;
-  return tokens.slice(start);
 }
