@@ -56,10 +56,13 @@ export function parseEmailShape(mjml: string): EmailShape | undefined {
         });
       }
       // Text: the white space around it stays in the shape (mjml trims and joins there).
-      const [, before, core, after] = token.match(/^(\s*)([\s\S]*?)(\s*)$/)!;
-      if (core === "") return token;
-      if (UNSAFE_RUN.test(core!)) safe = false;
-      return `${before}${hole(core!)}${after}`;
+      // (trim's white space is \s's: WhiteSpace and LineTerminator.)
+      const start = token.length - token.trimStart().length;
+      const end = token.trimEnd().length;
+      if (start >= end) return token;
+      const core = token.slice(start, end);
+      if (UNSAFE_RUN.test(core)) safe = false;
+      return `${token.slice(0, start)}${hole(core)}${token.slice(end)}`;
     });
     return `${open}${shaped}${close}`;
   });
