@@ -1,7 +1,9 @@
 import { readFileSync, renameSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { deserialize, serialize } from "node:v8";
-import { FRAGMENT_CONTEXT, slotFormat, type KeptFragments } from "../render/feeds/feed-input.ts";
+import { ATOM_ENTRY_CONTEXT } from "../render/feeds/atom.ts";
+import { slotFormat, type KeptFragments } from "../render/feeds/feed-input.ts";
+import { RSS_ITEM_CONTEXT } from "../render/feeds/rss.ts";
 import { checkJson, checkXml } from "./check-output.ts";
 
 // The feeds' entries, as each format writes them, kept from one build to
@@ -92,7 +94,7 @@ export class FeedFragments {
 function checkFragment(slot: string, text: string, label: string): void {
   const format = slotFormat(slot);
   const where = `${label} (its ${format === "json" ? "JSON Feed item" : format === "rss" ? "RSS item" : "Atom entry"})`;
-  const context = FRAGMENT_CONTEXT[format];
+  const context = format === "rss" ? RSS_ITEM_CONTEXT : format === "atom" ? ATOM_ENTRY_CONTEXT : undefined;
   if (context) checkXml(where, `${context.before}${text}${context.after}`);
   else if (format === "json") checkJson(where, text);
 }

@@ -71,18 +71,6 @@ export class IssuePages {
   }
 }
 
-/** Every issue page (see IssuePages), none rendered ahead. */
-export function buildIssuePages(
-  newsletter: Newsletter,
-  site: SiteView,
-  planned: PlannedIssue[],
-  templates: WebTemplates,
-  cache: OutputCache,
-  codeVersion: string,
-): Promise<{ files: Map<string, DistFile>; keys: Set<string>; rendered: number }> {
-  return new IssuePages(newsletter, planned, site, templates, cache, codeVersion).finish();
-}
-
 /** What a page shows of a neighbour. */
 function navKey(summary: IssueSummary | undefined): string {
   return summary ? JSON.stringify([summary.number, summary.path, summary.numberLabel]) : "";

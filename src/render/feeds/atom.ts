@@ -2,6 +2,11 @@ import type { Person } from "../../model/newsletter.ts";
 import { entryFragment, entryImage, entryTitle, feedUpdated, feedUrl, hubsOf, type FeedEntry, type FeedInput } from "./feed-input.ts";
 import { cdata, el, renderXmlDocument, renderXmlFragment, type XmlElement } from "./xml-writer.ts";
 
+const ATOM = "http://www.w3.org/2005/Atom";
+
+/** What an entry is checked within on its own (build/feed-fragments.ts): the feed element around it. */
+export const ATOM_ENTRY_CONTEXT = { before: `<feed xmlns="${ATOM}">`, after: "</feed>" };
+
 /**
  * Atom 1.0 (RFC 4287): feed and entries each with an author, stable ids,
  * a self link, xml:lang, categories with a term. Titles, summaries and
@@ -13,7 +18,7 @@ export function renderAtom(input: FeedInput): string {
   const author = person("author", newsletter.editor);
   const feed = el(
     "feed",
-    { xmlns: "http://www.w3.org/2005/Atom", "xml:lang": newsletter.language },
+    { xmlns: ATOM, "xml:lang": newsletter.language },
     el("id", {}, newsletter.id),
     el("title", { type: "text" }, newsletter.title),
     el("subtitle", { type: "text" }, newsletter.description),

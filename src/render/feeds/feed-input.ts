@@ -106,16 +106,3 @@ export function entryFragment(entry: FeedEntry, slot: string, make: () => string
 export function entryHasImage(entry: FeedEntry): boolean {
   return entryFragment(entry, "image", () => (entryImage(entry.view()) ? "yes" : "no")) === "yes";
 }
-
-/**
- * What a fragment of each XML format is checked within: the elements
- * around it in its document, with every namespace its document may declare.
- */
-export const FRAGMENT_CONTEXT: Record<string, { before: string; after: string }> = {
-  rss: {
-    before:
-      '<rss version="2.0" xmlns:dc="http://purl.org/dc/elements/1.1/" xmlns:content="http://purl.org/rss/1.0/modules/content/" xmlns:atom="http://www.w3.org/2005/Atom" xmlns:media="http://search.yahoo.com/mrss/"><channel>',
-    after: "</channel></rss>",
-  },
-  atom: { before: '<feed xmlns="http://www.w3.org/2005/Atom">', after: "</feed>" },
-};

@@ -2,11 +2,17 @@ import { escapeHtml } from "../html.ts";
 import { entryFragment, entryHasImage, entryImage, entryTitle, feedUpdated, feedUrl, hubsOf, type FeedEntry, type FeedInput } from "./feed-input.ts";
 import { cdata, el, renderXmlDocument, renderXmlFragment } from "./xml-writer.ts";
 
-// (FRAGMENT_CONTEXT in feed-input.ts declares these, and media's, for checking an item alone.)
 const NAMESPACES = {
   "xmlns:dc": "http://purl.org/dc/elements/1.1/",
   "xmlns:content": "http://purl.org/rss/1.0/modules/content/",
   "xmlns:atom": "http://www.w3.org/2005/Atom",
+};
+const MEDIA = { "xmlns:media": "http://search.yahoo.com/mrss/" };
+
+/** What an item is checked within on its own (build/feed-fragments.ts): its elements around it, with every namespace a feed may declare. */
+export const RSS_ITEM_CONTEXT = {
+  before: `<rss version="2.0"${Object.entries({ ...NAMESPACES, ...MEDIA }).map(([name, uri]) => ` ${name}="${uri}"`).join("")}><channel>`,
+  after: "</channel></rss>",
 };
 
 /**
@@ -35,7 +41,7 @@ export function renderRss(input: FeedInput): string {
     ...hubsOf(newsletter).map((hub) => el("atom:link", { href: hub, rel: "hub" })),
     ...input.entries.map((entry) => ({ raw: entryFragment(entry, `rss\0${newsletter.editor.name}`, () => renderItem(entry, newsletter.editor.name)) })),
   );
-  return renderXmlDocument(el("rss", { version: "2.0", ...NAMESPACES, ...(withImages ? { "xmlns:media": "http://search.yahoo.com/mrss/" } : {}) }, channel), "hex");
+  return renderXmlDocument(el("rss", { version: "2.0", ...NAMESPACES, ...(withImages ? MEDIA : {}) }, channel), "hex");
 }
 
 /** An issue as an <item>, two levels deep (rss → channel → item). */
